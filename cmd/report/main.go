@@ -1,0 +1,103 @@
+// Command report audits CloudFront access logs over a time window.
+//
+//	report --source DIR_OR_FILE [--source …] [--since 24h | --from T --until T] [--format text|json] [--out FILE]
+//
+// Exit status: 0 when the report was made from all input, 2 on usage errors or
+// when some input could not be read (the report is still written).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	flag "github.com/spf13/pflag"
+
+	"github.com/cfwatch/cfwatch/report"
+	"github.com/cfwatch/cfwatch/source"
+)
+
+const (
+	exitOK    = 0
+	exitUsage = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sources := fs.StringArray("source", nil, "log file or directory (read recursively, .gz or plain); repeatable")
+	since := fs.String("since", "", "report on this long before --until: 90m, 24h, 7d (default 24h)")
+	from := fs.String("from", "", "window start, RFC 3339 (instead of --since)")
+	until := fs.String("until", "", "window end, RFC 3339 (default now)")
+	format := fs.String("format", "text", "output format: text or json")
+	out := fs.String("out", "", "write the report to this file instead of stdout")
+	top := fs.Int("top", 10, "rows in the path tables")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: report --source PATH [--source PATH…] [flags]\n\nAudits CloudFront access logs over a time window.\n\nFlags:\n%s", fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "report: "+format+"\n", a...)
+		return exitUsage
+	}
+	if len(*sources) == 0 {
+		return fail("no --source given: name a log file or directory (try --help)")
+	}
+	if *format != "text" && *format != "json" {
+		return fail("--format %q: want text or json", *format)
+	}
+	window, err := source.ParseWindow(*since, *from, *until, time.Now())
+	if err != nil {
+		return fail("%v", err)
+	}
+	objs, skipped, err := source.Local(*sources, window)
+	if err != nil {
+		return fail("%v", err)
+	}
+	rep, err := report.Run(ctx, objs, skipped, report.Options{Window: window, TopN: *top})
+	if err != nil {
+		return fail("%v", err)
+	}
+
+	w := stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	if *format == "json" {
+		err = rep.WriteJSON(w)
+	} else {
+		err = rep.WriteText(w)
+	}
+	if err != nil {
+		return fail("writing the report: %v", err)
+	}
+	if rep.Failed() {
+		for _, f := range rep.Input.FailedFiles {
+			fmt.Fprintf(stderr, "report: %s\n", f.Error)
+		}
+		fmt.Fprintf(stderr, "report: %d file(s) could not be read to the end\n", len(rep.Input.FailedFiles))
+		return exitUsage
+	}
+	return exitOK
+}

@@ -1,0 +1,78 @@
+// Package benchdata provides the generated log files benchmarks run on,
+// cached between runs in the user cache directory.
+package benchdata
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/cfwatch/cfwatch/loggen"
+)
+
+// Lines is how many records the benchmark file holds: 1,000,000, or
+// $CFWATCH_BENCH_LINES.
+func Lines() int {
+	if s := os.Getenv("CFWATCH_BENCH_LINES"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 1_000_000
+}
+
+// Config is the generator setting benchmark data uses: healthy NextAuth
+// traffic, cookie logging off (CloudFront's default).
+func Config() loggen.Config {
+	return loggen.Config{
+		Seed:            1,
+		Start:           time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC),
+		Duration:        24 * time.Hour,
+		RequestsPerHour: 1_000_000 / 24,
+	}
+}
+
+// GzipFile returns the path of a gzipped log of n records, generating it once.
+func GzipFile(tb testing.TB, n int) string {
+	tb.Helper()
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "cfwatch-bench")
+	path := filepath.Join(dir, fmt.Sprintf("E2QWRUHEXAMPLE.2026-11-19-00.bench%d.%s.gz", n, loggen.Version))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	tmp, err := os.CreateTemp(dir, "gen-*")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	zw := gzip.NewWriter(bw)
+	if _, err := loggen.WriteN(zw, Config(), n); err != nil {
+		tb.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := bw.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := tmp.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}

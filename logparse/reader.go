@@ -1,0 +1,338 @@
+// Package logparse reads Amazon CloudFront access logs as a stream of typed
+// records.
+//
+// It reads standard logs in every layout CloudFront has written (the legacy
+// W3C files with 12 to 33 fields, standard logging v2 in W3C with any
+// selection and order of fields, and v2 JSON), gzipped or plain, detected from
+// the content. Memory does not grow with the input: the input is read in
+// blocks of about 1 MiB and records are sliced out of them without copying.
+package logparse
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Format is the kind of log a Reader found.
+type Format uint8
+
+// Formats a Reader reads.
+const (
+	FormatUnknown Format = iota
+	FormatW3C            // tab- (or space-) separated values, legacy or v2
+	FormatJSON           // standard logging v2 JSON, one object per line
+)
+
+func (f Format) String() string {
+	switch f {
+	case FormatW3C:
+		return "w3c"
+	case FormatJSON:
+		return "json"
+	}
+	return "unknown"
+}
+
+// A Reader reads records from a CloudFront access log.
+//
+// Read returns a *ParseError for a line it cannot read; that line is skipped
+// and the next Read goes on with the following one. Any other error ends the
+// input: a *StreamError (corrupt or truncated gzip, failed read) or a
+// *FormatError (not an access log).
+//
+// When the input is gzipped, decompression runs on a second goroutine, ahead
+// of parsing. Call Close if you stop reading before Read returns io.EOF or an
+// error that ends the input.
+type Reader struct {
+	// Name names the input (a file name or object key) in errors.
+	Name string
+
+	in     io.Reader
+	src    *blockSource
+	ahead  *readAhead
+	opened bool
+
+	cur     string // unread part of the current block
+	srcErr  error  // what ended the block source (io.EOF at the end)
+	line    int    // lines consumed so far
+	err     error  // sticky error that ends reading
+	layout  layout
+	sawData bool // a data line has been read (for format detection)
+	// jsonKnown counts the known fields of the last JSON object read.
+	jsonKnown int
+	format    Format
+
+	records int
+	skipped int
+
+	tabs [maxCols]int32 // tab offsets in the line being parsed
+
+	// Date cache: logs hold a few distinct dates, parsed once each.
+	lastDate    string
+	lastDateDay int64
+}
+
+// NewReader returns a Reader that reads from r, which may be gzipped.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{in: r}
+}
+
+// Records returns how many records Read has returned.
+func (r *Reader) Records() int { return r.records }
+
+// Skipped returns how many lines were skipped because they could not be read.
+func (r *Reader) Skipped() int { return r.skipped }
+
+// Line returns how many input lines have been consumed.
+func (r *Reader) Line() int { return r.line }
+
+// Format returns the format of the last record read.
+func (r *Reader) Format() Format { return r.format }
+
+// Fields returns the field names of the current #Fields header (or of the
+// 33-field default layout if the input has none yet).
+func (r *Reader) Fields() []string {
+	if r.layout.names == nil {
+		return LegacyFields()
+	}
+	return append([]string(nil), r.layout.names...)
+}
+
+// Close stops the decompression goroutine, if any. It does not close the
+// underlying reader.
+func (r *Reader) Close() error {
+	if r.ahead != nil {
+		r.ahead.stop()
+		r.ahead = nil
+	}
+	if r.err == nil {
+		r.err = io.ErrClosedPipe
+	}
+	return nil
+}
+
+func (r *Reader) open() error {
+	r.opened = true
+	br := bufio.NewReaderSize(r.in, 64<<10)
+	magic, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return &StreamError{Name: r.Name, Err: err}
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return &StreamError{Name: r.Name, Err: fmt.Errorf("gzip: %w", err)}
+		}
+		r.src = &blockSource{r: zr}
+		r.ahead = startReadAhead(r.src)
+		return nil
+	}
+	r.src = &blockSource{r: br}
+	return nil
+}
+
+// nextBlock loads the next block into r.cur. Once the source has ended, it
+// keeps returning the error that ended it.
+func (r *Reader) nextBlock() (tooLong bool, err error) {
+	if r.srcErr != nil {
+		return false, r.srcErr
+	}
+	var b block
+	if r.ahead != nil {
+		b, err = r.ahead.next()
+	} else {
+		b, err = r.src.next()
+	}
+	if err != nil {
+		r.srcErr = err
+		return false, err
+	}
+	r.cur = b.text
+	return b.tooLong, nil
+}
+
+// Read reads the next record into rec, overwriting it. It returns io.EOF at
+// the end of the input.
+func (r *Reader) Read(rec *Record) error {
+	if r.err != nil {
+		return r.err
+	}
+	if !r.opened {
+		if err := r.open(); err != nil {
+			r.err = err
+			return err
+		}
+	}
+	for {
+		if r.cur == "" {
+			tooLong, err := r.nextBlock()
+			if err != nil {
+				return r.fail(err)
+			}
+			if tooLong {
+				r.cur = ""
+				r.line++
+				r.skipped++
+				return &ParseError{Name: r.Name, Line: r.line, Err: ErrLineTooLong}
+			}
+			continue
+		}
+		line := r.takeLine()
+		start := r.line
+		line = strings.TrimRight(line, "\r")
+		if len(line) == 0 {
+			continue
+		}
+		if start == 1 && strings.HasPrefix(line, "\uFEFF") {
+			line = line[3:]
+		}
+		var err error
+		switch line[0] {
+		case '#':
+			if err := r.directive(line); err != nil {
+				r.err = err
+				return err
+			}
+			continue
+		case '{':
+			r.format = FormatJSON
+			line, err = r.jsonObject(line)
+			if err == nil {
+				err = r.parseJSON(line, rec)
+			}
+			if !r.sawData && r.jsonKnown == 0 {
+				r.err = &FormatError{Name: r.Name, Line: start,
+					Reason: "the JSON object that starts it has no CloudFront log field"}
+				return r.err
+			}
+		case ' ', '\t':
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			fallthrough
+		default:
+			if !r.sawData && r.layout.fields == nil && !looksLikeDate(line) {
+				r.err = &FormatError{Name: r.Name, Line: start,
+					Reason: "no #Fields header and the first line does not start with a date"}
+				return r.err
+			}
+			r.format = FormatW3C
+			err = r.parseW3C(line, rec)
+		}
+		r.sawData = true
+		if err != nil {
+			r.skipped++
+			if pe, ok := err.(*ParseError); ok {
+				pe.Name, pe.Line = r.Name, start
+			}
+			return err
+		}
+		rec.Line = start
+		r.records++
+		return nil
+	}
+}
+
+// takeLine removes the next line from r.cur and returns it without its
+// newline.
+func (r *Reader) takeLine() string {
+	r.line++
+	i := strings.IndexByte(r.cur, '\n')
+	if i < 0 {
+		line := r.cur
+		r.cur = ""
+		return line
+	}
+	line := r.cur[:i]
+	r.cur = r.cur[i+1:]
+	return line
+}
+
+// fail records err as the end of reading.
+func (r *Reader) fail(err error) error {
+	if err != io.EOF {
+		err = &StreamError{Name: r.Name, Records: r.records, Line: r.line, Err: err}
+	}
+	r.err = err
+	if r.ahead != nil {
+		r.ahead.stop()
+		r.ahead = nil
+	}
+	return err
+}
+
+// directive handles a line starting with '#'.
+func (r *Reader) directive(line string) error {
+	rest, ok := cutPrefixFold(line, "#Fields:")
+	if !ok {
+		return nil // #Version and comments
+	}
+	names := strings.Fields(rest)
+	l := newLayout(names)
+	if reason := l.notAccessLog(); reason != "" {
+		return &FormatError{Name: r.Name, Line: r.line, Reason: reason}
+	}
+	r.layout = l
+	return nil
+}
+
+// jsonObject returns the whole JSON object that starts on line: the line
+// itself, or, for an object printed over several lines, the lines up to the
+// one that closes it.
+func (r *Reader) jsonObject(line string) (string, error) {
+	if strings.HasSuffix(strings.TrimRight(line, " \t"), "}") {
+		return line, nil
+	}
+	var b strings.Builder
+	b.WriteString(line)
+	for {
+		if r.cur == "" {
+			tooLong, err := r.nextBlock()
+			if err == io.EOF || tooLong {
+				break
+			}
+			if err != nil {
+				break // the next Read reports it
+			}
+		}
+		next := strings.TrimRight(r.takeLine(), "\r")
+		b.WriteByte('\n')
+		b.WriteString(next)
+		if b.Len() > maxLineLen {
+			return "", &ParseError{Err: ErrLineTooLong}
+		}
+		if strings.HasSuffix(strings.TrimRight(next, " \t"), "}") {
+			break
+		}
+	}
+	return b.String(), nil
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+// looksLikeDate reports whether s starts like "2019-12-04".
+func looksLikeDate(s string) bool {
+	if len(s) < 10 {
+		return false
+	}
+	for i := 0; i < 10; i++ {
+		c := s[i]
+		if i == 4 || i == 7 {
+			if c != '-' {
+				return false
+			}
+		} else if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
