@@ -74,13 +74,19 @@ func BenchmarkDecompress(b *testing.B) {
 func BenchmarkReadGzip(b *testing.B) {
 	gz := loadGzip(b)
 	b.SetBytes(decompressAll(b, gz))
+	perRecord(b, func() int { return parseAll(b, bytes.NewReader(gz)) })
+}
+
+// perRecord runs parse in the benchmark loop and reports records/s and
+// allocations per record.
+func perRecord(b *testing.B, parse func() int) {
 	var recs int
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	mallocs := ms.Mallocs
 	b.ResetTimer()
 	for b.Loop() {
-		recs = parseAll(b, bytes.NewReader(gz))
+		recs = parse()
 	}
 	b.StopTimer()
 	runtime.ReadMemStats(&ms)
@@ -101,18 +107,7 @@ func BenchmarkParsePlain(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(plain)))
-	var recs int
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	mallocs := ms.Mallocs
-	b.ResetTimer()
-	for b.Loop() {
-		recs = parseAll(b, bytes.NewReader(plain))
-	}
-	b.StopTimer()
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(recs)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
-	b.ReportMetric(float64(ms.Mallocs-mallocs)/float64(recs*b.N), "allocs/record")
+	perRecord(b, func() int { return parseAll(b, bytes.NewReader(plain)) })
 }
 
 // BenchmarkGzipParseVsDecompress times decompression alone and full parsing

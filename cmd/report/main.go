@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "report: %v (try --help)\n", err)
 		return exitUsage
 	}
 	fail := func(format string, a ...any) int {

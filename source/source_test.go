@@ -1,0 +1,70 @@
+package source
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestParseWindow(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 30, 0, 0, time.UTC)
+	for _, c := range []struct {
+		since, from, until string
+		want               Window
+		ok                 bool
+	}{
+		{"", "", "", Window{now.Add(-24 * time.Hour), now}, true},
+		{"90m", "", "", Window{now.Add(-90 * time.Minute), now}, true},
+		{"7d", "", "", Window{now.Add(-7 * 24 * time.Hour), now}, true},
+		{"", "2026-11-20T00:00:00Z", "2026-11-20T06:00:00+02:00", Window{time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC)}, true},
+		{"2h", "", "2026-11-20T06:00:00Z", Window{time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC), time.Date(2026, 11, 20, 6, 0, 0, 0, time.UTC)}, true},
+		{"1h", "2026-11-20T00:00:00Z", "", Window{}, false},
+		{"-1h", "", "", Window{}, false},
+		{"0d", "", "", Window{}, false},
+		{"yesterday", "", "", Window{}, false},
+		{"", "2026-11-20", "", Window{}, false},
+		{"", "2026-11-20T06:00:00Z", "2026-11-20T06:00:00Z", Window{}, false},
+	} {
+		w, err := ParseWindow(c.since, c.from, c.until, now)
+		if (err == nil) != c.ok || w != c.want {
+			t.Errorf("ParseWindow(%q, %q, %q) = %v, %v; want %v ok=%v", c.since, c.from, c.until, w, err, c.want, c.ok)
+		}
+	}
+}
+
+func TestLocal(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{
+		"a/E2QWRUHEXAMPLE.2026-11-20-10.aaaa1111.gz", // in the window
+		"a/E2QWRUHEXAMPLE.2026-11-20-02.aaaa1111.gz", // far before it
+		"b/c/plain.log", // no hour in the name: always read
+		".hidden/E2QWRUHEXAMPLE.2026-11-20-10.bbbb2222.gz",
+		"a/.partial",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := Window{time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+	objs, skipped, err := Local([]string{dir, filepath.Join(dir, "b/c/plain.log")}, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, o := range objs {
+		rel, _ := filepath.Rel(dir, o.Name)
+		names = append(names, rel)
+	}
+	want := []string{"a/E2QWRUHEXAMPLE.2026-11-20-10.aaaa1111.gz", "b/c/plain.log"}
+	if len(names) != 2 || names[0] != want[0] || names[1] != want[1] || skipped != 1 {
+		t.Errorf("listed %v (skipped %d), want %v (skipped 1)", names, skipped, want)
+	}
+	if _, _, err := Local([]string{filepath.Join(dir, "missing")}, w); err == nil {
+		t.Error("a missing path should be an error")
+	}
+}
