@@ -360,7 +360,9 @@ func (r *Reader) day(s string) (int64, bool) {
 	y := atoiFixed(s[0:4])
 	m := atoiFixed(s[5:7])
 	d := atoiFixed(s[8:10])
-	if m < 1 || m > 12 || d < 1 || d > 31 {
+	// Years before the Unix epoch are no CloudFront date (and year 1 would
+	// make a zero time.Time).
+	if y < 1970 || m < 1 || m > 12 || d < 1 || d > 31 {
 		return 0, false
 	}
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
