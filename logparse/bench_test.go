@@ -3,8 +3,6 @@ package logparse_test
 import (
 	"bytes"
 	"io"
-	"os"
-	"runtime"
 	"testing"
 	"time"
 
@@ -22,15 +20,6 @@ import (
 // BenchmarkGzipParseVsDecompress reports the number the parser is held to:
 // reading and parsing every field of the gzipped file runs at no less than
 // 80% of the speed of decompressing it alone (speed-ratio ≥ 0.8).
-
-func loadGzip(b *testing.B) []byte {
-	b.Helper()
-	data, err := os.ReadFile(benchdata.GzipFile(b, benchdata.Lines()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return data
-}
 
 func decompressAll(b *testing.B, gz []byte) int64 {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
@@ -61,7 +50,7 @@ func parseAll(b *testing.B, in io.Reader) int {
 
 // BenchmarkDecompress is klauspost gzip alone: the floor for any reader.
 func BenchmarkDecompress(b *testing.B) {
-	gz := loadGzip(b)
+	gz := benchdata.Gzip(b)
 	b.SetBytes(decompressAll(b, gz))
 	b.ResetTimer()
 	for b.Loop() {
@@ -72,49 +61,25 @@ func BenchmarkDecompress(b *testing.B) {
 // BenchmarkReadGzip reads and parses every field of the gzipped file, with
 // decompression overlapped on a second goroutine.
 func BenchmarkReadGzip(b *testing.B) {
-	gz := loadGzip(b)
+	gz := benchdata.Gzip(b)
 	b.SetBytes(decompressAll(b, gz))
-	perRecord(b, func() int { return parseAll(b, bytes.NewReader(gz)) })
-}
-
-// perRecord runs parse in the benchmark loop and reports records/s and
-// allocations per record.
-func perRecord(b *testing.B, parse func() int) {
-	var recs int
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	mallocs := ms.Mallocs
-	b.ResetTimer()
-	for b.Loop() {
-		recs = parse()
-	}
-	b.StopTimer()
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(recs)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
-	b.ReportMetric(float64(ms.Mallocs-mallocs)/float64(recs*b.N), "allocs/record")
+	benchdata.PerRecord(b, func() int { return parseAll(b, bytes.NewReader(gz)) })
 }
 
 // BenchmarkParsePlain parses the same data from uncompressed text in memory,
 // on one goroutine: the parser's own speed on one core.
 func BenchmarkParsePlain(b *testing.B) {
-	gz := loadGzip(b)
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		b.Fatal(err)
-	}
-	plain, err := io.ReadAll(zr)
-	if err != nil {
-		b.Fatal(err)
-	}
+	gz := benchdata.Gzip(b)
+	plain := benchdata.Plain(b, gz)
 	b.SetBytes(int64(len(plain)))
-	perRecord(b, func() int { return parseAll(b, bytes.NewReader(plain)) })
+	benchdata.PerRecord(b, func() int { return parseAll(b, bytes.NewReader(plain)) })
 }
 
 // BenchmarkGzipParseVsDecompress times decompression alone and full parsing
 // of the same file in the same run, alternating, and reports their speed
 // ratio (1.0: parsing costs nothing beyond decompression).
 func BenchmarkGzipParseVsDecompress(b *testing.B) {
-	gz := loadGzip(b)
+	gz := benchdata.Gzip(b)
 	size := decompressAll(b, gz)
 	var dec, parse time.Duration
 	b.ResetTimer()

@@ -33,23 +33,23 @@ func (rep *Report) WriteText(w io.Writer) error {
 	if in.FilesOutsideWindow > 0 {
 		p(", %s files outside the window not read", num(in.FilesOutsideWindow))
 	}
-	p("\n")
-	for _, f := range in.FailedFiles {
-		p("  FAILED\t%s\n", f.Error)
+	if len(in.FailedFiles) > 0 {
+		p(", %s files not read to the end (listed below)", num(len(in.FailedFiles)))
 	}
-	for _, e := range in.LineErrors {
-		p("  skipped\t%s\n", e.Error)
-	}
-	if in.SkippedLines > int64(len(in.LineErrors)) {
-		p("  \t… and %s more skipped lines\n", num(in.SkippedLines-int64(len(in.LineErrors))))
-	}
-	p("\n")
+	p("\n\n")
 
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if err := rep.writeFindings(w); err != nil {
+		return err
+	}
 	t := rep.Totals
 	p("Traffic\n")
 	p("  Requests\t%s\n", num(t.Requests))
 	if t.Requests == 0 {
 		p("  \tno requests in the window\n")
+		rep.writeInputProblems(p)
 		return tw.Flush()
 	}
 	p("  Bytes\t%s sent, %s received\n", humanize.IBytes(uint64(t.BytesSent)), humanize.IBytes(uint64(t.BytesReceived)))
@@ -81,7 +81,26 @@ func (rep *Report) WriteText(w io.Writer) error {
 		e := r.Errors4xx + r.Errors5xx
 		p("  %s\t%s\t%s\t%d\n", r.Path, num(e), pct(e, r.Requests), r.TopError)
 	}
+	rep.writeInputProblems(p)
 	return tw.Flush()
+}
+
+// writeInputProblems lists the files that failed and the first skipped lines.
+func (rep *Report) writeInputProblems(p func(string, ...any)) {
+	in := rep.Input
+	if len(in.FailedFiles) == 0 && in.SkippedLines == 0 {
+		return
+	}
+	p("\nInput problems\n")
+	for _, f := range in.FailedFiles {
+		p("  FAILED\t%s\n", f.Error)
+	}
+	for _, e := range in.LineErrors {
+		p("  skipped\t%s\n", e.Error)
+	}
+	if in.SkippedLines > int64(len(in.LineErrors)) {
+		p("  \t… and %s more skipped lines\n", num(in.SkippedLines-int64(len(in.LineErrors))))
+	}
 }
 
 func num[T int | int64](n T) string { return humanize.Comma(int64(n)) }
@@ -125,4 +144,67 @@ func span(d time.Duration) string {
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return d.String()
+}
+
+// textWidth is where finding texts are wrapped.
+const textWidth = 100
+
+// writeFindings writes the findings, most severe first, then the checks.
+func (rep *Report) writeFindings(w io.Writer) error {
+	var b strings.Builder
+	if len(rep.Findings) == 0 {
+		b.WriteString("Findings: none\n\n")
+	} else {
+		fmt.Fprintf(&b, "Findings (%d)\n", len(rep.Findings))
+	}
+	for _, f := range rep.Findings {
+		where := f.Host + " " + f.Group
+		if f.DistributionID != "" {
+			where += "  (distribution " + f.DistributionID + ")"
+		}
+		fmt.Fprintf(&b, "  %-8s  %s  %s\n", strings.ToUpper(string(f.Severity)), f.Rule, where)
+		fmt.Fprintf(&b, "            %s\n", f.Summary())
+		field := func(label, text string) {
+			if text == "" {
+				return
+			}
+			b.WriteString(wrap(fmt.Sprintf("            %-9s ", label), text, textWidth))
+		}
+		field("Cause:", f.Cause)
+		field("Fix:", f.Remedy)
+		field("Paths:", strings.Join(f.Paths, ", "))
+		field("Req IDs:", strings.Join(f.Examples, " "))
+		b.WriteByte('\n')
+	}
+	b.WriteString("Post-deploy checks\n")
+	for _, c := range rep.Checks {
+		b.WriteString(wrap(fmt.Sprintf("  %-7s  %-19s ", strings.ToUpper(c.Status), c.Name), c.Evidence, textWidth))
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// wrap writes text after prefix, folded at width, continuation lines
+// indented to the prefix's length.
+func wrap(prefix, text string, width int) string {
+	var b strings.Builder
+	indent := strings.Repeat(" ", len([]rune(prefix)))
+	b.WriteString(prefix)
+	col := len([]rune(prefix))
+	for i, word := range strings.Fields(text) {
+		n := len([]rune(word))
+		if i > 0 && col+1+n > width {
+			b.WriteString("\n")
+			b.WriteString(indent)
+			col = len(indent)
+		} else if i > 0 {
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(word)
+		col += n
+	}
+	b.WriteByte('\n')
+	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/logparse"
 	"github.com/cfwatch/cfwatch/source"
 	"github.com/cfwatch/cfwatch/traffic"
@@ -24,6 +25,9 @@ type Options struct {
 	Window source.Window
 	// TopN bounds the path tables.
 	TopN int
+	// Detectors configures the rules; the zero value means
+	// detectors.DefaultConfig().
+	Detectors *detectors.Config
 	// Logger receives one line per bad input line (up to MaxLineErrors) and
 	// per failed file. Nil discards.
 	Logger *slog.Logger
@@ -39,13 +43,17 @@ type Report struct {
 		From  time.Time `json:"from"`
 		Until time.Time `json:"until"`
 	} `json:"window"`
-	Input   Input     `json:"input"`
-	Totals  Totals    `json:"totals"`
-	Status  StatusMix `json:"status"`
-	Cache   Cache     `json:"cache"`
-	Paths   []PathRow `json:"top_paths"`
-	Errors  []PathRow `json:"errors_by_path"`
+	Input    Input               `json:"input"`
+	Findings []detectors.Finding `json:"findings"` // most severe first
+	Checks   []detectors.Check   `json:"checks"`   // the seed's post-deploy checks
+	Totals   Totals              `json:"totals"`
+	Status   StatusMix           `json:"status"`
+	Cache    Cache               `json:"cache"`
+	Paths    []PathRow           `json:"top_paths"`
+	Errors   []PathRow           `json:"errors_by_path"`
+
 	summary *traffic.Summary
+	engine  *detectors.Engine
 }
 
 // Input says what was read.
@@ -110,7 +118,14 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 	if opts.TopN <= 0 {
 		opts.TopN = 10
 	}
-	rep := &Report{Schema: Schema, summary: &traffic.Summary{}}
+	cfg := detectors.DefaultConfig()
+	if opts.Detectors != nil {
+		cfg = *opts.Detectors
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rep := &Report{Schema: Schema, summary: &traffic.Summary{}, engine: detectors.New(cfg)}
 	rep.Window.From, rep.Window.Until = opts.Window.From.UTC(), opts.Window.Until.UTC()
 	rep.Input.FilesOutsideWindow = skipped
 	for _, obj := range objs {
@@ -144,6 +159,7 @@ func (rep *Report) readObject(ctx context.Context, obj source.Object, w source.W
 	defer r.Close()
 	var rec logparse.Record
 	sum := rep.summary
+	dist := obj.Key.DistributionID // legacy logs name it only in the key
 	for {
 		err := r.Read(&rec)
 		if err == io.EOF {
@@ -167,6 +183,7 @@ func (rep *Report) readObject(ctx context.Context, obj source.Object, w source.W
 			continue
 		}
 		sum.Add(&rec)
+		rep.engine.Observe(&rec, dist)
 	}
 	rep.Input.Records += int64(r.Records())
 	return nil
@@ -190,6 +207,8 @@ func (rep *Report) fill(topN int) {
 	for _, c := range s.ResultTypes() {
 		rep.Cache.ResultTypes[c.Key] = c.N
 	}
+	rep.Findings = rep.engine.Findings()
+	rep.Checks = rep.engine.Checks()
 	rep.Paths = rows(s.TopPaths(topN))
 	rep.Errors = rows(s.ErrorPaths(topN))
 }
@@ -203,11 +222,22 @@ func rows(in []traffic.PathRow) []PathRow {
 	return out
 }
 
+// Worst returns the highest severity among the findings, "" if none.
+func (rep *Report) Worst() detectors.Severity {
+	var worst detectors.Severity
+	for _, f := range rep.Findings {
+		if f.Severity.Rank() > worst.Rank() {
+			worst = f.Severity
+		}
+	}
+	return worst
+}
+
 // Failed reports whether some input could not be read.
 func (rep *Report) Failed() bool { return len(rep.Input.FailedFiles) > 0 }
 
 // String is a one-line summary, for logs.
 func (rep *Report) String() string {
-	return fmt.Sprintf("%d files, %d records, %d requests in window, %d skipped lines",
-		rep.Input.Files, rep.Input.Records, rep.Totals.Requests, rep.Input.SkippedLines)
+	return fmt.Sprintf("%d files, %d records, %d requests in window, %d skipped lines, %d findings",
+		rep.Input.Files, rep.Input.Records, rep.Totals.Requests, rep.Input.SkippedLines, len(rep.Findings))
 }

@@ -1,9 +1,10 @@
 // Command report audits CloudFront access logs over a time window.
 //
-//	report --source DIR_OR_FILE [--source …] [--since 24h | --from T --until T] [--format text|json] [--out FILE]
+//	report --source DIR_OR_FILE [--source …] [--since 24h | --from T --until T] [--format text|json] [--out FILE] [--fail-on critical|warning|none]
 //
-// Exit status: 0 when the report was made from all input, 2 on usage errors or
-// when some input could not be read (the report is still written).
+// Exit status: 2 on usage errors or when some input could not be read (the
+// report is still written); otherwise 1 when a finding at or above --fail-on
+// exists, 0 when none does.
 package main
 
 import (
@@ -13,17 +14,20 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	flag "github.com/spf13/pflag"
 
+	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
 )
 
 const (
-	exitOK    = 0
-	exitUsage = 2
+	exitOK       = 0
+	exitFindings = 1
+	exitUsage    = 2
 )
 
 func main() {
@@ -43,6 +47,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output format: text or json")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
 	top := fs.Int("top", 10, "rows in the path tables")
+	failOn := fs.String("fail-on", "critical", "exit 1 when a finding at or above this severity exists: critical, warning or none")
+	configFile := fs.String("config", "", "detector settings, a JSON file (see README: Detector settings)")
+	authPrefix := fs.String("auth-prefix", "", "path NextAuth is mounted at (default /api/auth)")
+	apiPrefixes := fs.StringArray("api-prefix", nil, "path prefix served by the API origin (default /api); repeatable")
+	sets := fs.StringArray("set", nil, "one detector setting, KEY=VALUE, e.g. auth_403_burst.min_count=8; repeatable")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: report --source PATH [--source PATH…] [flags]\n\nAudits CloudFront access logs over a time window.\n\nFlags:\n%s", fs.FlagUsages())
 	}
@@ -63,6 +72,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *format != "text" && *format != "json" {
 		return fail("--format %q: want text or json", *format)
 	}
+	var failRank int
+	switch *failOn {
+	case "critical":
+		failRank = detectors.SeverityCritical.Rank()
+	case "warning":
+		failRank = detectors.SeverityWarning.Rank()
+	case "none":
+		failRank = 1 << 30
+	default:
+		return fail("--fail-on %q: want critical, warning or none", *failOn)
+	}
+	cfg, err := detectorConfig(*configFile, *authPrefix, *apiPrefixes, *sets)
+	if err != nil {
+		return fail("%v", err)
+	}
 	window, err := source.ParseWindow(*since, *from, *until, time.Now())
 	if err != nil {
 		return fail("%v", err)
@@ -71,7 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	rep, err := report.Run(ctx, objs, skipped, report.Options{Window: window, TopN: *top})
+	rep, err := report.Run(ctx, objs, skipped, report.Options{Window: window, TopN: *top, Detectors: &cfg})
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -100,5 +124,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "report: %d file(s) could not be read to the end\n", len(rep.Input.FailedFiles))
 		return exitUsage
 	}
+	if worst := rep.Worst(); worst != "" && worst.Rank() >= failRank {
+		return exitFindings
+	}
 	return exitOK
+}
+
+// detectorConfig builds the detector settings: defaults, then the config
+// file, then the flags.
+func detectorConfig(file, authPrefix string, apiPrefixes, sets []string) (detectors.Config, error) {
+	cfg := detectors.DefaultConfig()
+	if file != "" {
+		var err error
+		if cfg, err = detectors.LoadConfig(file); err != nil {
+			return cfg, err
+		}
+	}
+	if authPrefix != "" {
+		cfg.AuthPrefix = authPrefix
+	}
+	if len(apiPrefixes) > 0 {
+		cfg.APIPrefixes = apiPrefixes
+	}
+	for _, kv := range sets {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return cfg, fmt.Errorf("--set %q: want KEY=VALUE", kv)
+		}
+		if err := cfg.Set(k, v); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, cfg.Validate()
 }

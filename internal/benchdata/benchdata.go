@@ -4,9 +4,12 @@ package benchdata
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -75,4 +78,45 @@ func GzipFile(tb testing.TB, n int) string {
 		tb.Fatal(err)
 	}
 	return path
+}
+
+// Gzip returns the bytes of the gzipped benchmark file of Lines() records.
+func Gzip(b *testing.B) []byte {
+	b.Helper()
+	data, err := os.ReadFile(GzipFile(b, Lines()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+// Plain returns gz decompressed.
+func Plain(b *testing.B, gz []byte) []byte {
+	b.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		b.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return plain
+}
+
+// PerRecord runs parse (which returns the records it read) in the benchmark
+// loop and reports records/s and allocations per record.
+func PerRecord(b *testing.B, parse func() int) {
+	var recs int
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	mallocs := ms.Mallocs
+	b.ResetTimer()
+	for b.Loop() {
+		recs = parse()
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(recs)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(ms.Mallocs-mallocs)/float64(recs*b.N), "allocs/record")
 }

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/loggen"
+)
+
+// scenarioDir writes three hours of logs with kind injected over the last
+// two at its typical rate (as `loggen --scenario KIND` does), or none for
+// "healthy".
+func scenarioDir(t *testing.T, kind string) string {
+	t.Helper()
+	cfg := loggen.Config{Seed: 11, Start: start, Duration: 3 * time.Hour, RequestsPerHour: 6000}
+	if kind != "healthy" {
+		k, err := loggen.ParseKind(kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Incidents = []loggen.Incident{{Kind: k, From: start.Add(time.Hour), Until: start.Add(3 * time.Hour), Rate: k.DefaultRate()}}
+		cfg.CookieLogging = k == loggen.AuthCookieMissing
+	}
+	dir := filepath.Join(t.TempDir(), "logs")
+	if _, err := loggen.WriteDir(context.Background(), dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestReportScenarios runs report on each generated failure and wants the
+// rule that names it, with the fix that mends it; on healthy and noisy
+// traffic it wants no finding at all.
+func TestReportScenarios(t *testing.T) {
+	for _, c := range []struct {
+		scenario string
+		rule     string // "" for none
+		remedy   string // text the remedy must contain
+	}{
+		{"method-rejected", detectors.RuleMethodRejected, "GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE"},
+		{"auth-cache-hit", detectors.RuleAuthCacheHit, "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+		{"auth-403-callback", detectors.RuleAuth403Burst, "216adef6-5c7f-47e4-b989-5492eafa07d3"},
+		{"auth-403-session", detectors.RuleAuth403Burst, "216adef6-5c7f-47e4-b989-5492eafa07d3"},
+		{"auth-cookie-missing", detectors.RuleAuthCookieMissing, "NEXTAUTH_URL"},
+		{"cors-preflight-rejected", detectors.RuleCORSPreflightRejected, "Access-Control-Allow-Origin"},
+		{"api-origin-403", detectors.RuleAPIOriginForbidden, "b689b0a8-53d0-40ab-baf2-68738e2966ac"},
+		{"origin-5xx", detectors.RuleOriginErrors, ""},
+		{"insecure-scheme", detectors.RuleAuthInsecureScheme, "NEXTAUTH_URL"},
+		{"healthy", "", ""},
+		{"scanner-flood", "", ""},
+		{"stray-403", "", ""},
+		{"origin-403-post", "", ""},
+	} {
+		t.Run(c.scenario, func(t *testing.T) {
+			t.Parallel()
+			dir := scenarioDir(t, c.scenario)
+			window := []string{"--from", "2026-11-20T00:00:00Z", "--until", "2026-11-20T03:00:00Z"}
+			code, out, errs := runReport(t, append([]string{"--source", dir, "--format", "json", "--fail-on", "warning"}, window...)...)
+			var r struct {
+				Findings []detectors.Finding `json:"findings"`
+				Checks   []detectors.Check   `json:"checks"`
+			}
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatalf("exit %d, %v: %s", code, err, errs)
+			}
+			if c.rule == "" {
+				if len(r.Findings) != 0 || code != 0 {
+					t.Fatalf("exit %d, want 0 and no finding, got %+v", code, r.Findings)
+				}
+				return
+			}
+			if code != 1 {
+				t.Errorf("exit %d, want 1 with --fail-on warning", code)
+			}
+			var found *detectors.Finding
+			for i := range r.Findings {
+				if r.Findings[i].Rule == c.rule {
+					found = &r.Findings[i]
+				}
+			}
+			if found == nil {
+				t.Fatalf("no %s finding in %+v", c.rule, r.Findings)
+			}
+			if !strings.Contains(found.Remedy, c.remedy) || found.Cause == "" || len(found.Examples) == 0 ||
+				found.Count == 0 || found.Denominator < found.Count || found.FirstSeen.Before(start.Add(time.Hour)) {
+				t.Errorf("finding %+v", found)
+			}
+			// The text output leads with the findings, then the checks.
+			_, text, _ := runReport(t, append([]string{"--source", dir}, window...)...)
+			fi, ci, ti := strings.Index(text, "Findings ("), strings.Index(text, "Post-deploy checks"), strings.Index(text, "Traffic")
+			if fi < 0 || !(fi < ci && ci < ti) || !strings.Contains(text, c.rule) {
+				t.Errorf("text output order or content wrong:\n%s", text)
+			}
+		})
+	}
+}
+
+func TestReportFailOn(t *testing.T) {
+	dir := scenarioDir(t, "cors-preflight-rejected") // a warning, no critical
+	window := []string{"--source", dir, "--from", "2026-11-20T00:00:00Z", "--until", "2026-11-20T03:00:00Z"}
+	for flag, want := range map[string]int{"critical": 0, "warning": 1, "none": 0, "bogus": 2} {
+		if code, _, errs := runReport(t, append(window, "--fail-on", flag)...); code != want {
+			t.Errorf("--fail-on %s: exit %d, want %d (%s)", flag, code, want, errs)
+		}
+	}
+	// Detector settings from flags: a minimum count no burst reaches.
+	if code, _, errs := runReport(t, append(window, "--fail-on", "warning", "--set", "cors_preflight_rejected.min_count=100000")...); code != 0 {
+		t.Errorf("--set min_count: exit %d (%s)", code, errs)
+	}
+	for _, bad := range [][]string{{"--set", "nonsense"}, {"--set", "no_such_rule.min_count=3"}, {"--config", filepath.Join(dir, "missing.json")}, {"--auth-prefix", "auth"}} {
+		if code, _, errs := runReport(t, append(window, bad...)...); code != 2 || errs == "" {
+			t.Errorf("%v: exit %d, stderr %q", bad, code, errs)
+		}
+	}
+}

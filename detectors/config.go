@@ -1,0 +1,414 @@
+package detectors
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"time"
+)
+
+// Threshold decides when failures are a burst rather than noise. Failures in
+// a run of buckets (one Window each, at most Lookback long) are a burst when
+// there are at least MinCount of them AND they are at least MinRate of the
+// requests they are judged against (the rule's denominator in the same
+// buckets).
+type Threshold struct {
+	MinCount int64   `json:"min_count"`
+	MinRate  float64 `json:"min_rate"`
+}
+
+// Auth403Threshold is the auth-403-burst threshold: a Threshold plus the
+// comparison with the endpoint's normal failure rate.
+type Auth403Threshold struct {
+	Threshold
+	// BaselineFactor: a burst must also fail at least this many times the
+	// endpoint's baseline 403 rate (its rate outside bursts over the whole
+	// input), so an endpoint that always answers some 403s is not reported.
+	BaselineFactor float64 `json:"baseline_factor"`
+	// BaselineMinRequests: the baseline is only used when the endpoint had
+	// at least this many requests outside bursts; with fewer, it is too
+	// noisy to judge against and only the Threshold applies.
+	BaselineMinRequests int64 `json:"baseline_min_requests"`
+}
+
+// OriginErrorsThreshold is the origin-errors threshold: a burst at
+// Threshold is a warning, and critical when its error rate reaches
+// CriticalRate.
+type OriginErrorsThreshold struct {
+	Threshold
+	CriticalRate float64 `json:"critical_rate"`
+}
+
+// CheckConfig decides when a post-deploy check fails on failed responses:
+// at least MinFailures failures AND more than MaxFailureRate of the
+// endpoint's requests. Fewer are reported as evidence of a passing check.
+// A check whose endpoint never succeeded fails on any failure.
+type CheckConfig struct {
+	MinFailures    int64   `json:"min_failures"`
+	MaxFailureRate float64 `json:"max_failure_rate"`
+}
+
+// Config holds the detectors' settings. Start from DefaultConfig (the zero
+// value is not valid); LoadConfig and Set change it from a JSON file or
+// key=value strings. The JSON key of each setting is given in brackets.
+type Config struct {
+	// AuthPrefix [auth_prefix] is the path NextAuth / Auth.js is mounted at.
+	// Default "/api/auth", NextAuth's default basePath; Auth.js v5 apps and a
+	// custom basePath use another ("/auth"). Paths under it always count as
+	// API paths.
+	AuthPrefix string `json:"auth_prefix"`
+	// APIPrefixes [api_prefixes] are the path prefixes served by the dynamic
+	// origin (the "/api/*" cache behavior). Default ["/api"]. A trailing
+	// "/" or "/*" is ignored: "/api/*" means "/api" and everything under it.
+	APIPrefixes []string `json:"api_prefixes"`
+
+	// Window [window, e.g. "5m"] is the bucket size: requests are counted
+	// per Window of record time. Default 5m: short enough to date an
+	// incident to the minutes it started, long enough to hold a few
+	// requests of a modest site's endpoint.
+	Window time.Duration `json:"-"`
+	// Lookback [lookback] is the longest run of buckets judged together.
+	// Default 1h: a modest site (2,000 requests/hour) makes about ten OAuth
+	// callbacks an hour, so it takes up to an hour of failures to reach
+	// the minimum counts; busy sites are judged on single buckets anyway.
+	Lookback time.Duration `json:"-"`
+	// Reorder [reorder] is how far behind the newest record a record may be
+	// and still be counted in its bucket. Default 90m: CloudFront writes
+	// several files per hour whose records each span the hour, and may
+	// deliver records of an hour in the next hour's files. Later records
+	// only count towards the checks (see Engine.Stats).
+	Reorder time.Duration `json:"-"`
+
+	// MaxHosts [max_hosts] caps the (distribution, host) pairs tracked.
+	// Default 64; records of further hosts are pooled under the host "*".
+	MaxHosts int `json:"max_hosts"`
+	// MaxPathGroups [max_path_groups] caps the origin-errors path groups per
+	// host ("/api/items", "/api/profile", ...). Default 32; further API
+	// paths are pooled in "<prefix>/*" (scanners invent many).
+	MaxPathGroups int `json:"max_path_groups"`
+	// MaxClients [max_clients] caps the distinct clients counted per
+	// finding. Default 10,000; beyond, Finding.ClientsCapped is set and the
+	// count is a lower bound.
+	MaxClients int `json:"max_clients"`
+
+	// AuthCacheHit [auth_cache_hit]: cached /api/auth/* answers. Default 3
+	// and 1%: a correctly configured behavior never serves NextAuth from the
+	// cache, so any repeated hit is real; 3 rules out a single odd record.
+	AuthCacheHit Threshold `json:"auth_cache_hit"`
+	// Auth403Burst [auth_403_burst]: 403s on one NextAuth endpoint. Default
+	// 5, 20%, 5x baseline (over at least 200 requests): one or two stray
+	// 403s never alert, 5 in an hour on an endpoint where a fifth of the
+	// requests fail is a broken sign-in even on a small site.
+	Auth403Burst Auth403Threshold `json:"auth_403_burst"`
+	// MethodRejected [method_rejected]: edge InvalidRequestMethod 403s.
+	// Default 1 and 0%: the edge only refuses a method because the behavior
+	// does not allow it, a configuration error with no benign version.
+	MethodRejected Threshold `json:"method_rejected"`
+	// CORSPreflightRejected [cors_preflight_rejected]: failed OPTIONS on API
+	// paths. Default 5 and 20%: browsers preflight every cross-origin call,
+	// so a real CORS gap fails most of them; a few odd OPTIONS from bots
+	// do not.
+	CORSPreflightRejected Threshold `json:"cors_preflight_rejected"`
+	// AuthCookieMissing [auth_cookie_missing]: failing callback/session
+	// requests without NextAuth cookies. Default 5 and 20%, like
+	// auth-403-burst.
+	AuthCookieMissing Threshold `json:"auth_cookie_missing"`
+	// AuthInsecureScheme [auth_insecure_scheme]: auth requests answered over
+	// plain http, or reached through the *.cloudfront.net name. Default 5
+	// and 1%: any of it breaks Secure/__Host- cookies for those users, but a
+	// lone probe over http is not worth a warning.
+	AuthInsecureScheme Threshold `json:"auth_insecure_scheme"`
+	// APIOriginForbidden [api_origin_forbidden]: origin 403s on most API
+	// requests. Default 10 and 50% (of all API requests and of non-auth API
+	// requests alike): "most requests" and not a handful of authorization
+	// failures of one user.
+	APIOriginForbidden Threshold `json:"api_origin_forbidden"`
+	// OriginErrors [origin_errors]: 5xx and origin failures per path group.
+	// Default 10 and 5% for a warning, critical from 25%: a few timeouts
+	// (cold starts) are normal, one request in twenty failing is not, and one
+	// in four is an outage.
+	OriginErrors OriginErrorsThreshold `json:"origin_errors"`
+
+	// Checks [checks] decides when a post-deploy check fails. Default 5
+	// failures and more than 2%: a stray 403 in a busy day is evidence in
+	// the check's text, not a failed deployment.
+	Checks CheckConfig `json:"checks"`
+}
+
+// DefaultConfig returns the default settings (documented on Config's
+// fields).
+func DefaultConfig() Config {
+	return Config{
+		AuthPrefix:    "/api/auth",
+		APIPrefixes:   []string{"/api"},
+		Window:        5 * time.Minute,
+		Lookback:      time.Hour,
+		Reorder:       90 * time.Minute,
+		MaxHosts:      64,
+		MaxPathGroups: 32,
+		MaxClients:    10_000,
+
+		AuthCacheHit: Threshold{MinCount: 3, MinRate: 0.01},
+		Auth403Burst: Auth403Threshold{
+			Threshold:           Threshold{MinCount: 5, MinRate: 0.2},
+			BaselineFactor:      5,
+			BaselineMinRequests: 200,
+		},
+		MethodRejected:        Threshold{MinCount: 1, MinRate: 0},
+		CORSPreflightRejected: Threshold{MinCount: 5, MinRate: 0.2},
+		AuthCookieMissing:     Threshold{MinCount: 5, MinRate: 0.2},
+		AuthInsecureScheme:    Threshold{MinCount: 5, MinRate: 0.01},
+		APIOriginForbidden:    Threshold{MinCount: 10, MinRate: 0.5},
+		OriginErrors: OriginErrorsThreshold{
+			Threshold:    Threshold{MinCount: 10, MinRate: 0.05},
+			CriticalRate: 0.25,
+		},
+		Checks: CheckConfig{MinFailures: 5, MaxFailureRate: 0.02},
+	}
+}
+
+// maxRingBuckets bounds (Lookback+Reorder)/Window: a series' buckets are
+// tracked in a 64-bit mask.
+const maxRingBuckets = 64
+
+// Validate reports the first problem with c, or nil.
+func (c Config) Validate() error {
+	if err := validPrefix("auth_prefix", c.AuthPrefix); err != nil {
+		return err
+	}
+	if len(c.APIPrefixes) == 0 {
+		return errors.New("detectors: api_prefixes is empty")
+	}
+	if len(c.APIPrefixes) > 16 {
+		return fmt.Errorf("detectors: api_prefixes has %d entries, at most 16", len(c.APIPrefixes))
+	}
+	for _, p := range c.APIPrefixes {
+		if err := validPrefix("api_prefixes", p); err != nil {
+			return err
+		}
+		if cleanPrefix(p) == "" {
+			return fmt.Errorf("detectors: api_prefixes: %q would cover every path", p)
+		}
+	}
+	if cleanPrefix(c.AuthPrefix) == "" {
+		return fmt.Errorf("detectors: auth_prefix %q would cover every path", c.AuthPrefix)
+	}
+	const day = 24 * time.Hour
+	switch {
+	case c.Window < time.Second || c.Window > day:
+		return fmt.Errorf("detectors: window %v out of range [1s, 24h]", c.Window)
+	case c.Lookback > day || c.Reorder > day:
+		return fmt.Errorf("detectors: lookback %v and reorder %v must be at most 24h", c.Lookback, c.Reorder)
+	case c.Lookback < c.Window:
+		return fmt.Errorf("detectors: lookback %v is shorter than window %v", c.Lookback, c.Window)
+	case c.Reorder < 0:
+		return fmt.Errorf("detectors: negative reorder %v", c.Reorder)
+	case c.ringBuckets() > maxRingBuckets:
+		return fmt.Errorf("detectors: (lookback %v + reorder %v) / window %v is %d buckets, at most %d",
+			c.Lookback, c.Reorder, c.Window, c.ringBuckets(), maxRingBuckets)
+	case c.MaxHosts < 1 || c.MaxHosts > 100_000:
+		return fmt.Errorf("detectors: max_hosts %d out of range [1, 100000]", c.MaxHosts)
+	case c.MaxPathGroups < 1 || c.MaxPathGroups > 10_000:
+		return fmt.Errorf("detectors: max_path_groups %d out of range [1, 10000]", c.MaxPathGroups)
+	case c.MaxClients < 1 || c.MaxClients > 10_000_000:
+		return fmt.Errorf("detectors: max_clients %d out of range [1, 10000000]", c.MaxClients)
+	}
+	for _, t := range []struct {
+		name string
+		th   Threshold
+	}{
+		{"auth_cache_hit", c.AuthCacheHit},
+		{"auth_403_burst", c.Auth403Burst.Threshold},
+		{"method_rejected", c.MethodRejected},
+		{"cors_preflight_rejected", c.CORSPreflightRejected},
+		{"auth_cookie_missing", c.AuthCookieMissing},
+		{"auth_insecure_scheme", c.AuthInsecureScheme},
+		{"api_origin_forbidden", c.APIOriginForbidden},
+		{"origin_errors", c.OriginErrors.Threshold},
+	} {
+		if t.th.MinCount < 1 {
+			return fmt.Errorf("detectors: %s.min_count %d must be at least 1", t.name, t.th.MinCount)
+		}
+		if !validRate(t.th.MinRate) {
+			return fmt.Errorf("detectors: %s.min_rate %v must be in [0, 1]", t.name, t.th.MinRate)
+		}
+	}
+	switch {
+	case !(c.Auth403Burst.BaselineFactor >= 0) || math.IsInf(c.Auth403Burst.BaselineFactor, 0):
+		return fmt.Errorf("detectors: auth_403_burst.baseline_factor %v must be a number ≥ 0", c.Auth403Burst.BaselineFactor)
+	case c.Auth403Burst.BaselineMinRequests < 0:
+		return fmt.Errorf("detectors: auth_403_burst.baseline_min_requests %d is negative", c.Auth403Burst.BaselineMinRequests)
+	case !validRate(c.OriginErrors.CriticalRate):
+		return fmt.Errorf("detectors: origin_errors.critical_rate %v must be in [0, 1]", c.OriginErrors.CriticalRate)
+	case c.Checks.MinFailures < 1:
+		return fmt.Errorf("detectors: checks.min_failures %d must be at least 1", c.Checks.MinFailures)
+	case !validRate(c.Checks.MaxFailureRate):
+		return fmt.Errorf("detectors: checks.max_failure_rate %v must be in [0, 1]", c.Checks.MaxFailureRate)
+	}
+	return nil
+}
+
+func validRate(r float64) bool { return r >= 0 && r <= 1 } // false for NaN
+
+func validPrefix(name, p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("detectors: %s %q must start with /", name, p)
+	}
+	if strings.ContainsAny(p, "%?#\t ") || strings.Contains(p, "//") || strings.Contains(p, "/./") ||
+		strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") {
+		return fmt.Errorf("detectors: %s %q must be a plain path", name, p)
+	}
+	return nil
+}
+
+// cleanPrefix turns "/api", "/api/" and "/api/*" into "/api" ("/" and "/*"
+// into "").
+func cleanPrefix(p string) string {
+	p = strings.TrimSuffix(p, "*")
+	return strings.TrimRight(p, "/")
+}
+
+// ringBuckets is the number of buckets a series keeps: Lookback plus Reorder.
+func (c Config) ringBuckets() int {
+	if c.Window <= 0 {
+		return math.MaxInt
+	}
+	return int(ceilDiv(int64(c.Lookback), int64(c.Window)) + ceilDiv(int64(c.Reorder), int64(c.Window)))
+}
+
+// lookbackBuckets is the number of buckets a burst may span.
+func (c Config) lookbackBuckets() int { return int(ceilDiv(int64(c.Lookback), int64(c.Window))) }
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// jsonDuration is a duration in JSON: a string such as "5m"
+// (time.ParseDuration syntax).
+type jsonDuration time.Duration
+
+func (d *jsonDuration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string such as \"5m\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = jsonDuration(v)
+	return nil
+}
+
+func (d jsonDuration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// MarshalJSON writes c in the form LoadConfig reads (durations as strings).
+func (c Config) MarshalJSON() ([]byte, error) {
+	type plain Config // without methods, no recursion
+	p := plain(c)
+	w, l, r := jsonDuration(c.Window), jsonDuration(c.Lookback), jsonDuration(c.Reorder)
+	return json.Marshal(struct {
+		*plain
+		Window   *jsonDuration `json:"window"`
+		Lookback *jsonDuration `json:"lookback"`
+		Reorder  *jsonDuration `json:"reorder"`
+	}{&p, &w, &l, &r})
+}
+
+// overlay decodes the JSON object data over c: keys present replace c's
+// values, absent keys keep them; an unknown key is an error.
+func (c *Config) overlay(data []byte) error {
+	type plain Config
+	work := *c
+	work.APIPrefixes = append([]string(nil), c.APIPrefixes...)
+	fc := struct {
+		*plain
+		Window   *jsonDuration `json:"window,omitempty"`
+		Lookback *jsonDuration `json:"lookback,omitempty"`
+		Reorder  *jsonDuration `json:"reorder,omitempty"`
+	}{plain: (*plain)(&work)}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("data after the JSON object")
+	}
+	if fc.Window != nil {
+		work.Window = time.Duration(*fc.Window)
+	}
+	if fc.Lookback != nil {
+		work.Lookback = time.Duration(*fc.Lookback)
+	}
+	if fc.Reorder != nil {
+		work.Reorder = time.Duration(*fc.Reorder)
+	}
+	*c = work
+	return nil
+}
+
+// LoadConfig reads a JSON configuration file. Its keys (see Config; nested
+// objects for the thresholds) overlay DefaultConfig; an unknown key is an
+// error, and the result is validated. Example:
+//
+//	{
+//	  "auth_prefix": "/auth",
+//	  "api_prefixes": ["/api", "/trpc"],
+//	  "window": "10m",
+//	  "auth_403_burst": {"min_count": 10, "min_rate": 0.3}
+//	}
+func LoadConfig(path string) (Config, error) {
+	c := DefaultConfig()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("detectors: %w", err)
+	}
+	if err := c.overlay(data); err != nil {
+		return Config{}, fmt.Errorf("detectors: %s: %w", path, err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%w (in %s)", err, path)
+	}
+	return c, nil
+}
+
+// Set changes one setting from text, for flags and environment variables:
+// key is the JSON key, with a dot for nested ones ("window",
+// "auth_403_burst.min_count", "origin_errors.critical_rate"); value is the
+// JSON value, or plain text for strings and durations ("10m", "/auth").
+// A list takes comma-separated text ("/api,/trpc"). It does not validate:
+// call Validate after the last Set.
+func (c *Config) Set(key, value string) error {
+	parts := strings.Split(key, ".")
+	if key == "" || len(parts) > 2 {
+		return fmt.Errorf("detectors: bad setting name %q", key)
+	}
+	var v any
+	if err := json.Unmarshal([]byte(value), &v); err != nil {
+		v = value // plain text
+	}
+	if parts[0] == "api_prefixes" {
+		if s, ok := v.(string); ok {
+			list := strings.Split(s, ",")
+			for i := range list {
+				list[i] = strings.TrimSpace(list[i])
+			}
+			v = list
+		}
+	}
+	var obj any = map[string]any{parts[len(parts)-1]: v}
+	if len(parts) == 2 {
+		obj = map[string]any{parts[0]: obj}
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return fmt.Errorf("detectors: %s: %w", key, err)
+	}
+	if err := c.overlay(data); err != nil {
+		return fmt.Errorf("detectors: %s=%s: %w", key, value, err)
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+// Package detectors finds, in a stream of CloudFront access log records, the
+// failures that break sign-in on Next.js / NextAuth sites behind CloudFront,
+// and evaluates the seed's post-deploy checks.
+//
+// # Use
+//
+//	eng := detectors.New(detectors.DefaultConfig())
+//	for each record { eng.Observe(&rec, distFromObjectKey) }
+//	findings := eng.Findings() // most severe first
+//	checks := eng.Checks()
+//
+// The Engine keeps bounded state, so it behaves the same on one small log
+// file (a Lambda invocation) and on a 24-hour report; Findings and Checks can
+// be called at any time and do not disturb it.
+//
+// # Rules
+//
+// Each rule ID is a public contract. Group is the endpoint group a finding
+// is about; the denominator is what its count is judged against.
+//
+//	rule                     severity  fires on (group; denominator)
+//	auth-cache-hit           critical  /api/auth/* answered from CloudFront's cache: Hit,
+//	                                   RefreshHit, OriginShieldHit (/api/auth/*; auth requests) ⑤
+//	auth-403-burst           critical  403 bursts on callback/*, session, csrf, signin/*, signout
+//	                                   for GET/POST, not edge InvalidRequestMethod, well above the
+//	                                   endpoint's baseline (per endpoint; its requests) ①③
+//	method-rejected          critical  non-GET/HEAD refused by CloudFront itself, 403
+//	                                   InvalidRequestMethod (/api/* or /*; non-GET/HEAD requests) ②
+//	cors-preflight-rejected  warning   OPTIONS on API paths answered 4xx by the origin
+//	                                   (/api/*; preflight requests) ⑥
+//	auth-cookie-missing      warning   callback/session GET/POST failing (4xx other than 401/404)
+//	                                   without any NextAuth cookie, only when the host's log has
+//	                                   cookies and NextAuth's appear elsewhere (per endpoint) ①③
+//	auth-insecure-scheme     warning   auth requests answered over plain http (not CloudFront's
+//	                                   redirect), or NextAuth used through the *.cloudfront.net
+//	                                   name while the custom domain serves it too (/api/auth/*) ④
+//	api-origin-forbidden     critical  most API requests, auth and non-auth alike, get 403 from
+//	                                   the origin (real time-to-first-byte, JSON or no body): the
+//	                                   viewer Host header reaching API Gateway / a Lambda URL
+//	                                   (/api/*; API requests other than OPTIONS) seed 001
+//	origin-errors            warning,  5xx and Origin*Error per path group: /api/auth/*,
+//	                         critical  /api/<segment>, /* (static); critical from
+//	                                   OriginErrors.CriticalRate (group; its requests)
+//
+// The *.cloudfront.net part of auth-insecure-scheme is counted over the
+// whole input: it needs at least MinCount such NextAuth requests, MinRate of
+// the distribution's, and NextAuth traffic on the custom domain too; it is
+// reported for the custom domain, merged with its plain-http finding.
+//
+// When api-origin-forbidden fires, the auth-403-burst, auth-cookie-missing
+// and cors-preflight-rejected bursts of the same host that overlap it in
+// time are folded into it (Evidence "folded_<rule>") instead of being
+// reported on their own: the cause is the same. auth-cookie-missing and
+// auth-403-burst may both fire for one incident: the first says which
+// requests lacked cookies, the second how badly sign-in fails.
+//
+// The auth-403-burst cause tells the likely causes apart: with cookie logging
+// on, failing requests that carry NextAuth cookies mean CloudFront does not
+// forward them (origin request policy AllViewer, or AllViewerExceptHostHeader
+// for API Gateway / Lambda URL origins); failing requests without them mean
+// the browser does not keep them (NEXTAUTH_URL, Secure/SameSite, third-party
+// cookie blocking). Failing callbacks with code/state in the query point at
+// query strings not being forwarded. Without cookie logging both remain
+// possible and the remedy lists both, forwarding first.
+//
+// Remedies name managed policies by name and ID: CachingDisabled
+// 4135ea2d-6df8-44a3-9df3-4b5a84be39ad, AllViewer
+// 216adef6-5c7f-47e4-b989-5492eafa07d3, AllViewerExceptHostHeader
+// b689b0a8-53d0-40ab-baf2-68738e2966ac.
+//
+// # Bursts, windows and thresholds
+//
+// Requests are counted per rule and group in buckets of Config.Window (5
+// minutes) of record time. A burst is found in a run of consecutive buckets,
+// at most Config.Lookback (1 hour) long and starting with a bucket that has
+// failures, whose failures reach the rule's MinCount and MinRate of the
+// run's requests; the buckets of that run that fail at MinRate themselves
+// make the burst (the others are the endpoint's normal volume). A busy site
+// is judged bucket by bucket; a modest one (2,000 requests an hour, about
+// ten OAuth callbacks) over up to an hour, so it is still caught, while one
+// or two stray errors never reach MinCount. A finding's count and
+// denominator are the failures and requests of its burst buckets ("412 of
+// 1,530 callback requests"); each finding merges all bursts of its key over
+// the input, first_seen and last_seen spanning them. auth-403-burst bursts
+// must also fail BaselineFactor (5) times more often than the endpoint does
+// outside bursts, when that baseline covers at least BaselineMinRequests
+// (200) requests. The defaults and the reason for each are documented on
+// Config's fields.
+//
+// # Keys
+//
+// Finding.Key is "rule|distribution|host|group", e.g.
+// "auth-403-burst|E2QWRUHEXAMPLE|app.example.com|/api/auth/callback/*". The
+// distribution is the record's DistributionId field, else the dist argument
+// of Observe (from the object key), else empty. The host is x-host-header,
+// else cs(Host). Later runs over overlapping input produce the same keys.
+//
+// # Paths
+//
+// Paths are matched after normalisation, done only when a path has a
+// %-escape or, under an API prefix, a "//" or dot segment: logparse.Decode
+// (twice for double encoding), "//" collapsed, "." and ".." resolved. A path
+// that climbs out of the root names no endpoint, and one that leaves the
+// auth prefix ("/api/auth/../../etc/passwd", "/api/auth/%2e%2e/...") is not
+// a NextAuth endpoint. Config.AuthPrefix (default /api/auth) and
+// Config.APIPrefixes (default /api) change where NextAuth and the API live.
+//
+// # Bounded memory and order
+//
+// Per (distribution, host) — at most MaxHosts, further ones pooled under the
+// host "*" — and per rule and group — origin-errors groups at most
+// MaxPathGroups per host — the Engine keeps a ring of
+// (Lookback+Reorder)/Window buckets and a bounded summary of what left the
+// ring (at most 32 bursts, 5 examples, 10 paths, MaxClients clients).
+// Records may arrive out of order by up to Config.Reorder (90 minutes:
+// CloudFront's files of one hour overlap); later ones are counted only by
+// the checks (Stats.Late). The same records in the same order give the same
+// findings.
+//
+// # Checks
+//
+// Checks evaluates, over everything observed: csrf-ok (GET /api/auth/csrf
+// answers 200), session-ok (GET /api/auth/session answers 200/204, never
+// 403), callback-redirects (/api/auth/callback/* answers 302, or 200 JSON to
+// a credentials POST; a 401 for wrong credentials counts for neither side),
+// auth-never-cached (no /api/auth/* request is a cache hit). A status check
+// fails with at least Checks.MinFailures (5) failures that are more than
+// Checks.MaxFailureRate (2%) of its requests, or when the endpoint failed and
+// never succeeded; isolated failures pass and are reported in the evidence.
+// auth-never-cached fails on a single hit, which a behavior with caching
+// disabled never produces. A check with no requests is no-data.
+//
+// # Configuration
+//
+// DefaultConfig gives the defaults; LoadConfig reads a JSON file whose keys
+// overlay them (unknown keys are errors); Config.Set sets one key from text,
+// for flags and environment variables. Keys: auth_prefix, api_prefixes,
+// window, lookback, reorder (durations as "5m"), max_hosts, max_path_groups,
+// max_clients, and per rule auth_cache_hit, auth_403_burst,
+// method_rejected, cors_preflight_rejected, auth_cookie_missing,
+// auth_insecure_scheme, api_origin_forbidden, origin_errors, each an object
+// with min_count and min_rate (auth_403_burst also baseline_factor and
+// baseline_min_requests, origin_errors also critical_rate), and checks with
+// min_failures and max_failure_rate.
+package detectors

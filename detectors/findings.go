@@ -1,0 +1,472 @@
+package detectors
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Rule IDs: a public contract (alert routing and de-duplication use them).
+const (
+	RuleAuthCacheHit          = "auth-cache-hit"
+	RuleAuth403Burst          = "auth-403-burst"
+	RuleMethodRejected        = "method-rejected"
+	RuleCORSPreflightRejected = "cors-preflight-rejected"
+	RuleAuthCookieMissing     = "auth-cookie-missing"
+	RuleAuthInsecureScheme    = "auth-insecure-scheme"
+	RuleAPIOriginForbidden    = "api-origin-forbidden"
+	RuleOriginErrors          = "origin-errors"
+)
+
+// Rules returns every rule ID, in a fixed order.
+func Rules() []string {
+	return []string{
+		RuleAuthCacheHit, RuleAuth403Burst, RuleMethodRejected, RuleCORSPreflightRejected,
+		RuleAuthCookieMissing, RuleAuthInsecureScheme, RuleAPIOriginForbidden, RuleOriginErrors,
+	}
+}
+
+// AWS managed policy IDs the remedies name (verified against AWS's
+// managed-policy documentation; the seed documents give wrong ones).
+const (
+	PolicyIDCachingDisabled           = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad" // cache policy
+	PolicyIDAllViewer                 = "216adef6-5c7f-47e4-b989-5492eafa07d3" // origin request policy
+	PolicyIDAllViewerExceptHostHeader = "b689b0a8-53d0-40ab-baf2-68738e2966ac" // origin request policy
+)
+
+const (
+	cachingDisabled           = "CachingDisabled (" + PolicyIDCachingDisabled + ")"
+	allViewer                 = "AllViewer (" + PolicyIDAllViewer + ")"
+	allViewerExceptHostHeader = "AllViewerExceptHostHeader (" + PolicyIDAllViewerExceptHostHeader + ")"
+)
+
+// Severity ranks findings.
+type Severity string
+
+// Severities, most severe first.
+const (
+	SeverityCritical Severity = "critical"
+	SeverityWarning  Severity = "warning"
+	SeverityInfo     Severity = "info"
+)
+
+// Rank orders severities: critical 3, warning 2, info 1, anything else 0.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityCritical:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
+// A Finding is one incident: a rule that fired for one endpoint group of
+// one host, with the bursts of the whole input merged.
+type Finding struct {
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	// Key identifies the incident across runs and Lambda invocations:
+	// "rule|distribution|host|group", e.g.
+	// "auth-403-burst|E2QWRUHEXAMPLE|app.example.com|/api/auth/callback/*"
+	// (the distribution is empty when neither the log nor the caller
+	// named it).
+	Key            string `json:"key"`
+	DistributionID string `json:"distribution_id,omitempty"`
+	// Host is the x-host-header the viewers used (cs(Host) when absent).
+	Host string `json:"host"`
+	// Group is the endpoint group: "/api/auth/callback/*", "/api/auth/*",
+	// "/api/*", "/api/items", "/*" (the default behavior).
+	Group string `json:"group"`
+
+	// FirstSeen and LastSeen are the times of the first and last failing
+	// request counted.
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+
+	// Count failing requests of Denominator requests of the same group in
+	// the same buckets, e.g. 412 of 1,530 "callback requests".
+	Count            int64  `json:"count"`
+	Denominator      int64  `json:"denominator"`
+	DenominatorLabel string `json:"denominator_label"`
+
+	Paths    []string `json:"paths"`    // distinct failing paths (normalised), at most 10
+	Examples []string `json:"examples"` // x-edge-request-id of failing requests, at most 5
+	// Clients is the number of distinct client IPs among the failing
+	// requests; when ClientsCapped it is a lower bound (Config.MaxClients).
+	Clients       int  `json:"clients"`
+	ClientsCapped bool `json:"clients_capped,omitempty"`
+
+	Cause  string `json:"cause"`  // what the evidence says happened, one line
+	Remedy string `json:"remedy"` // what to change, concretely
+
+	// Evidence holds the counters behind the cause, e.g. with_nextauth_cookies.
+	Evidence map[string]int64 `json:"evidence,omitempty"`
+}
+
+// Rate returns Count / Denominator (0 without a denominator).
+func (f *Finding) Rate() float64 {
+	if f.Denominator == 0 {
+		return 0
+	}
+	return float64(f.Count) / float64(f.Denominator)
+}
+
+// ClientsText is Clients for display: "≥10,000" when capped.
+func (f *Finding) ClientsText() string {
+	if f.ClientsCapped {
+		return "≥" + fmtCount(int64(f.Clients))
+	}
+	return fmtCount(int64(f.Clients))
+}
+
+// Summary is a one-line description: "412 of 1,530 callback requests (27%)
+// from 311 clients, 2026-11-20 14:02–15:58 UTC".
+func (f *Finding) Summary() string {
+	clients := "clients"
+	if f.Clients == 1 && !f.ClientsCapped {
+		clients = "client"
+	}
+	return fmt.Sprintf("%s of %s %s (%s) from %s %s, %s", fmtCount(f.Count), fmtCount(f.Denominator),
+		f.DenominatorLabel, pct(f.Count, f.Denominator), f.ClientsText(), clients, span(f.FirstSeen, f.LastSeen))
+}
+
+func span(a, b time.Time) string {
+	const day, clock = "2006-01-02 15:04", "15:04"
+	if a.IsZero() {
+		return "time unknown"
+	}
+	if a.Format("2006-01-02") == b.Format("2006-01-02") {
+		return a.Format(day) + "–" + b.Format(clock) + " UTC"
+	}
+	return a.Format(day) + " – " + b.Format(day) + " UTC"
+}
+
+// FindingKey returns the stable key of a finding (see Finding.Key).
+func FindingKey(rule, dist, host, group string) string {
+	return rule + "|" + dist + "|" + host + "|" + group
+}
+
+// cand is a finding being assembled.
+type cand struct {
+	kind  ruleKind
+	h     *hostState
+	s     *series
+	acc   accum
+	extra map[string]int64
+	split []*hostState // auth-insecure-scheme: the *.cloudfront.net hosts merged in
+	drop  bool
+}
+
+// Findings evaluates the rules over everything observed so far and returns
+// the findings, most severe first, then by first_seen, then by key. The
+// same records in the same order give the same findings. It does not change
+// the Engine: more records may follow.
+func (e *Engine) Findings() []Finding {
+	hosts := e.hosts
+	if e.pooled != nil {
+		hosts = append(slices.Clip(hosts), e.pooled)
+	}
+	var cands []*cand
+	for _, h := range hosts {
+		for _, s := range h.allSeries() {
+			acc := e.final(s)
+			if len(acc.eps) == 0 && !(s.kind == rkInsecureHTTP && h.viaCF) {
+				continue
+			}
+			cands = append(cands, &cand{kind: s.kind, h: h, s: s, acc: acc})
+		}
+	}
+	for _, c := range cands {
+		switch c.kind {
+		case rkAuth403:
+			e.applyBaseline(c)
+		case rkCookie:
+			// Only meaningful when cookies are logged and NextAuth's appear.
+			c.drop = !c.h.cookieLogging || !c.h.authCookies
+		}
+	}
+	e.suppressUnderForbidden(cands)
+	cands = e.mergeSplitHosts(hosts, cands)
+
+	var out []Finding
+	for _, c := range cands {
+		if c.drop {
+			continue
+		}
+		if f, ok := e.finding(c); ok {
+			out = append(out, f)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		if r := cmp.Compare(b.Severity.Rank(), a.Severity.Rank()); r != 0 {
+			return r
+		}
+		if r := a.FirstSeen.Compare(b.FirstSeen); r != 0 {
+			return r
+		}
+		return cmp.Compare(a.Key, b.Key)
+	})
+	return out
+}
+
+// allSeries lists h's series in a fixed order.
+func (h *hostState) allSeries() []*series {
+	var out []*series
+	add := func(s *series) {
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	add(h.cacheHit)
+	add(h.insecure)
+	for _, s := range h.auth403 {
+		add(s)
+	}
+	for _, s := range h.cookie {
+		add(s)
+	}
+	for _, s := range h.method {
+		add(s)
+	}
+	for _, s := range h.cors {
+		add(s)
+	}
+	for _, s := range h.forbidden {
+		add(s)
+	}
+	add(h.originAuth)
+	for _, g := range h.origin {
+		add(g.s)
+	}
+	add(h.originStatic)
+	return out
+}
+
+// applyBaseline drops the auth-403-burst episodes that do not fail clearly
+// more than the endpoint usually does.
+func (e *Engine) applyBaseline(c *cand) {
+	th := e.cfg.Auth403Burst
+	if c.acc.baseTotal < th.BaselineMinRequests || c.acc.baseTotal == 0 {
+		return
+	}
+	base := float64(c.acc.baseFail) / float64(c.acc.baseTotal)
+	kept := c.acc.eps[:0]
+	for _, ep := range c.acc.eps {
+		if float64(ep.fail) >= th.BaselineFactor*base*float64(ep.total) {
+			kept = append(kept, ep)
+		}
+	}
+	c.acc.eps = kept
+}
+
+// suppressUnderForbidden folds auth-403-burst, auth-cookie-missing and
+// cors-preflight-rejected bursts of a host into its api-origin-forbidden
+// finding when they overlap in time: every API request failing explains
+// them, and one critical is enough.
+func (e *Engine) suppressUnderForbidden(cands []*cand) {
+	for _, f := range cands {
+		if f.kind != rkAPIForbidden || f.drop {
+			continue
+		}
+		for _, c := range cands {
+			if c.h != f.h || c.drop || (c.kind != rkAuth403 && c.kind != rkCookie && c.kind != rkCORS) {
+				continue
+			}
+			kept := c.acc.eps[:0]
+			var folded int64
+			for _, ep := range c.acc.eps {
+				if overlapsAny(ep, f.acc.eps) {
+					folded += ep.fail
+				} else {
+					kept = append(kept, ep)
+				}
+			}
+			c.acc.eps = kept
+			if folded > 0 {
+				if f.extra == nil {
+					f.extra = make(map[string]int64)
+				}
+				f.extra["folded_"+strings.ReplaceAll(c.kind.rule(), "-", "_")] += folded
+			}
+		}
+	}
+}
+
+// overlapsAny reports whether ep overlaps one of eps in time, within a bucket.
+func overlapsAny(ep episode, eps []episode) bool {
+	for _, x := range eps {
+		if ep.from <= x.to+1 && ep.to >= x.from-1 {
+			return true
+		}
+	}
+	return false
+}
+
+// sameDistribution reports whether two hosts belong to one distribution:
+// the same ID, or without IDs the same cs(Host) domain name.
+func sameDistribution(a, b *hostState) bool {
+	if a.dist != "" || b.dist != "" {
+		return a.dist == b.dist
+	}
+	return a.cfName != "" && a.cfName == b.cfName
+}
+
+// mergeSplitHosts turns NextAuth traffic through a distribution's
+// *.cloudfront.net name, while its custom domain also serves NextAuth, into
+// an auth-insecure-scheme finding for the custom domain (merged with that
+// domain's plain-http one, which shares its key).
+func (e *Engine) mergeSplitHosts(hosts []*hostState, cands []*cand) []*cand {
+	th := e.cfg.AuthInsecureScheme
+	for _, cf := range hosts {
+		v := &cf.via
+		if !cf.viaCF || v.count == 0 {
+			continue
+		}
+		var site *hostState
+		for _, h := range hosts {
+			if h.viaCF || h == e.pooled || !sameDistribution(cf, h) {
+				continue
+			}
+			if site == nil || h.authRequests > site.authRequests {
+				site = h
+			}
+		}
+		if site == nil {
+			continue
+		}
+		total := cf.authRequests + site.authRequests
+		if v.count < th.MinCount || float64(v.count) < th.MinRate*float64(total) || site.authRequests < th.MinCount {
+			continue
+		}
+		var sc *cand
+		for _, c := range cands {
+			if c.kind != rkInsecureHTTP {
+				continue
+			}
+			switch c.h {
+			case cf:
+				c.drop = true // its plain-http requests are in v already
+			case site:
+				sc = c
+			}
+		}
+		if sc == nil {
+			sc = &cand{kind: rkInsecureHTTP, h: site, s: site.insecure}
+			if sc.s == nil {
+				sc.s = e.newSeries(rkInsecureHTTP, e.authPrefix+"/*", "auth requests", th)
+			}
+			cands = append(cands, sc)
+		}
+		sc.drop = false
+		sc.split = append(sc.split, cf)
+	}
+	// The cloudfront.net host's own series was only kept for this merge.
+	for _, c := range cands {
+		if c.kind == rkInsecureHTTP && len(c.split) == 0 && len(c.acc.eps) == 0 {
+			c.drop = true
+		}
+	}
+	return cands
+}
+
+// finding builds the Finding of c; ok is false when nothing is left of it.
+func (e *Engine) finding(c *cand) (Finding, bool) {
+	s, h := c.s, c.h
+	f := Finding{
+		Rule:             s.kind.rule(),
+		DistributionID:   h.dist,
+		Host:             h.host,
+		Group:            s.group,
+		DenominatorLabel: s.noun,
+		Paths:            append([]string{}, c.acc.paths...),
+		Examples:         append([]string{}, c.acc.examples...),
+		Clients:          len(c.acc.clients),
+		ClientsCapped:    c.acc.clientsCapped,
+	}
+	var ev [numEv]int64
+	var first, last int64
+	for _, ep := range c.acc.eps {
+		f.Count += ep.fail
+		f.Denominator += ep.total
+		for i := range ev {
+			ev[i] += ep.ev[i]
+		}
+		if ep.first != 0 && (first == 0 || ep.first < first) {
+			first = ep.first
+		}
+		last = max(last, ep.last)
+	}
+	httpCount := f.Count
+	if len(c.split) > 0 {
+		f.Denominator = h.authRequests
+		f.DenominatorLabel = "NextAuth requests"
+		clients := maps.Clone(c.acc.clients)
+		if clients == nil {
+			clients = make(map[netip.Addr]struct{})
+		}
+		capped := c.acc.clientsCapped
+		for _, cf := range c.split {
+			v := &cf.via
+			f.Count += v.count
+			f.Denominator += cf.authRequests
+			if first == 0 || v.first < first {
+				first = v.first
+			}
+			last = max(last, v.last)
+			for _, p := range v.paths {
+				if len(f.Paths) < maxPaths && !containsString(f.Paths, p) {
+					f.Paths = append(f.Paths, p)
+				}
+			}
+			for _, x := range v.examples {
+				if len(f.Examples) < maxExamples {
+					f.Examples = append(f.Examples, x)
+				}
+			}
+			capped = capped || v.capped
+			for ip := range v.clients {
+				if _, ok := clients[ip]; ok {
+					continue
+				}
+				if len(clients) >= e.cfg.MaxClients {
+					capped = true
+					break
+				}
+				clients[ip] = struct{}{}
+			}
+		}
+		f.Clients, f.ClientsCapped = len(clients), capped
+	}
+	if f.Count == 0 {
+		return f, false
+	}
+	f.FirstSeen, f.LastSeen = unixTime(first), unixTime(last)
+	f.Key = FindingKey(f.Rule, f.DistributionID, f.Host, f.Group)
+	if s.kind == rkAuth403 && !h.cookieLogging {
+		// Without cookie logging every request looks cookie-less.
+		ev[evWithCookies], ev[evWithoutCookies] = 0, 0
+	}
+	for i, name := range evNames[s.kind] {
+		if name != "" && ev[i] != 0 {
+			if f.Evidence == nil {
+				f.Evidence = make(map[string]int64)
+			}
+			f.Evidence[name] = ev[i]
+		}
+	}
+	for k, v := range c.extra {
+		if f.Evidence == nil {
+			f.Evidence = make(map[string]int64)
+		}
+		f.Evidence[k] = v
+	}
+	e.explain(&f, c, ev, httpCount)
+	return f, true
+}
