@@ -2,7 +2,7 @@
 GO ?= go
 DEMO := .demo
 
-.PHONY: test vet demo bench fuzz clean
+.PHONY: test vet demo bench bench-report fuzz clean
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -13,15 +13,23 @@ vet:
 	$(GO) vet ./...
 
 # Generate a day of logs for a NextAuth site whose POSTs are refused at the
-# edge for the last two hours, then audit the last 24 hours.
+# edge for the last two hours, then audit the last 24 hours (and write the
+# same audit, compared with the day before, as a page: .demo/report.html).
 demo:
 	@rm -rf $(DEMO)/logs
 	$(GO) run ./cmd/loggen --out $(DEMO)/logs --scenario method-rejected
 	$(GO) run ./cmd/report --source $(DEMO)/logs --since 24h --fail-on none
+	@$(GO) run ./cmd/report --source $(DEMO)/logs --since 6h --compare --fail-on none --format html --out $(DEMO)/report.html
+	@echo "The same audit as a page: $(DEMO)/report.html"
 
-# Parser speed against decompression alone, on a 1,000,000-line file.
+# Parser speed against decompression alone, detection overhead, and S3
+# (MinIO) against local files, on a 1,000,000-line file.
 bench:
-	$(GO) test ./logparse -run '^$$' -bench . -benchmem -benchtime 3x
+	$(GO) test ./logparse ./detectors ./source -run '^$$' -bench . -benchmem -benchtime 3x
+
+# report against decompression alone and GoAccess, with peak memory.
+bench-report:
+	scripts/bench-report.sh
 
 # Fuzz the reader for FUZZTIME (crashers land in logparse/testdata/fuzz).
 FUZZTIME ?= 5m

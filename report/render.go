@@ -1,106 +1,131 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/dustin/go-humanize"
 )
 
-// WriteJSON writes the report as one indented JSON document. Maps are written
-// with sorted keys, so the same report always gives the same bytes.
-func (rep *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
-}
+// WriteText writes the report for a terminal, without colour.
+func (rep *Report) WriteText(w io.Writer) error { return rep.writeText(w, style{}) }
 
-// WriteText writes the report for a terminal.
-func (rep *Report) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	p := func(format string, args ...any) { fmt.Fprintf(tw, format, args...) }
+// writeText writes the text report, painted by st.
+func (rep *Report) writeText(w io.Writer, st style) error {
+	var b strings.Builder
 	from, until := rep.Window.From, rep.Window.Until
-	p("cfwatch report\t%s → %s UTC (%s)\n", from.Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"),
-		span(until.Sub(from)))
 	in := rep.Input
-	p("Input\t%s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)),
+	head := textTable{}
+	head.add(cell{"cfwatch report", sgrBold}, c(fmt.Sprintf("%s → %s UTC (%s)", from.Format("2006-01-02 15:04"),
+		until.Format("2006-01-02 15:04"), span(until.Sub(from)))))
+	input := fmt.Sprintf("%s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)),
 		num(in.Records), num(in.SkippedLines))
 	if in.FilesOutsideWindow > 0 {
-		p(", %s files outside the window not read", num(in.FilesOutsideWindow))
+		input += fmt.Sprintf(", %s files outside the window not read", num(in.FilesOutsideWindow))
 	}
 	if len(in.FailedFiles) > 0 {
-		p(", %s files not read to the end (listed below)", num(len(in.FailedFiles)))
+		input += fmt.Sprintf(", %s files not read to the end (listed below)", num(len(in.FailedFiles)))
 	}
-	p("\n\n")
+	head.add(c("Input"), c(input))
+	head.render(&b, st)
+	b.WriteByte('\n')
 
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if err := rep.writeFindings(w); err != nil {
-		return err
-	}
+	rep.writeFindings(&b, st)
+
 	t := rep.Totals
-	p("Traffic\n")
-	p("  Requests\t%s\n", num(t.Requests))
+	b.WriteString(st.paint(sgrBold, "Traffic") + "\n")
+	tr := textTable{indent: "  "}
+	tr.add(c("Requests"), c(num(t.Requests)))
 	if t.Requests == 0 {
-		p("  \tno requests in the window\n")
-		rep.writeInputProblems(p)
-		return tw.Flush()
+		tr.add(c(""), c("no requests in the window"))
+		tr.render(&b, st)
+		rep.writeBaselineText(&b, st)
+		rep.writeInputProblems(&b, st)
+		_, err := io.WriteString(w, b.String())
+		return err
 	}
-	p("  Bytes\t%s sent, %s received\n", humanize.IBytes(uint64(t.BytesSent)), humanize.IBytes(uint64(t.BytesReceived)))
+	tr.add(c("Bytes"), c(fmt.Sprintf("%s sent, %s received", humanize.IBytes(uint64(t.BytesSent)), humanize.IBytes(uint64(t.BytesReceived)))))
 	var mix []string
-	for _, class := range []string{"2xx", "3xx", "4xx", "5xx", "000", "other"} {
+	for _, class := range statusClassOrder {
 		if n := rep.Status.Classes[class]; n > 0 {
-			mix = append(mix, fmt.Sprintf("%s %s (%s)", class, num(n), pct(n, t.Requests)))
+			m := fmt.Sprintf("%s %s (%s)", class, num(n), pct(n, t.Requests))
+			switch class {
+			case "4xx":
+				m = st.paint(sgrYellow, m)
+			case "5xx":
+				m = st.paint(sgrRed, m)
+			}
+			mix = append(mix, m)
 		}
 	}
-	p("  Status\t%s\n", strings.Join(mix, "   "))
+	tr.add(c("Status"), c(strings.Join(mix, "   ")))
 	var results []string
 	for _, k := range sortedByCount(rep.Cache.ResultTypes) {
 		results = append(results, fmt.Sprintf("%s %s", k, num(rep.Cache.ResultTypes[k])))
 	}
-	p("  Cache\thit ratio %.1f%%   %s\n", rep.Cache.HitRatio*100, strings.Join(results, "   "))
-	p("\n")
+	tr.add(c("Cache"), c(fmt.Sprintf("hit ratio %.1f%%   %s", rep.Cache.HitRatio*100, strings.Join(results, "   "))))
+	tr.render(&b, st)
+	b.WriteByte('\n')
 
-	p("Top paths\tREQUESTS\tSHARE\t4XX\t5XX\tBYTES\n")
+	rep.writeTimeline(&b, st, "")
+	rep.writeAuthText(&b, st)
+	rep.writeBaselineText(&b, st)
+
+	pt := textTable{indent: "  ", right: []bool{false, true, true, true, true, true}}
+	pt.heading("Top paths", "REQUESTS", "SHARE", "4XX", "5XX", "BYTES")
 	for _, r := range rep.Paths {
-		p("  %s\t%s\t%s\t%s\t%s\t%s\n", r.Path, num(r.Requests), pct(r.Requests, t.Requests),
-			num(r.Errors4xx), num(r.Errors5xx), humanize.IBytes(uint64(r.BytesSent)))
+		pt.add(c(r.Path), c(num(r.Requests)), c(pct(r.Requests, t.Requests)),
+			cell{num(r.Errors4xx), nonZero(r.Errors4xx, sgrYellow)}, cell{num(r.Errors5xx), nonZero(r.Errors5xx, sgrRed)},
+			c(humanize.IBytes(uint64(r.BytesSent))))
 	}
-	p("\n")
-	p("Errors by path\tERRORS\tRATE\tMOST COMMON\n")
-	if len(rep.Errors) == 0 {
-		p("  none\n")
-	}
+	pt.render(&b, st)
+	b.WriteByte('\n')
+	et := textTable{indent: "  ", right: []bool{false, true, true, true}}
+	et.heading("Errors by path", "ERRORS", "RATE", "MOST COMMON")
 	for _, r := range rep.Errors {
 		e := r.Errors4xx + r.Errors5xx
-		p("  %s\t%s\t%s\t%d\n", r.Path, num(e), pct(e, r.Requests), r.TopError)
+		et.add(c(r.Path), c(num(e)), c(pct(e, r.Requests)), c(fmt.Sprint(r.TopError)))
 	}
-	rep.writeInputProblems(p)
-	return tw.Flush()
+	if len(rep.Errors) == 0 {
+		et.add(c("none"))
+	}
+	et.render(&b, st)
+	rep.writeInputProblems(&b, st)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+var statusClassOrder = []string{"2xx", "3xx", "4xx", "5xx", "000", "other"}
+
+// nonZero returns sgr when n is not zero.
+func nonZero(n int64, sgr string) string {
+	if n == 0 {
+		return ""
+	}
+	return sgr
 }
 
 // writeInputProblems lists the files that failed and the first skipped lines.
-func (rep *Report) writeInputProblems(p func(string, ...any)) {
+func (rep *Report) writeInputProblems(b *strings.Builder, st style) {
 	in := rep.Input
 	if len(in.FailedFiles) == 0 && in.SkippedLines == 0 {
 		return
 	}
-	p("\nInput problems\n")
+	b.WriteString("\n" + st.paint(sgrBold, "Input problems") + "\n")
+	t := textTable{indent: "  "}
 	for _, f := range in.FailedFiles {
-		p("  FAILED\t%s\n", f.Error)
+		t.add(cell{"FAILED", sgrRedB}, c(f.Error))
 	}
 	for _, e := range in.LineErrors {
-		p("  skipped\t%s\n", e.Error)
+		t.add(cell{"skipped", sgrYellow}, c(e.Error))
 	}
 	if in.SkippedLines > int64(len(in.LineErrors)) {
-		p("  \t… and %s more skipped lines\n", num(in.SkippedLines-int64(len(in.LineErrors))))
+		t.add(c(""), c(fmt.Sprintf("… and %s more skipped lines", num(in.SkippedLines-int64(len(in.LineErrors))))))
 	}
+	t.render(b, st)
 }
 
 func num[T int | int64](n T) string { return humanize.Comma(int64(n)) }
@@ -150,20 +175,20 @@ func span(d time.Duration) string {
 const textWidth = 100
 
 // writeFindings writes the findings, most severe first, then the checks.
-func (rep *Report) writeFindings(w io.Writer) error {
-	var b strings.Builder
+func (rep *Report) writeFindings(b *strings.Builder, st style) {
 	if len(rep.Findings) == 0 {
-		b.WriteString("Findings: none\n\n")
+		b.WriteString(st.paint(sgrBold, "Findings: none") + "\n\n")
 	} else {
-		fmt.Fprintf(&b, "Findings (%d)\n", len(rep.Findings))
+		b.WriteString(st.paint(sgrBold, fmt.Sprintf("Findings (%d)", len(rep.Findings))) + "\n")
 	}
 	for _, f := range rep.Findings {
 		where := f.Host + " " + f.Group
 		if f.DistributionID != "" {
 			where += "  (distribution " + f.DistributionID + ")"
 		}
-		fmt.Fprintf(&b, "  %-8s  %s  %s\n", strings.ToUpper(string(f.Severity)), f.Rule, where)
-		fmt.Fprintf(&b, "            %s\n", f.Summary())
+		sev := fmt.Sprintf("%-8s", strings.ToUpper(string(f.Severity)))
+		fmt.Fprintf(b, "  %s  %s  %s\n", st.paint(severitySGR(string(f.Severity)), sev), st.paint(sgrBold, f.Rule), where)
+		fmt.Fprintf(b, "            %s\n", f.Summary())
 		field := func(label, text string) {
 			if text == "" {
 				return
@@ -176,13 +201,13 @@ func (rep *Report) writeFindings(w io.Writer) error {
 		field("Req IDs:", strings.Join(f.Examples, " "))
 		b.WriteByte('\n')
 	}
-	b.WriteString("Post-deploy checks\n")
-	for _, c := range rep.Checks {
-		b.WriteString(wrap(fmt.Sprintf("  %-7s  %-19s ", strings.ToUpper(c.Status), c.Name), c.Evidence, textWidth))
+	b.WriteString(st.paint(sgrBold, "Post-deploy checks") + "\n")
+	for _, ch := range rep.Checks {
+		status := fmt.Sprintf("%-7s", strings.ToUpper(ch.Status))
+		line := wrap(fmt.Sprintf("  %-7s  %-19s ", "", ch.Name), ch.Evidence, textWidth)
+		b.WriteString("  " + st.paint(checkSGR(ch.Status), status) + line[2+7:])
 	}
 	b.WriteByte('\n')
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // wrap writes text after prefix, folded at width, continuation lines

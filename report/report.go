@@ -1,5 +1,6 @@
 // Package report runs an audit over CloudFront logs and renders it for people
-// (text) and programs (JSON).
+// (text for a terminal, Markdown for a ticket, one self-contained HTML page
+// with charts) and programs (JSON).
 package report
 
 import (
@@ -8,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cfwatch/cfwatch/detectors"
@@ -22,7 +26,17 @@ const Schema = "cfwatch.report/v1"
 
 // Options configure a run.
 type Options struct {
+	// Window is the period reported on: findings, checks and figures.
 	Window source.Window
+	// Baseline, when set, is an earlier period whose figures are reported
+	// beside the window's (Report.Baseline), usually the window shifted back
+	// (see Shifted). The objects must then be listed for both periods
+	// (Union); Run leaves out those whose names put them outside both.
+	Baseline *source.Window
+	// Interval is the time series' step; 0 chooses one from the window's
+	// length (traffic.ChooseInterval). Run fails when it would give more
+	// than traffic.MaxPoints points.
+	Interval time.Duration
 	// TopN bounds the path tables.
 	TopN int
 	// Detectors configures the rules; the zero value means
@@ -31,6 +45,46 @@ type Options struct {
 	// Logger receives one line per bad input line (up to MaxLineErrors) and
 	// per failed file. Nil discards.
 	Logger *slog.Logger
+	// Progress, when set, is called from Run's goroutine as the input is
+	// read: at the start, every few thousand records and after each file.
+	// It should return quickly (throttle any drawing itself).
+	Progress func(Progress)
+	// Workers is how many files are fetched ahead while one is parsed: 0
+	// means source.DefaultWorkers, a negative number none. Files are still
+	// parsed one at a time in name order, so the report does not depend on it.
+	Workers int
+	// ReadAhead bounds the bytes the files fetched ahead hold in memory: 0
+	// means source.DefaultBudget. A larger file is streamed.
+	ReadAhead int64
+}
+
+// Progress is how far a run has read its input.
+type Progress struct {
+	FilesDone, FilesTotal int
+	// BytesDone counts the bytes read from the objects as stored
+	// (compressed); a file that ends early counts in full.
+	BytesDone, BytesTotal int64
+}
+
+// Shifted returns w moved back by d: the same length, d earlier.
+func Shifted(w source.Window, d time.Duration) source.Window {
+	return source.Window{From: w.From.Add(-d), Until: w.Until.Add(-d)}
+}
+
+// Union returns the smallest window that holds a and, if set, b: the
+// window to list objects for when a run has a baseline.
+func Union(a source.Window, b *source.Window) source.Window {
+	if b == nil {
+		return a
+	}
+	u := a
+	if b.From.Before(u.From) {
+		u.From = b.From
+	}
+	if b.Until.After(u.Until) {
+		u.Until = b.Until
+	}
+	return u
 }
 
 // MaxLineErrors bounds how many bad lines a report lists; all are counted.
@@ -38,11 +92,8 @@ const MaxLineErrors = 20
 
 // A Report is the result of a run; its JSON form is the documented schema.
 type Report struct {
-	Schema string `json:"schema"`
-	Window struct {
-		From  time.Time `json:"from"`
-		Until time.Time `json:"until"`
-	} `json:"window"`
+	Schema   string              `json:"schema"`
+	Window   Window              `json:"window"`
 	Input    Input               `json:"input"`
 	Findings []detectors.Finding `json:"findings"` // most severe first
 	Checks   []detectors.Check   `json:"checks"`   // the seed's post-deploy checks
@@ -52,8 +103,24 @@ type Report struct {
 	Paths    []PathRow           `json:"top_paths"`
 	Errors   []PathRow           `json:"errors_by_path"`
 
-	summary *traffic.Summary
-	engine  *detectors.Engine
+	// AuthPrefix is the path NextAuth is mounted at ("/api/auth").
+	AuthPrefix string `json:"auth_prefix"`
+	// AuthEndpoints are NextAuth's endpoints' requests and failures, in a
+	// fixed order: callback/*, session, csrf, signin/*, signout.
+	AuthEndpoints []AuthEndpoint `json:"auth_endpoints"`
+	// Series is the window's traffic per interval.
+	Series *Series `json:"series"`
+	// Baseline is the earlier period's figures, when one was asked for.
+	Baseline *Baseline `json:"baseline,omitempty"`
+
+	cur, base *tally
+	engine    *detectors.Engine
+}
+
+// A Window is a period, in UTC: [from, until).
+type Window struct {
+	From  time.Time `json:"from"`
+	Until time.Time `json:"until"`
 }
 
 // Input says what was read.
@@ -109,7 +176,10 @@ type PathRow struct {
 
 // Run reads every object and builds the report. A file that cannot be read
 // to the end is recorded in Input.FailedFiles and the run goes on; Run
-// returns an error only when ctx ends.
+// returns an error only when ctx ends or the options are invalid.
+//
+// The report depends only on the records read, not on the order of the
+// objects nor on how they were fetched.
 func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (*Report, error) {
 	log := opts.Logger
 	if log == nil {
@@ -125,16 +195,67 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	rep := &Report{Schema: Schema, summary: &traffic.Summary{}, engine: detectors.New(cfg)}
-	rep.Window.From, rep.Window.Until = opts.Window.From.UTC(), opts.Window.Until.UTC()
+	win := source.Window{From: opts.Window.From.UTC(), Until: opts.Window.Until.UTC()}
+	cur, err := newTally(win, opts.Interval)
+	if err != nil {
+		return nil, fmt.Errorf("time series: %w", err)
+	}
+	rep := &Report{Schema: Schema, cur: cur, engine: detectors.New(cfg), AuthPrefix: cleanPrefix(cfg.AuthPrefix)}
+	rep.Window = Window{win.From, win.Until}
+	var bwin source.Window
+	if opts.Baseline != nil {
+		bwin = source.Window{From: opts.Baseline.From.UTC(), Until: opts.Baseline.Until.UTC()}
+		if rep.base, err = newTally(bwin, cur.series.Interval); err != nil {
+			return nil, fmt.Errorf("baseline time series: %w", err)
+		}
+	}
+
+	// Objects listed for both periods: leave out those that can hold
+	// neither's records.
+	kept := make([]source.Object, 0, len(objs))
+	for _, o := range objs {
+		if o.KeyOK && !win.MayHold(o.Key.Hour) && (rep.base == nil || !bwin.MayHold(o.Key.Hour)) {
+			skipped++
+			continue
+		}
+		kept = append(kept, o)
+	}
+	// Read in name order, whatever order the objects were listed or
+	// fetched in: the detectors see the records in the same order.
+	slices.SortStableFunc(kept, func(a, b source.Object) int { return strings.Compare(a.Name, b.Name) })
+	objs = kept
 	rep.Input.FilesOutsideWindow = skipped
-	for _, obj := range objs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+
+	rd := &reading{rep: rep, win: win, bwin: bwin, prefix: cleanPrefix(cfg.AuthPrefix), log: log, report: opts.Progress}
+	rd.progress.FilesTotal = len(objs)
+	for _, o := range objs {
+		rd.progress.BytesTotal += o.Size
+	}
+	rd.tick()
+	workers := opts.Workers
+	if workers == 0 {
+		workers = source.DefaultWorkers
+	}
+	files := source.Prefetch(ctx, objs, workers, opts.ReadAhead)
+	defer files.Close()
+	for {
+		obj, rc, err := files.Next()
+		if err == io.EOF {
+			break
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			if rc != nil {
+				rc.Close()
+			}
+			return nil, cerr
 		}
 		rep.Input.Files++
 		rep.Input.Bytes += obj.Size
-		if err := rep.readObject(ctx, obj, opts.Window, log); err != nil {
+		if err == nil {
+			err = rd.readObject(obj, rc)
+			rc.Close()
+		}
+		if err != nil {
 			fe := FileError{File: obj.Name, Error: err.Error()}
 			var se *logparse.StreamError
 			if errors.As(err, &se) {
@@ -143,24 +264,112 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 			log.Error("file not fully read", "file", obj.Name, "err", err)
 			rep.Input.FailedFiles = append(rep.Input.FailedFiles, fe)
 		}
+		rd.done += max(obj.Size, rd.read)
+		rd.progress.FilesDone++
+		rd.progress.BytesDone = rd.done
+		rd.tick()
 	}
 	rep.fill(opts.TopN)
 	return rep, nil
 }
 
-func (rep *Report) readObject(ctx context.Context, obj source.Object, w source.Window, log *slog.Logger) error {
-	rc, err := obj.Open(ctx)
+// A tally is the figures of one period: the traffic summary, the time
+// series and the NextAuth endpoints' counts.
+type tally struct {
+	win    source.Window
+	sum    traffic.Summary
+	series *traffic.Series
+	eps    [numAuthEndpoints]endpointCounts
+	epReq  [numAuthEndpoints][]int64 // per series point
+	epFail [numAuthEndpoints][]int64
+}
+
+func newTally(w source.Window, interval time.Duration) (*tally, error) {
+	s, err := traffic.NewSeries(w.From, w.Until, interval)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer rc.Close()
-	r := logparse.NewReader(rc)
+	t := &tally{win: w, series: s}
+	for i := range t.epReq {
+		t.epReq[i] = make([]int64, len(s.Points))
+		t.epFail[i] = make([]int64, len(s.Points))
+	}
+	return t, nil
+}
+
+// add counts rec, which lies in t's window; under and ep are its authClass.
+func (t *tally) add(rec *logparse.Record, under bool, ep int) {
+	t.sum.Add(rec)
+	t.series.Add(rec, under)
+	if ep < 0 {
+		return
+	}
+	t.eps[ep].add(rec.Status)
+	if i := t.series.Index(rec.Time); i >= 0 {
+		t.epReq[ep][i]++
+		if c := rec.Status / 100; c == 4 || c == 5 {
+			t.epFail[ep][i]++
+		}
+	}
+}
+
+// reading is the state of Run's pass over the objects.
+type reading struct {
+	rep       *Report
+	win, bwin source.Window
+	prefix    string
+	log       *slog.Logger
+
+	report   func(Progress)
+	progress Progress
+	done     int64 // bytes of the files finished
+	read     int64 // bytes read from the last file
+}
+
+func (rd *reading) tick() {
+	if rd.report != nil {
+		rd.report(rd.progress)
+	}
+}
+
+// countingReader counts the bytes read through it. The log reader reads
+// from it on its own goroutine, hence the atomic.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// progressEvery is how many records pass between two Progress calls.
+const progressEvery = 4096
+
+// readObject reads the records of obj from rc, which Run opened (and may
+// have fetched ahead).
+func (rd *reading) readObject(obj source.Object, rc io.Reader) error {
+	rep, log := rd.rep, rd.log
+	rd.read = 0
+	cr := &countingReader{r: rc}
+	defer func() { rd.read = cr.n.Load() }()
+	r := logparse.NewReader(cr)
 	r.Name = obj.Name
 	defer r.Close()
 	var rec logparse.Record
-	sum := rep.summary
+	w, bw, base := rd.win, rd.bwin, rep.base
 	dist := obj.Key.DistributionID // legacy logs name it only in the key
-	for {
+	for n := 0; ; n++ {
+		if rd.report != nil && n%progressEvery == progressEvery-1 {
+			b := cr.n.Load()
+			if obj.Size > 0 {
+				b = min(b, obj.Size)
+			}
+			rd.progress.BytesDone = rd.done + b
+			rd.tick()
+		}
 		err := r.Read(&rec)
 		if err == io.EOF {
 			break
@@ -178,39 +387,66 @@ func (rep *Report) readObject(ctx context.Context, obj source.Object, w source.W
 			rep.Input.Records += int64(r.Records())
 			return err
 		}
-		if !w.Contains(rec.Time) {
+		in := w.Contains(rec.Time)
+		inBase := base != nil && bw.Contains(rec.Time)
+		if !in {
 			rep.Input.RecordsOutside++
-			continue
+			if !inBase {
+				continue
+			}
 		}
-		sum.Add(&rec)
-		rep.engine.Observe(&rec, dist)
+		under, ep := authClass(rec.URIStem, rd.prefix)
+		if in {
+			rep.cur.add(&rec, under, ep)
+			rep.engine.Observe(&rec, dist)
+		}
+		if inBase {
+			base.add(&rec, under, ep)
+		}
 	}
 	rep.Input.Records += int64(r.Records())
 	return nil
 }
 
-// fill copies the summary into the report's exported fields.
+// fill copies the tallies into the report's exported fields.
 func (rep *Report) fill(topN int) {
-	s := rep.summary
-	rep.Totals = Totals{Requests: s.Requests, BytesSent: s.BytesSent, BytesReceived: s.BytesReceived}
-	if s.Requests > 0 {
-		first, last := s.First, s.Last
-		rep.Totals.First, rep.Totals.Last = &first, &last
-	}
-	rep.Status.Classes = s.StatusClasses()
-	rep.Status.Codes = map[string]int64{}
-	for _, c := range s.StatusCodes() {
-		rep.Status.Codes[c.Key] = c.N
-	}
-	rep.Cache.HitRatio = s.CacheHitRatio()
-	rep.Cache.ResultTypes = map[string]int64{}
-	for _, c := range s.ResultTypes() {
-		rep.Cache.ResultTypes[c.Key] = c.N
-	}
+	s := &rep.cur.sum
+	rep.Totals, rep.Status, rep.Cache = figures(s)
 	rep.Findings = rep.engine.Findings()
 	rep.Checks = rep.engine.Checks()
 	rep.Paths = rows(s.TopPaths(topN))
 	rep.Errors = rows(s.ErrorPaths(topN))
+	rep.Series = seriesJSON(rep.cur.series)
+	rep.AuthEndpoints = authEndpoints(rep.AuthPrefix, &rep.cur.eps)
+	for i := range rep.AuthEndpoints {
+		rep.AuthEndpoints[i].Series = &EndpointSeries{Requests: rep.cur.epReq[i], Failures: rep.cur.epFail[i]}
+	}
+	if b := rep.base; b != nil {
+		rep.Baseline = &Baseline{Window: Window{b.win.From, b.win.Until}}
+		rep.Baseline.Offset, rep.Baseline.OffsetSeconds = span(rep.Window.From.Sub(b.win.From)), int64(rep.Window.From.Sub(b.win.From)/time.Second)
+		rep.Baseline.Totals, rep.Baseline.Status, rep.Baseline.Cache = figures(&b.sum)
+		rep.Baseline.AuthEndpoints = authEndpoints(rep.AuthPrefix, &b.eps)
+		rep.Baseline.Series = seriesJSON(b.series)
+		rep.Baseline.ChangedPaths = changedPaths(&b.sum, s, topN)
+	}
+}
+
+// figures are a summary's totals, status mix and cache results.
+func figures(s *traffic.Summary) (Totals, StatusMix, Cache) {
+	t := Totals{Requests: s.Requests, BytesSent: s.BytesSent, BytesReceived: s.BytesReceived}
+	if s.Requests > 0 {
+		first, last := s.First, s.Last
+		t.First, t.Last = &first, &last
+	}
+	st := StatusMix{Classes: s.StatusClasses(), Codes: map[string]int64{}}
+	for _, c := range s.StatusCodes() {
+		st.Codes[c.Key] = c.N
+	}
+	c := Cache{HitRatio: s.CacheHitRatio(), ResultTypes: map[string]int64{}}
+	for _, r := range s.ResultTypes() {
+		c.ResultTypes[r.Key] = r.N
+	}
+	return t, st, c
 }
 
 func rows(in []traffic.PathRow) []PathRow {

@@ -301,3 +301,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// Path returns the row of path p, and false when the summary has no
+// request for it (or counts it under OtherPaths).
+func (s *Summary) Path(p string) (PathRow, bool) {
+	st, ok := s.paths[p]
+	if !ok {
+		return PathRow{Path: p}, false
+	}
+	return s.row(p, st), true
+}
+
+// Paths returns the row of every path tracked, by path.
+func (s *Summary) Paths() []PathRow {
+	rows := make([]PathRow, 0, len(s.paths))
+	for _, p := range sortedKeys(s.paths) {
+		rows = append(rows, s.row(p, s.paths[p]))
+	}
+	return rows
+}

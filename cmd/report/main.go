@@ -1,6 +1,11 @@
 // Command report audits CloudFront access logs over a time window.
 //
-//	report --source DIR_OR_FILE [--source …] [--since 24h | --from T --until T] [--format text|json] [--out FILE] [--fail-on critical|warning|none]
+//	report --source DIR_OR_FILE|s3://BUCKET/PREFIX [--source …] [--s3-endpoint URL] [--since 24h | --from T --until T]
+//	       [--format text|json|markdown|html] [--out FILE] [--compare | --baseline 7d]
+//	       [--interval 15m] [--fail-on critical|warning|none]
+//
+// Text is coloured only when stdout is a terminal and NO_COLOR is unset; a
+// progress line is drawn on stderr only when stderr is a terminal.
 //
 // Exit status: 2 on usage errors or when some input could not be read (the
 // report is still written); otherwise 1 when a finding at or above --fail-on
@@ -12,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -19,9 +25,12 @@ import (
 
 	flag "github.com/spf13/pflag"
 
+	"golang.org/x/term"
+
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
+	"github.com/cfwatch/cfwatch/traffic"
 )
 
 const (
@@ -40,12 +49,17 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	sources := fs.StringArray("source", nil, "log file or directory (read recursively, .gz or plain); repeatable")
+	sources := fs.StringArray("source", nil, "log file or directory (read recursively, .gz or plain), or s3://bucket/prefix; repeatable")
+	s3Endpoint := fs.String("s3-endpoint", "", "S3-compatible endpoint for s3:// sources, e.g. http://127.0.0.1:9000 (default: AWS, or $AWS_ENDPOINT_URL_S3)")
+	workers := fs.Int("workers", source.DefaultWorkers, "files fetched ahead of the parser (the report does not depend on it)")
 	since := fs.String("since", "", "report on this long before --until: 90m, 24h, 7d (default 24h)")
 	from := fs.String("from", "", "window start, RFC 3339 (instead of --since)")
 	until := fs.String("until", "", "window end, RFC 3339 (default now)")
-	format := fs.String("format", "text", "output format: text or json")
+	format := fs.String("format", "text", "output format: text, json, markdown (md) or html")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
+	baseline := fs.String("baseline", "", "compare with the window shifted back by this much: 24h, 7d")
+	compare := fs.Bool("compare", false, "compare with the previous window of the same length (--baseline equal to the window's length)")
+	interval := fs.String("interval", "", "time series step: 5m, 1h, 1d (default from the window's length; at most 400 points)")
 	top := fs.Int("top", 10, "rows in the path tables")
 	failOn := fs.String("fail-on", "critical", "exit 1 when a finding at or above this severity exists: critical, warning or none")
 	configFile := fs.String("config", "", "detector settings, a JSON file (see README: Detector settings)")
@@ -69,8 +83,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(*sources) == 0 {
 		return fail("no --source given: name a log file or directory (try --help)")
 	}
-	if *format != "text" && *format != "json" {
-		return fail("--format %q: want text or json", *format)
+	f, err := report.ParseFormat(*format)
+	if err != nil {
+		return fail("--format: %v", err)
 	}
 	var failRank int
 	switch *failOn {
@@ -87,34 +102,55 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	window, err := source.ParseWindow(*since, *from, *until, time.Now())
+	if *workers < 1 {
+		return fail("--workers %d: want 1 or more", *workers)
+	}
+	opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers}
+	// Whole seconds: the window's bounds are printed and carried into the
+	// JSON series.
+	if opts.Window, err = source.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
+		return fail("%v", err)
+	}
+	if opts.Baseline, err = baselineWindow(opts.Window, *baseline, *compare); err != nil {
+		return fail("%v", err)
+	}
+	if *interval != "" {
+		if opts.Interval, err = source.ParseDuration(*interval); err != nil {
+			return fail("--interval %q: %v", *interval, err)
+		}
+		if _, err := traffic.NewSeries(opts.Window.From, opts.Window.Until, opts.Interval); err != nil {
+			return fail("--interval %s: %v", *interval, err)
+		}
+	}
+	// List the objects of both periods; Run leaves out what neither needs.
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	objs, skipped, err := source.List(ctx, *sources, report.Union(opts.Window, opts.Baseline),
+		source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
 	if err != nil {
 		return fail("%v", err)
 	}
-	objs, skipped, err := source.Local(*sources, window)
-	if err != nil {
-		return fail("%v", err)
+	var progress *progressLine // on a terminal only: quiet in pipes and CI
+	if isTerminal(stderr) {
+		progress = newProgressLine(stderr, time.Now)
+		opts.Progress = progress.update
 	}
-	rep, err := report.Run(ctx, objs, skipped, report.Options{Window: window, TopN: *top, Detectors: &cfg})
+	rep, err := report.Run(ctx, objs, skipped, opts)
+	progress.clear()
 	if err != nil {
 		return fail("%v", err)
 	}
 
 	w := stdout
 	if *out != "" {
-		f, err := os.Create(*out)
+		file, err := os.Create(*out)
 		if err != nil {
 			return fail("%v", err)
 		}
-		defer f.Close()
-		w = f
+		defer file.Close()
+		w = file
 	}
-	if *format == "json" {
-		err = rep.WriteJSON(w)
-	} else {
-		err = rep.WriteText(w)
-	}
-	if err != nil {
+	color := *out == "" && isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	if err := rep.Write(w, f, report.WriteOptions{Color: color}); err != nil {
 		return fail("writing the report: %v", err)
 	}
 	if rep.Failed() {
@@ -128,6 +164,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFindings
 	}
 	return exitOK
+}
+
+// baselineWindow returns the period to compare with: the window shifted
+// back by --baseline, or by its own length for --compare; nil for neither.
+func baselineWindow(w source.Window, baseline string, compare bool) (*source.Window, error) {
+	switch {
+	case baseline != "" && compare:
+		return nil, errors.New("--baseline and --compare cannot be used together")
+	case compare:
+		b := report.Shifted(w, w.Until.Sub(w.From))
+		return &b, nil
+	case baseline != "":
+		d, err := source.ParseDuration(baseline)
+		if err != nil {
+			return nil, fmt.Errorf("--baseline %q: %w", baseline, err)
+		}
+		b := report.Shifted(w, d)
+		return &b, nil
+	}
+	return nil, nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // detectorConfig builds the detector settings: defaults, then the config

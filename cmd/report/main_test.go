@@ -175,3 +175,17 @@ func TestReportBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestReportWorkersDeterministic: fetching 1 or 8 files ahead gives the same
+// report, byte for byte, in every format.
+func TestReportWorkersDeterministic(t *testing.T) {
+	dir := scenarioDir(t, "auth-403-callback")
+	for _, format := range []string{"json", "text", "markdown", "html"} {
+		args := []string{"--source", dir, "--from", "2026-11-20T00:00:00Z", "--until", "2026-11-20T03:00:00Z", "--compare", "--fail-on", "none", "--format", format}
+		_, one, errs := runReport(t, append(args, "--workers", "1")...)
+		_, eight, _ := runReport(t, append(args, "--workers", "8")...)
+		if one == "" || one != eight {
+			t.Errorf("%s: 1 and 8 workers differ (stderr %q)", format, errs)
+		}
+	}
+}

@@ -1,0 +1,253 @@
+// Package miniotest runs a real MinIO server for tests of the S3 source.
+//
+// The server binary comes from the project's own setup (.ci/run installs it
+// with go install; see Version). Start looks for it in $CFWATCH_MINIO, then
+// $(go env GOPATH)/bin/minio, then PATH. When it is missing the test is
+// skipped, except in CI (CI=true), where that is a failure.
+package miniotest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Module is what .ci/run installs: go install Module.
+const Module = "github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c"
+
+// A Server is a MinIO server on 127.0.0.1, with its data in a temporary
+// directory. It stops when the test that started it ends.
+type Server struct {
+	Endpoint  string // http://127.0.0.1:PORT
+	AccessKey string
+	SecretKey string
+	Region    string
+
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+	tb   testing.TB
+}
+
+// Binary returns the path of the MinIO binary, or "" when there is none.
+func Binary() string {
+	if p := os.Getenv("CFWATCH_MINIO"); p != "" {
+		return p
+	}
+	gopath := os.Getenv("GOPATH")
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		gopath = strings.TrimSpace(string(out))
+	}
+	if gopath != "" {
+		p := filepath.Join(strings.Split(gopath, string(os.PathListSeparator))[0], "bin", "minio")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("minio"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// Start starts a MinIO server for tb and waits until it answers. It skips
+// tb when MinIO is not installed (and fails it in CI).
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	bin := Binary()
+	if bin == "" {
+		msg := "MinIO not found: install it with `go install " + Module + "`, or set CFWATCH_MINIO to its path"
+		if os.Getenv("CI") == "true" {
+			tb.Fatal(msg + " (.ci/run installs it)")
+		}
+		tb.Skip("skipping: " + msg)
+	}
+	dir := tb.TempDir()
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		s, err := start(tb, bin, filepath.Join(dir, fmt.Sprint("data", attempt)))
+		if err == nil {
+			return s
+		}
+		lastErr = err
+	}
+	tb.Fatalf("miniotest: %v", lastErr)
+	return nil
+}
+
+func start(tb testing.TB, bin, dir string) (*Server, error) {
+	ports, err := freePorts(2)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		Endpoint:  "http://" + ports[0],
+		AccessKey: "cfwatch-test",
+		SecretKey: "cfwatch-test-secret",
+		Region:    "us-east-1",
+		out:       &syncBuffer{},
+		done:      make(chan struct{}),
+		tb:        tb,
+	}
+	cmd := exec.Command(bin, "server", dir, "--address", ports[0], "--console-address", ports[1], "--quiet")
+	cmd.Env = append(os.Environ(),
+		"MINIO_ROOT_USER="+s.AccessKey,
+		"MINIO_ROOT_PASSWORD="+s.SecretKey,
+		"MINIO_REGION="+s.Region,
+		"MINIO_UPDATE=off", // no update check: it would look up dl.min.io
+		"MINIO_BROWSER=off",
+		"MINIO_CALLHOME_ENABLE=off",
+	)
+	cmd.Stdout, cmd.Stderr = s.out, s.out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = 2 * time.Second // do not wait on output pipes a child may hold
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	s.cmd = cmd
+	go func() { cmd.Wait(); close(s.done) }()
+	if err := s.waitReady(30 * time.Second); err != nil {
+		s.stop()
+		return nil, err
+	}
+	tb.Cleanup(s.stop)
+	return s, nil
+}
+
+func (s *Server) waitReady(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	hc := &http.Client{Timeout: time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.done:
+			return fmt.Errorf("minio exited before it was ready: %s", s.out.String())
+		default:
+		}
+		resp, err := hc.Get(s.Endpoint + "/minio/health/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return fmt.Errorf("minio not ready after %v: %s", timeout, s.out.String())
+}
+
+func (s *Server) stop() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// Log returns what the server printed.
+func (s *Server) Log() string { return s.out.String() }
+
+// Client returns an S3 client for the server: its credentials, path-style
+// addressing, and optFns applied last.
+func (s *Server) Client(optFns ...func(*s3.Options)) *s3.Client {
+	return s3.New(s3.Options{
+		Region:       s.Region,
+		BaseEndpoint: aws.String(s.Endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, ""),
+	}, optFns...)
+}
+
+// CreateBucket creates a bucket.
+func (s *Server) CreateBucket(tb testing.TB, bucket string) {
+	tb.Helper()
+	if _, err := s.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		tb.Fatalf("miniotest: creating bucket %s: %v", bucket, err)
+	}
+}
+
+// Put stores an object.
+func (s *Server) Put(tb testing.TB, bucket, key string, data []byte) {
+	tb.Helper()
+	_, err := s.Client().PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data),
+	})
+	if err != nil {
+		tb.Fatalf("miniotest: putting s3://%s/%s: %v", bucket, key, err)
+	}
+}
+
+// PutFile stores the file at path as an object.
+func (s *Server) PutFile(tb testing.TB, bucket, key, path string) {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.Put(tb, bucket, key, data)
+}
+
+// freePorts returns n distinct free addresses on 127.0.0.1.
+func freePorts(n int) ([]string, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		addrs = append(addrs, l.Addr().String())
+	}
+	if len(addrs) != n {
+		return nil, errors.New("miniotest: no free port")
+	}
+	return addrs, nil
+}
+
+// syncBuffer is a bounded, goroutine-safe log of the server's output.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf.Len() < 64<<10 {
+		b.buf.Write(p)
+	}
+	return len(p), nil
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

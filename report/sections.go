@@ -1,0 +1,273 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cfwatch/cfwatch/traffic"
+)
+
+// maxMarks bounds the width of the text timelines.
+const maxMarks = 60
+
+// A timeline is the series regrouped into at most maxMarks marks, for
+// sparklines: mark i sums points [i×per, (i+1)×per).
+type timeline struct {
+	starts []time.Time
+	per    int           // points per mark
+	span   time.Duration // time per mark
+	points []traffic.Point
+}
+
+func (s *Series) timeline(limit int) timeline {
+	per := max(1, (len(s.Points)+limit-1)/limit)
+	tl := timeline{per: per, span: time.Duration(per) * time.Duration(s.IntervalSeconds) * time.Second}
+	for i, p := range s.Points {
+		if i%per == 0 {
+			tl.starts = append(tl.starts, p.Start)
+			tl.points = append(tl.points, traffic.Point{})
+		}
+		tl.points[len(tl.points)-1].Add(p.point())
+	}
+	return tl
+}
+
+func (tl timeline) values(f func(traffic.Point) int64) []int64 {
+	out := make([]int64, len(tl.points))
+	for i, p := range tl.points {
+		out[i] = f(p)
+	}
+	return out
+}
+
+// peak returns the index of the largest value (the first if tied).
+func peak(v []int64) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// writeTimeline draws the window's series as sparklines. indent prefixes
+// every line (Markdown puts them in a code block).
+func (rep *Report) writeTimeline(b *strings.Builder, st style, indent string) {
+	s := rep.Series
+	if s == nil || len(s.Points) == 0 {
+		return
+	}
+	tl := s.timeline(maxMarks)
+	d := rep.Window
+	fmt.Fprintf(b, "%s%s  one mark per %s, %s → %s UTC\n", indent, st.paint(sgrBold, "Over time"), span(tl.span),
+		clock(rep.Window.From, d), clock(rep.Window.Until, d))
+	t := textTable{indent: indent + "  "}
+	line := func(label string, sgr string, f func(traffic.Point) int64) {
+		v := tl.values(f)
+		i := peak(v)
+		if v[i] == 0 {
+			t.add(c(label), cell{"none", sgrDim})
+			return
+		}
+		t.add(c(label), cell{sparkline(v, v[i]), sgr}, c(fmt.Sprintf("peak %s at %s", num(v[i]), clock(tl.starts[i], d))))
+	}
+	line("Requests", sgrCyan, func(p traffic.Point) int64 { return p.Requests })
+	line("4xx", sgrYellow, func(p traffic.Point) int64 { return p.Errors4xx })
+	line("5xx", sgrRed, func(p traffic.Point) int64 { return p.Errors5xx })
+	line("Auth failures", sgrRedB, func(p traffic.Point) int64 { return p.AuthFailures })
+	// The cache hit ratio on a fixed scale of 0 to 100%; a blank where
+	// nothing was a cache decision.
+	var hit strings.Builder
+	low, lowAt := 2.0, -1
+	for i, p := range tl.points {
+		r, ok := p.HitRatio()
+		if !ok {
+			hit.WriteByte(' ')
+			continue
+		}
+		hit.WriteRune(sparkMarks[int(math.Round(r*float64(len(sparkMarks)-1)))])
+		if r < low {
+			low, lowAt = r, i
+		}
+	}
+	if lowAt < 0 {
+		t.add(c("Cache hits"), cell{"no cache decision", sgrDim})
+	} else {
+		t.add(c("Cache hits"), cell{hit.String(), sgrGreen}, c(fmt.Sprintf("scale 0–100%%, lowest %.0f%% at %s", low*100, clock(tl.starts[lowAt], d))))
+	}
+	// The time axis under the marks.
+	first, last := clock(rep.Window.From, d), clock(rep.Window.Until, d)
+	gap := len(tl.points) - utf8.RuneCountInString(first) - utf8.RuneCountInString(last)
+	if gap >= 1 {
+		t.add(c(""), cell{first + strings.Repeat(" ", gap) + last, sgrDim})
+	}
+	t.render(b, st)
+	b.WriteByte('\n')
+}
+
+// writeAuthText writes the NextAuth endpoints' requests and failures.
+func (rep *Report) writeAuthText(b *strings.Builder, st style) {
+	t := textTable{indent: "  ", right: []bool{false, true, true, true}}
+	t.heading("NextAuth endpoints", "REQUESTS", "FAILED", "RATE", "FAILED WITH")
+	for _, e := range rep.AuthEndpoints {
+		var codes []string
+		for _, cc := range e.topCodes() {
+			codes = append(codes, cc.code+" ×"+num(cc.n))
+		}
+		t.add(c(e.Path), c(num(e.Requests)), cell{num(e.Failures), nonZero(e.Failures, sgrYellow)},
+			cell{pct(e.Failures, e.Requests), rateSGR(e.FailureRate)}, c(strings.Join(codes, ", ")))
+	}
+	t.render(b, st)
+	b.WriteByte('\n')
+}
+
+// rateSGR colours a failure rate: red from 10%, yellow below.
+func rateSGR(r float64) string {
+	switch {
+	case r >= 0.1:
+		return sgrRedB
+	case r > 0:
+		return sgrYellow
+	}
+	return ""
+}
+
+// pts formats a change of rate in percentage points: "+38.1 pts".
+func pts(d float64) string {
+	if math.Abs(d) < 0.0005 {
+		return ""
+	}
+	return fmt.Sprintf("%+.1f pts", d*100)
+}
+
+// ratePct formats a rate as a percentage, like pct.
+func ratePct(r float64) string {
+	if r > 0 && r < 0.001 {
+		return "<0.1%"
+	}
+	return fmt.Sprintf("%.1f%%", r*100)
+}
+
+// changeSGR colours a change of error rate: worse is red.
+func changeSGR(d float64) string {
+	switch {
+	case d >= 0.05:
+		return sgrRedB
+	case d >= 0.01:
+		return sgrYellow
+	case d <= -0.01:
+		return sgrGreen
+	}
+	return ""
+}
+
+// A comparison row: a figure then and now.
+type comparison struct {
+	Label               string
+	Before, Now         string
+	Change, Note        string
+	RateBefore, RateNow float64 // for rates: to colour the change
+}
+
+// comparisons are the baseline section's rows: totals, error rates by
+// class, auth failures, cache, and each NextAuth endpoint.
+func (rep *Report) comparisons() []comparison {
+	bl := rep.Baseline
+	var out []comparison
+	reqChange := ""
+	if bl.Totals.Requests > 0 {
+		reqChange = fmt.Sprintf("%+.1f%%", 100*(float64(rep.Totals.Requests)/float64(bl.Totals.Requests)-1))
+	}
+	out = append(out, comparison{Label: "Requests", Before: num(bl.Totals.Requests), Now: num(rep.Totals.Requests), Change: reqChange})
+	for _, class := range []string{"4xx", "5xx"} {
+		rb, rn := rate(bl.Status.Classes[class], bl.Totals.Requests), rate(rep.Status.Classes[class], rep.Totals.Requests)
+		out = append(out, comparison{Label: class + " rate", Before: ratePct(rb), Now: ratePct(rn), Change: pts(rn - rb), RateBefore: rb, RateNow: rn})
+	}
+	tb, tn := bl.Series.total(), rep.Series.total()
+	rb, rn := rate(tb.AuthFailures, tb.AuthRequests), rate(tn.AuthFailures, tn.AuthRequests)
+	out = append(out, comparison{Label: "Auth failure rate", Before: ratePct(rb), Now: ratePct(rn), Change: pts(rn - rb), RateBefore: rb, RateNow: rn})
+	out = append(out, comparison{Label: "Cache hit ratio", Before: ratePct(bl.Cache.HitRatio), Now: ratePct(rep.Cache.HitRatio),
+		Change: pts(rep.Cache.HitRatio - bl.Cache.HitRatio)})
+	for i, e := range rep.AuthEndpoints {
+		be := bl.AuthEndpoints[i]
+		cmp := comparison{Label: e.Path + " failed",
+			Before: fmt.Sprintf("%s of %s", ratePct(be.FailureRate), num(be.Requests)),
+			Now:    fmt.Sprintf("%s of %s", ratePct(e.FailureRate), num(e.Requests)),
+			Change: pts(e.FailureRate - be.FailureRate), RateBefore: be.FailureRate, RateNow: e.FailureRate}
+		if code, cb, cn, ok := mostChangedCode(be, e); ok {
+			cmp.Note = fmt.Sprintf("%s: %s → %s", code, ratePct(cb), ratePct(cn))
+		}
+		out = append(out, cmp)
+	}
+	return out
+}
+
+// mostChangedCode returns the failing status whose share of the endpoint's
+// requests changed most between before and now.
+func mostChangedCode(before, now AuthEndpoint) (code string, rb, rn float64, ok bool) {
+	var codes []string
+	for k := range before.Codes {
+		codes = append(codes, k)
+	}
+	for k := range now.Codes {
+		if _, seen := before.Codes[k]; !seen {
+			codes = append(codes, k)
+		}
+	}
+	slices.Sort(codes)
+	best := -1.0
+	for _, k := range codes {
+		b, n := rate(before.Codes[k], before.Requests), rate(now.Codes[k], now.Requests)
+		if d := math.Abs(n - b); d > best {
+			best, code, rb, rn, ok = d, k, b, n, true
+		}
+	}
+	return code, rb, rn, ok
+}
+
+// baselineTitle describes the baseline window.
+func (rep *Report) baselineTitle() string {
+	bl := rep.Baseline
+	return fmt.Sprintf("%s → %s UTC (%s earlier)", bl.Window.From.Format("2006-01-02 15:04"),
+		bl.Window.Until.Format("2006-01-02 15:04"), bl.Offset)
+}
+
+// writeBaselineText writes the "Compared with" section.
+func (rep *Report) writeBaselineText(b *strings.Builder, st style) {
+	bl := rep.Baseline
+	if bl == nil {
+		return
+	}
+	b.WriteString(st.paint(sgrBold, "Compared with "+rep.baselineTitle()) + "\n")
+	if bl.Totals.Requests == 0 {
+		b.WriteString("  " + st.paint(sgrYellow, "no requests in the baseline window: nothing to compare with") + "\n\n")
+		return
+	}
+	t := textTable{indent: "  ", right: []bool{false, true, true, true}}
+	t.add(c(""), cell{"BEFORE", sgrDim}, cell{"NOW", sgrDim}, cell{"CHANGE", sgrDim})
+	for _, r := range rep.comparisons() {
+		row := []cell{c(r.Label), c(r.Before), c(r.Now), cell{r.Change, changeSGR(r.RateNow - r.RateBefore)}}
+		if r.Note != "" {
+			row = append(row, c(r.Note))
+		}
+		t.add(row...)
+	}
+	t.render(b, st)
+	b.WriteByte('\n')
+	pt := textTable{indent: "  ", right: []bool{false, true, true, true, true}}
+	pt.heading("Error rate changed most", "REQUESTS", "BEFORE", "NOW", "CHANGE")
+	for _, p := range bl.ChangedPaths {
+		pt.add(c(p.Path), c(num(p.RequestsBefore)+" → "+num(p.Requests)), c(ratePct(p.ErrorRateBefore)), c(ratePct(p.ErrorRate)),
+			cell{pts(p.Change), changeSGR(p.Change)})
+	}
+	if len(bl.ChangedPaths) == 0 {
+		pt.add(c(fmt.Sprintf("none moved by more than chance (paths with %d requests or more, seen in both periods)", minChangeRequests)))
+	}
+	pt.render(b, st)
+	b.WriteByte('\n')
+}
