@@ -114,10 +114,12 @@ func consume(t *testing.T, p *Prefetcher, fakes map[string]*fakeObject, slow tim
 		if err != nil {
 			r.err = err.Error()
 		}
-		rc.Close()
+		// Stop counting this object's bytes before Close frees its budget,
+		// or the next read-ahead may be counted while they still are.
 		if f != nil && f.held != nil {
 			f.held.Add(-ahead)
 		}
+		rc.Close()
 		out = append(out, r)
 	}
 }
