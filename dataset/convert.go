@@ -1,0 +1,393 @@
+package dataset
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/cfwatch/cfwatch/logparse"
+)
+
+// A batch is up to batchRows rows on their way from Write to the column
+// workers, column by column, in the most compact form: a string column is a
+// []string, a number column a []uint64 with a presence bit per row, the
+// three time columns one []int64 of milliseconds. Write stores into it;
+// the workers turn it into parquet-go values. (Storing parquet-go values
+// directly, 24 bytes each, made Write's stores the most expensive thing it
+// did: the batch moves between cores, and fewer bytes move faster.)
+//
+// String values point at the record's own strings (the reader's blocks,
+// which are never written again) or, for derived strings (the client IP as
+// text, redacted and decoded values), at the batch's arena or the decode
+// caches. parquet-go copies what it is given, so once the batch is written
+// it references nothing that matters, and it is reused.
+type batch struct {
+	str  [numColumns][]string // string columns
+	num  [numColumns][]uint64 // number columns: int64, int32 or float32 bits
+	has  []uint64             // per row: bit c is set when number column c has a value
+	ms   []int64              // per row: request_time in Unix milliseconds
+	used [numColumns]bool     // string columns: a non-empty value so far
+	n    int
+
+	arena   []byte
+	pending int32 // column workers that have not written the batch yet
+}
+
+// kinds tells, for each column, how Write stores it.
+type kind uint8
+
+const (
+	kindString kind = iota
+	kindInt64
+	kindInt32
+	kindFloat
+	kindTime // date, time and request_time, all from batch.ms
+)
+
+var columnKinds = func() (k [numColumns]kind) {
+	for c, f := range schema.Fields() {
+		switch c {
+		case colDate, colTime, colRequestTime:
+			k[c] = kindTime
+			continue
+		}
+		switch f.Type().Kind() {
+		case parquet.ByteArray:
+			k[c] = kindString
+		case parquet.Int64:
+			k[c] = kindInt64
+		case parquet.Int32:
+			k[c] = kindInt32
+		case parquet.Float:
+			k[c] = kindFloat
+		default:
+			panic(fmt.Sprintf("dataset: column %s has type %s", f.Name(), f.Type()))
+		}
+	}
+	return k
+}()
+
+func newBatch() *batch {
+	b := &batch{
+		has:   make([]uint64, batchRows),
+		ms:    make([]int64, batchRows),
+		arena: make([]byte, 0, 64<<10),
+	}
+	for c, k := range columnKinds {
+		switch k {
+		case kindString:
+			b.str[c] = make([]string, batchRows)
+		case kindInt64, kindInt32, kindFloat:
+			b.num[c] = make([]uint64, batchRows)
+		}
+	}
+	return b
+}
+
+// reset empties the batch for reuse.
+func (b *batch) reset() {
+	b.n = 0
+	b.arena = b.arena[:0]
+	b.used = [numColumns]bool{}
+}
+
+// clearValues drops the references the strings of the batch's written rows
+// hold; rows not yet written (b.n of them) stay.
+func (b *batch) clearValues() {
+	for c := range b.str {
+		if b.str[c] != nil {
+			clear(b.str[c][b.n:])
+		}
+	}
+}
+
+// release drops the batch's references into input blocks and its arena.
+func (b *batch) release() {
+	b.n = 0
+	b.clearValues()
+	b.arena = nil
+	b.used = [numColumns]bool{}
+}
+
+// fill stores rec as row i of b, with cookie, query and referrer redacted
+// and path and user agent decoded. A string column is NULL where the string
+// is empty, a number column where Record.Has says the log had no value.
+func (w *Writer) fill(b *batch, i int, rec *logparse.Record, dist string) {
+	b.ms[i] = rec.Time.UnixMilli()
+
+	var has uint64
+	num := func(c int, f logparse.Field, x uint64) {
+		if rec.Has(f) {
+			b.num[c][i] = x
+			has |= 1 << c
+		}
+	}
+	num(colBytesSent, logparse.FieldBytesSent, uint64(rec.BytesSent))
+	num(colStatus, logparse.FieldStatus, uint64(rec.Status))
+	num(colBytesReceived, logparse.FieldBytesReceived, uint64(rec.BytesReceived))
+	num(colTimeTaken, logparse.FieldTimeTaken, uint64(math.Float32bits(float32(rec.TimeTaken))))
+	num(colFLEEncrypted, logparse.FieldFLEEncryptedFields, uint64(rec.FLEEncryptedFields))
+	num(colClientPort, logparse.FieldClientPort, uint64(rec.ClientPort))
+	num(colTimeToFirstByte, logparse.FieldTimeToFirstByte, uint64(math.Float32bits(float32(rec.TimeToFirstByte))))
+	num(colContentLength, logparse.FieldContentLength, uint64(rec.ContentLength))
+	num(colRangeStart, logparse.FieldRangeStart, uint64(rec.RangeStart))
+	num(colRangeEnd, logparse.FieldRangeEnd, uint64(rec.RangeEnd))
+	num(colASN, logparse.FieldASN, uint64(rec.ASN))
+	num(colOriginFBL, logparse.FieldOriginFBL, uint64(math.Float32bits(float32(rec.OriginFBL))))
+	num(colOriginLBL, logparse.FieldOriginLBL, uint64(math.Float32bits(float32(rec.OriginLBL))))
+	b.has[i] = has
+
+	b.set(colEdgeLocation, i, rec.EdgeLocation)
+	if rec.ClientIP.IsValid() {
+		start := len(b.arena)
+		b.arena = rec.ClientIP.AppendTo(b.arena)
+		b.set(colClientIP, i, b.view(start))
+	} else {
+		b.set(colClientIP, i, "")
+	}
+	b.set(colMethod, i, rec.Method)
+	b.set(colHost, i, rec.Host)
+	b.set(colURIStem, i, rec.URIStem)
+	b.set(colReferrer, i, b.redactQuery(rec.Referrer))
+	b.set(colUserAgent, i, rec.UserAgent)
+	b.set(colQuery, i, b.redactQuery(rec.Query))
+	b.set(colCookie, i, b.redactCookie(rec.Cookie))
+	b.set(colEdgeResultType, i, rec.EdgeResultType)
+	b.set(colRequestID, i, rec.RequestID)
+	b.set(colHostHeader, i, rec.HostHeader)
+	b.set(colProtocol, i, rec.Protocol)
+	b.set(colForwardedFor, i, rec.ForwardedFor)
+	b.set(colTLSProtocol, i, rec.TLSProtocol)
+	b.set(colTLSCipher, i, rec.TLSCipher)
+	b.set(colEdgeResponseType, i, rec.EdgeResponseResultType)
+	b.set(colProtocolVersion, i, rec.ProtocolVersion)
+	b.set(colFLEStatus, i, rec.FLEStatus)
+	b.set(colEdgeDetailedType, i, rec.EdgeDetailedResultType)
+	b.set(colContentType, i, rec.ContentType)
+	d := rec.DistributionID
+	if d == "" {
+		d = dist
+	}
+	if d == "" {
+		d = w.opts.DistributionID
+	}
+	b.set(colDistributionID, i, d)
+	b.set(colURIStemDecoded, i, w.pathCache.decode(rec.URIStem))
+	b.set(colUserAgentDecoded, i, w.uaCache.decode(rec.UserAgent))
+	b.set(colCountry, i, rec.Country)
+	b.set(colCacheBehaviorPathPattern, i, rec.CacheBehaviorPathPattern)
+}
+
+// set stores s as row i of string column c. Until a column has a non-empty
+// string in the batch, its empty ones are not stored (a log's absent
+// columns cost nothing); the first one clears the rows before it.
+func (b *batch) set(c, i int, s string) {
+	if s == "" {
+		if b.used[c] {
+			b.str[c][i] = ""
+		}
+		return
+	}
+	if !b.used[c] {
+		clear(b.str[c][:i])
+		b.used[c] = true
+	}
+	b.str[c][i] = s
+}
+
+// view returns the arena bytes appended since start as a string, without
+// copying: they are not written again until the batch is reused, after the
+// workers have written it.
+func (b *batch) view(start int) string {
+	if len(b.arena) == start {
+		return ""
+	}
+	return unsafe.String(&b.arena[start], len(b.arena)-start)
+}
+
+// redactQuery returns s with secret query values redacted (RedactQuery),
+// building a changed value in the arena.
+func (b *batch) redactQuery(s string) string {
+	start := len(b.arena)
+	var changed bool
+	if b.arena, changed = appendRedactQuery(b.arena, s); changed {
+		return b.view(start)
+	}
+	return s
+}
+
+// redactCookie returns s with cookie values redacted (RedactCookie).
+func (b *batch) redactCookie(s string) string {
+	start := len(b.arena)
+	var changed bool
+	if b.arena, changed = appendRedactCookie(b.arena, s); changed {
+		return b.view(start)
+	}
+	return s
+}
+
+// maxDecodeCache bounds a decodeCache; it is emptied when full.
+const maxDecodeCache = 4096
+
+// A decodeCache remembers logparse.Decode's results. User agents and paths
+// repeat: a few hundred distinct user agents make most of a log, so a map
+// lookup replaces decoding and allocating the decoded copy for nearly every
+// record. Keys are cloned, so the cache keeps no input block alive.
+type decodeCache struct{ m map[string]string }
+
+func (c *decodeCache) decode(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	if d, ok := c.m[s]; ok {
+		return d
+	}
+	d := logparse.Decode(s)
+	if c.m == nil || len(c.m) >= maxDecodeCache {
+		c.m = make(map[string]string, maxDecodeCache)
+	}
+	c.m[strings.Clone(s)] = d
+	return d
+}
+
+// A converter turns a batch's column into parquet-go values: it is the
+// column workers' half of the conversion. Each worker has its own, for its
+// scratch space.
+type converter struct {
+	vals  []parquet.Value // one column of a batch
+	clock []byte          // "HH:MM:SS" strings of the time column
+}
+
+func newConverter() *converter {
+	return &converter{vals: make([]parquet.Value, batchRows), clock: make([]byte, 0, 8*batchRows)}
+}
+
+// column returns column c of b as parquet-go values, NULLs included. The
+// values are valid until the next call.
+func (cv *converter) column(b *batch, c int) []parquet.Value {
+	n := b.n
+	out := cv.vals[:n]
+	switch columnKinds[c] {
+	case kindString:
+		if !b.used[c] {
+			return nullRun[c][:n]
+		}
+		for i, s := range b.str[c][:n] {
+			if s == "" {
+				out[i] = nulls[c]
+				continue
+			}
+			present(&out[i], parquet.ByteArrayValue(bytesOf(s)), c)
+		}
+	case kindInt64:
+		bit := uint64(1) << c
+		for i, x := range b.num[c][:n] {
+			if b.has[i]&bit == 0 {
+				out[i] = nulls[c]
+				continue
+			}
+			present(&out[i], parquet.Int64Value(int64(x)), c)
+		}
+	case kindInt32:
+		bit := uint64(1) << c
+		for i, x := range b.num[c][:n] {
+			if b.has[i]&bit == 0 {
+				out[i] = nulls[c]
+				continue
+			}
+			present(&out[i], parquet.Int32Value(int32(x)), c)
+		}
+	case kindFloat:
+		bit := uint64(1) << c
+		for i, x := range b.num[c][:n] {
+			if b.has[i]&bit == 0 {
+				out[i] = nulls[c]
+				continue
+			}
+			present(&out[i], parquet.FloatValue(math.Float32frombits(uint32(x))), c)
+		}
+	case kindTime:
+		ms := b.ms[:n]
+		switch c {
+		case colDate:
+			for i, t := range ms {
+				required(&out[i], parquet.Int32Value(int32(floorDiv(t, 86_400_000))), c)
+			}
+		case colRequestTime:
+			for i, t := range ms {
+				required(&out[i], parquet.Int64Value(t), c)
+			}
+		case colTime:
+			// Records come in time order: one string per second.
+			cv.clock = cv.clock[:0]
+			var last int64
+			var clock []byte
+			for i, t := range ms {
+				if sec := floorDiv(t, 1000); clock == nil || sec != last {
+					start := len(cv.clock)
+					cv.clock = appendClock(cv.clock, sec)
+					last, clock = sec, cv.clock[start:len(cv.clock):len(cv.clock)]
+				}
+				required(&out[i], parquet.ByteArrayValue(clock), c)
+			}
+		}
+	}
+	return out
+}
+
+// nulls holds each column's NULL value.
+var nulls = func() (n [numColumns]parquet.Value) {
+	for c := range n {
+		n[c] = parquet.Value{}.Level(0, 0, c)
+	}
+	return n
+}()
+
+// nullRun is batchRows NULLs of each column.
+var nullRun = func() (r [numColumns][]parquet.Value) {
+	for c := range r {
+		r[c] = make([]parquet.Value, batchRows)
+		for i := range r[c] {
+			r[c][i] = nulls[c]
+		}
+	}
+	return r
+}()
+
+// present stores x, a value of optional column c, in *p.
+func present(p *parquet.Value, x parquet.Value, c int) {
+	*p = x
+	p.SetDefinitionLevel(1)
+	p.SetColumnIndex(c)
+}
+
+// required stores x, a value of required column c, in *p.
+func required(p *parquet.Value, x parquet.Value, c int) {
+	*p = x
+	p.SetColumnIndex(c)
+}
+
+// bytesOf returns the bytes of s without copying them. parquet-go only
+// reads the bytes of a value it is given (and copies them), never writes
+// them, so the string's immutability holds.
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// appendClock appends the UTC time of day of Unix second sec as "HH:MM:SS".
+func appendClock(b []byte, sec int64) []byte {
+	s := int(sec - floorDiv(sec, 86400)*86400)
+	h, m, x := s/3600, s/60%60, s%60
+	return append(b, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+x/10), byte('0'+x%10))
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}

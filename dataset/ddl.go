@@ -1,0 +1,269 @@
+package dataset
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// Partition keys. They must not be column names: "date" already is one (the
+// request's day, as in AWS's table), so the day partition is "day".
+const (
+	PartitionDistribution = "distribution"
+	PartitionDay          = "day"  // 'YYYY-MM-DD', Athena string
+	PartitionHour         = "hour" // 00–23 in paths, Athena int
+)
+
+// UnknownDistribution is the distribution partition of records whose
+// distribution is not known.
+const UnknownDistribution = "unknown"
+
+// PartitionPath returns the Hive-style directory that holds the files of a
+// distribution's hour, below prefix:
+//
+//	PartitionPath("s3://bucket/cloudfront", "E2QWRUHEXAMPLE", t)
+//	→ s3://bucket/cloudfront/distribution=E2QWRUHEXAMPLE/day=2026-11-20/hour=14
+//
+// The key names in the path are the partition columns' names (the layout
+// MSCK REPAIR TABLE and Glue expect), and the layout is the one DDL's
+// storage.location.template states, so Athena's partition projection finds
+// every file with no crawler. hour is taken in UTC and truncated to the
+// hour. prefix may be empty, a key prefix, or an s3:// URL; a trailing '/' is
+// dropped. An empty dist becomes UnknownDistribution; characters other than
+// letters, digits, '-', '_' and '.' are %XX-escaped as Hive does, so a
+// hostile value cannot add path segments.
+func PartitionPath(prefix, dist string, hour time.Time) string {
+	hour = hour.UTC()
+	var b strings.Builder
+	b.Grow(len(prefix) + len(dist) + 48)
+	if p := strings.TrimRight(prefix, "/"); p != "" {
+		b.WriteString(p)
+		b.WriteByte('/')
+	}
+	b.WriteString(PartitionDistribution)
+	b.WriteByte('=')
+	if dist == "" {
+		dist = UnknownDistribution
+	}
+	for i := 0; i < len(dist); i++ {
+		c := dist[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	fmt.Fprintf(&b, "/%s=%04d-%02d-%02d/%s=%02d", PartitionDay, hour.Year(), hour.Month(), hour.Day(), PartitionHour, hour.Hour())
+	return b.String()
+}
+
+// DDLOptions configures the table DDL generates.
+type DDLOptions struct {
+	// Table is the table name, optionally "database.table". Default
+	// "cloudfront_logs".
+	Table string
+	// Location is the dataset's root, the prefix PartitionPath was given, as
+	// an s3:// URL, for example "s3://bucket/cloudfront/".
+	Location string
+	// Distributions lists the distribution IDs for partition projection
+	// (projection type enum). Listing them is recommended: with none, the
+	// projection type is injected, and Athena then refuses any query whose
+	// WHERE clause does not fix distribution with '=' or IN — AWS's published
+	// queries would not run unchanged.
+	Distributions []string
+	// FirstDay is the first day partition projection considers:
+	// "YYYY-MM-DD", or relative to now as "NOW-90DAYS". Default "NOW-1YEARS".
+	FirstDay string
+}
+
+// DefaultTable is the table name DDL uses when DDLOptions.Table is empty.
+const DefaultTable = "cloudfront_logs"
+
+// DDL returns the Athena (Glue) CREATE EXTERNAL TABLE statement for the
+// dataset: the columns of Row with their Athena types, the partitions
+// PartitionPath lays out, and TBLPROPERTIES for partition projection, so
+// Athena needs no crawler and no MSCK REPAIR TABLE.
+//
+// Queries should filter on the partitions (day, hour) to limit the data
+// scanned, and on request_time or date for exact bounds: a file's partition
+// is the hour of its object key, and CloudFront's files can hold records a
+// little outside their hour.
+//
+// Names and values from opts are quoted and escaped, never pasted in as SQL.
+func DDL(opts DDLOptions) string {
+	table := opts.Table
+	if table == "" {
+		table = DefaultTable
+	}
+	firstDay := opts.FirstDay
+	if firstDay == "" {
+		firstDay = "NOW-1YEARS"
+	}
+	loc := strings.TrimRight(opts.Location, "/") + "/"
+
+	var b strings.Builder
+	b.WriteString("CREATE EXTERNAL TABLE IF NOT EXISTS ")
+	for i, part := range strings.SplitN(table, ".", 2) {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(quoteIdent(part))
+	}
+	b.WriteString(" (\n")
+	cols := columnTypes()
+	for i, c := range cols {
+		fmt.Fprintf(&b, "  %s %s", quoteIdent(c.name), c.athena)
+		if i < len(cols)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(")\nPARTITIONED BY (\n")
+	fmt.Fprintf(&b, "  %s string,\n  %s string,\n  %s int\n)\n",
+		quoteIdent(PartitionDistribution), quoteIdent(PartitionDay), quoteIdent(PartitionHour))
+	b.WriteString("STORED AS PARQUET\n")
+	fmt.Fprintf(&b, "LOCATION %s\n", quoteString(loc))
+	b.WriteString("TBLPROPERTIES (\n")
+	props := [][2]string{{"projection.enabled", "true"}}
+	if len(opts.Distributions) > 0 {
+		props = append(props,
+			[2]string{"projection." + PartitionDistribution + ".type", "enum"},
+			[2]string{"projection." + PartitionDistribution + ".values", strings.Join(opts.Distributions, ",")})
+	} else {
+		props = append(props, [2]string{"projection." + PartitionDistribution + ".type", "injected"})
+	}
+	props = append(props,
+		[2]string{"projection." + PartitionDay + ".type", "date"},
+		[2]string{"projection." + PartitionDay + ".format", "yyyy-MM-dd"},
+		[2]string{"projection." + PartitionDay + ".range", firstDay + ",NOW"},
+		[2]string{"projection." + PartitionDay + ".interval", "1"},
+		[2]string{"projection." + PartitionDay + ".interval.unit", "DAYS"},
+		[2]string{"projection." + PartitionHour + ".type", "integer"},
+		[2]string{"projection." + PartitionHour + ".range", "0,23"},
+		[2]string{"projection." + PartitionHour + ".digits", "2"},
+		[2]string{"storage.location.template", loc + LocationTemplate()},
+		[2]string{"parquet.compression", "ZSTD"},
+		[2]string{"cfwatch.dataset", SchemaVersion},
+	)
+	for i, p := range props {
+		fmt.Fprintf(&b, "  %s=%s", quoteString(p[0]), quoteString(p[1]))
+		if i < len(props)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// LocationTemplate is the partition layout below the dataset's root, in
+// partition projection's ${key} syntax; PartitionPath produces it.
+func LocationTemplate() string {
+	return PartitionDistribution + "=${" + PartitionDistribution + "}/" +
+		PartitionDay + "=${" + PartitionDay + "}/" +
+		PartitionHour + "=${" + PartitionHour + "}/"
+}
+
+// A Column is one column of the dataset: its name, Parquet type and the
+// Athena type DDL declares for it.
+type Column struct {
+	Name   string
+	Athena string // Athena (Hive DDL) type: date, string, bigint, int, float, double, timestamp
+	Node   parquet.Node
+}
+
+// Columns returns the dataset's columns in file order, derived from Row.
+func Columns() []Column {
+	cols := columnTypes()
+	out := make([]Column, len(cols))
+	for i, c := range cols {
+		out[i] = Column{Name: c.name, Athena: c.athena, Node: c.node}
+	}
+	return out
+}
+
+type columnType struct {
+	name, athena string
+	node         parquet.Node
+}
+
+// columnTypes maps each leaf of the schema to its Athena type. It panics on
+// a Parquet type the dataset does not use, so that a new Row field of such a
+// type fails the tests rather than producing a wrong table.
+func columnTypes() []columnType {
+	var out []columnType
+	for _, f := range schema.Fields() {
+		t, err := athenaType(f)
+		if err != nil {
+			panic(fmt.Sprintf("dataset: column %s: %v", f.Name(), err))
+		}
+		out = append(out, columnType{name: f.Name(), athena: t, node: f})
+	}
+	return out
+}
+
+func athenaType(n parquet.Node) (string, error) {
+	if !n.Leaf() {
+		return "", fmt.Errorf("nested columns are not supported")
+	}
+	typ := n.Type()
+	var lt format.LogicalTypeValue
+	if l := typ.LogicalType(); l != nil {
+		lt = l.Value
+	}
+	switch typ.Kind() {
+	case parquet.Int32:
+		switch lt := lt.(type) {
+		case nil:
+			return "int", nil
+		case *format.DateType:
+			return "date", nil
+		case *format.IntType:
+			if lt.BitWidth == 32 && lt.IsSigned {
+				return "int", nil
+			}
+		}
+	case parquet.Int64:
+		switch lt := lt.(type) {
+		case nil:
+			return "bigint", nil
+		case *format.TimestampType:
+			// Millisecond, UTC-adjusted: what Athena reads as timestamp.
+			if _, ms := lt.Unit.Value.(*format.MilliSeconds); ms && lt.IsAdjustedToUTC {
+				return "timestamp", nil
+			}
+		case *format.IntType:
+			if lt.BitWidth == 64 && lt.IsSigned {
+				return "bigint", nil
+			}
+		}
+	case parquet.Float:
+		if lt == nil {
+			return "float", nil
+		}
+	case parquet.Double:
+		if lt == nil {
+			return "double", nil
+		}
+	case parquet.ByteArray:
+		if _, ok := lt.(*format.StringType); ok {
+			return "string", nil
+		}
+	}
+	return "", fmt.Errorf("no Athena type for Parquet %s", typ)
+}
+
+// quoteIdent quotes a Hive identifier in backticks (a backtick is doubled).
+func quoteIdent(s string) string {
+	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
+}
+
+// quoteString quotes a Hive string literal, escaping backslashes and quotes.
+func quoteString(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	s = strings.ReplaceAll(s, `'`, `\'`)
+	return "'" + s + "'"
+}

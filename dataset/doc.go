@@ -1,0 +1,140 @@
+// Package dataset writes CloudFront access logs as a Parquet dataset that
+// Amazon Athena queries in place: one Parquet file per log file, in Hive-style
+// partitions that Athena's partition projection finds with no crawler.
+//
+//	w := dataset.NewWriter(out, dataset.Options{})
+//	for each record of a log file (logparse.Reader) {
+//		if err := w.Write(&rec, key.DistributionID); err != nil { … }
+//	}
+//	err := w.Close() // writes the footer
+//
+// and the file goes to PartitionPath(prefix, dist, hour) + "/" + name +
+// ".parquet". DDL returns the CREATE EXTERNAL TABLE statement for the
+// dataset.
+//
+// # Columns
+//
+// The Row type is the column list. The first 33 columns are AWS's documented
+// Athena table for CloudFront standard logs, with the same names and types,
+// so AWS's published queries run unchanged: date DATE, time STRING, sc_bytes
+// BIGINT, sc_status INT, time_taken FLOAT and so on (see Row and Columns).
+// Then this dataset's additions:
+//
+//   - request_time TIMESTAMP: when CloudFront finished the request, to the
+//     millisecond when the log has timestamp(ms). Filter and sort on it
+//     instead of concatenating date and time.
+//   - distribution_id STRING: from the log (v2) or the object key.
+//   - cs_uri_stem_decoded, cs_user_agent_decoded STRING: with CloudFront's
+//     %XX escaping undone (logparse.Decode, once or twice), for readable
+//     matches such as cs_user_agent_decoded LIKE '%Googlebot%'.
+//   - asn BIGINT, c_country STRING, origin_fbl FLOAT, origin_lbl FLOAT,
+//     cache_behavior_path_pattern STRING: standard logging v2's extra fields,
+//     NULL for logs without them.
+//
+// A value the log did not give is NULL, never "-": strings are NULL when
+// CloudFront logged "-" (an empty string is never stored); numbers are NULL
+// when logparse.Record.Has says the field was absent, so a logged 0 stays 0.
+// Legacy files with fewer fields (12, 19, 24, 26) have NULL in the columns
+// they lack. date, time and request_time are never NULL.
+//
+// request_time is Parquet INT64 TIMESTAMP(MILLIS, isAdjustedToUTC=true),
+// not nanoseconds (parquet-go's default for time.Time). A Hive table's
+// TIMESTAMP in Athena has millisecond precision, and AWS states that "Athena
+// and AWS Glue can handle only millisecond precision for TIMESTAMP values"
+// (AWS DMS guide, S3 target): finer INT64 timestamps have been read as wrong
+// dates or refused, while millisecond ones read as they are. CloudFront logs
+// at most milliseconds anyway. (An Iceberg table would want MICROS; this is
+// a Hive external table.)
+//
+// # Partitions
+//
+// Files are laid out as
+//
+//	<prefix>/distribution=E2QWRUHEXAMPLE/day=2026-11-20/hour=14/<name>.parquet
+//
+// Partition keys must not be column names, and "date" already is one (AWS's
+// table has it), so the day partition is "day" ('YYYY-MM-DD', a string) and
+// the hour partition "hour" (an int, written with two digits). The keys in
+// the path are the partition columns' names, so the layout is also what
+// MSCK REPAIR TABLE and Glue expect. DDL's TBLPROPERTIES project all three
+// partitions (enum distributions, or injected when none are listed; a date
+// range for day; 0–23 for hour) and give storage.location.template, so Athena
+// computes the partitions a query needs instead of listing S3.
+//
+// A file's partition is the hour of its log file, and CloudFront's files can
+// hold records slightly outside their hour: filter on day and hour to prune
+// files, and on request_time (or date) for exact bounds.
+//
+// # Privacy
+//
+// CloudFront can log the Cookie header, and OAuth puts secrets in URLs: the
+// callback's code and state, tokens, signed-URL signatures. None of these
+// values reaches the dataset; their names do, because the detectors' evidence
+// is made of names (is a next-auth cookie present, does the callback carry
+// code and state):
+//
+//   - cs_cookie: every cookie value is replaced by [redacted], names kept
+//     (RedactCookie). All values, not known-secret ones: session and CSRF
+//     cookies have site-specific names, and analytics IDs identify people.
+//   - cs_uri_query and cs_referrer: the values of secret-bearing parameters
+//     (code, state, every *token, *secret, *password, *signature,
+//     *credential, sig, key, session IDs, X-Amz-Signature, X-Amz-Credential,
+//     X-Amz-Security-Token, …; see IsSecretParam) are replaced, matched
+//     case-insensitively on the decoded name, at every level of URL-encoding,
+//     including parameters of a URL encoded inside another parameter
+//     (RedactQuery). Values that look like JWTs go whatever their name.
+//
+// Statistics and dictionaries are built from the redacted values, so no
+// secret reaches the file's footer either. Paths (cs_uri_stem), user agents
+// and IP addresses are kept: the dataset is for operating the site.
+//
+// # Encoding, compression and sizes
+//
+// Every column is compressed with zstd at its fastest level
+// (Options.CompressionLevel). On the benchmark file (1,000,000 generated
+// records) the file takes 78.4 bytes a record with zstd, 81.2 with snappy
+// and 127.5 uncompressed, and the writer spends the same time (within 1%)
+// with zstd as with snappy; zstd's default level saves about 1% more for
+// 5–15% more CPU. Most of a record is its request ID (56 of the 78 bytes):
+// on the rest zstd is 11% smaller than snappy. Athena bills by bytes scanned
+// and reads zstd Parquet natively, and the smaller file costs nothing here,
+// so zstd. x_edge_request_id is stored uncompressed: it is random base64,
+// and zstd gained nothing on it (56 MB in, 56 MB out).
+//
+// Strings with few distinct values per file (edge location, method, host,
+// result types, protocol, TLS, content type, user agent, referrer, path,
+// query, redacted cookies, distribution) and sc_status are dictionary-encoded:
+// a page holds small integer indexes, which compress to almost nothing, and
+// Athena can filter on the dictionary. A column whose dictionary outgrows
+// DefaultDictionaryBytes in a row group falls back to plain encoding. The
+// other strings are PLAIN: request IDs are unique; client IPs and the time
+// of day have too many distinct values per file for a dictionary to pay for
+// its hash lookups, and the sorted times compress as well without one.
+// INT64 columns are DELTA_BINARY_PACKED (see writerOptions). Data pages are
+// version 1, the layout every Parquet reader supports.
+//
+// Row groups hold up to DefaultRowGroupRows rows or DefaultRowGroupBytes
+// (128 MiB) of buffered data, whichever comes first. Athena splits work by
+// row group and prunes row groups by their statistics, and 128 MiB is the
+// usual Parquet block size for it; a log file of up to a million records
+// (about 80 MB of Parquet) is one row group. The limits also bound the
+// writer's memory, which holds the current row group's compressed pages. Pages are 1 MiB
+// uncompressed (DefaultPageBytes), parquet-mr's default: large enough to
+// compress well and keep page headers negligible, small enough that the page
+// index still narrows a scan. Every column chunk has min/max statistics
+// (request_time's let Athena skip row groups outside a time range) and the
+// file has a page index (column and offset indexes). Data page headers carry
+// no statistics of their own, see writerOptions.
+//
+// # Speed
+//
+// Write converts a record on the caller's goroutine (about 0.3 µs: redaction,
+// decoding through a cache, the client IP as text); encoding, statistics and
+// compression run on the Writer's column workers while Write goes on (about
+// 1.2 µs of CPU a record, mostly parquet-go's dictionary lookups, min/max
+// bounds and zstd). On this project's 2-core machine, 1,000,000 records
+// written to io.Discard take 0.8–0.9 s (1.1–1.2 M records/s, 1.4–1.5 s of
+// CPU), and the whole path from the gzipped log (decompress, parse, write)
+// takes 1.4–1.5 s against 0.68–0.70 s to decompress alone. bench_test.go has the
+// benchmarks and the profile.
+package dataset
