@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/cfwatch/cfwatch/dataset"
@@ -75,20 +74,8 @@ func parsedRecords(b testing.TB) []logparse.Record {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r := logparse.NewReader(bytes.NewReader(gz))
-		defer r.Close()
 		recs := make([]logparse.Record, 0, benchdata.Lines())
-		var rec logparse.Record
-		for {
-			err := r.Read(&rec)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			recs = append(recs, rec)
-		}
+		benchdata.ReadAll(b, bytes.NewReader(gz), func(rec *logparse.Record) { recs = append(recs, *rec) })
 		benchRecs = recs
 	})
 	return benchRecs
@@ -131,38 +118,16 @@ func benchmarkWrite(b *testing.B, opts dataset.Options) {
 }
 
 func ingest(b *testing.B, gz []byte, w io.Writer) int64 {
-	r := logparse.NewReader(bytes.NewReader(gz))
-	defer r.Close()
 	pw := dataset.NewWriter(w, dataset.Options{})
-	var rec logparse.Record
-	for {
-		err := r.Read(&rec)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+	benchdata.ReadAll(b, bytes.NewReader(gz), func(rec *logparse.Record) {
+		if err := pw.Write(rec, "E2QWRUHEXAMPLE"); err != nil {
 			b.Fatal(err)
 		}
-		if err := pw.Write(&rec, "E2QWRUHEXAMPLE"); err != nil {
-			b.Fatal(err)
-		}
-	}
+	})
 	if err := pw.Close(); err != nil {
 		b.Fatal(err)
 	}
 	return pw.Rows()
-}
-
-func decompressAll(b *testing.B, gz []byte) int64 {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		b.Fatal(err)
-	}
-	n, err := io.Copy(io.Discard, zr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return n
 }
 
 // BenchmarkIngest converts the gzipped log to Parquet, end to end, and
@@ -177,7 +142,7 @@ func BenchmarkIngest(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		c0, t0 := cpuSeconds(), time.Now()
-		decompressAll(b, gz)
+		benchdata.Decompress(b, gz)
 		c1, t1 := cpuSeconds(), time.Now()
 		out.n = 0
 		rows = ingest(b, gz, &out)

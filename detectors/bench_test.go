@@ -2,7 +2,6 @@ package detectors_test
 
 import (
 	"bytes"
-	"io"
 	"runtime"
 	"testing"
 	"time"
@@ -24,26 +23,13 @@ import (
 
 // run parses in (gzipped or plain) and, with eng, feeds every record to it.
 func run(b *testing.B, in []byte, eng *detectors.Engine) int {
-	r := logparse.NewReader(bytes.NewReader(in))
-	defer r.Close()
-	var rec logparse.Record
-	for {
-		err := r.Read(&rec)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		if eng != nil {
-			eng.Observe(&rec, "E2QWRUHEXAMPLE")
-		}
+	if eng == nil {
+		return benchdata.ReadAll(b, bytes.NewReader(in), nil)
 	}
-	if eng != nil {
-		eng.Findings()
-		eng.Checks()
-	}
-	return r.Records()
+	n := benchdata.ReadAll(b, bytes.NewReader(in), func(rec *logparse.Record) { eng.Observe(rec, "E2QWRUHEXAMPLE") })
+	eng.Findings()
+	eng.Checks()
+	return n
 }
 
 // BenchmarkParse is the baseline: reading and parsing the gzipped file.

@@ -2,14 +2,10 @@ package logparse_test
 
 import (
 	"bytes"
-	"io"
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/cfwatch/cfwatch/internal/benchdata"
-	"github.com/cfwatch/cfwatch/logparse"
 )
 
 // The benchmarks run on a generated 1,000,000-line gzipped log (see
@@ -21,40 +17,13 @@ import (
 // reading and parsing every field of the gzipped file runs at no less than
 // 80% of the speed of decompressing it alone (speed-ratio ≥ 0.8).
 
-func decompressAll(b *testing.B, gz []byte) int64 {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		b.Fatal(err)
-	}
-	n, err := io.Copy(io.Discard, zr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return n
-}
-
-func parseAll(b *testing.B, in io.Reader) int {
-	r := logparse.NewReader(in)
-	defer r.Close()
-	var rec logparse.Record
-	for {
-		err := r.Read(&rec)
-		if err == io.EOF {
-			return r.Records()
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkDecompress is klauspost gzip alone: the floor for any reader.
 func BenchmarkDecompress(b *testing.B) {
 	gz := benchdata.Gzip(b)
-	b.SetBytes(decompressAll(b, gz))
+	b.SetBytes(benchdata.Decompress(b, gz))
 	b.ResetTimer()
 	for b.Loop() {
-		decompressAll(b, gz)
+		benchdata.Decompress(b, gz)
 	}
 }
 
@@ -62,8 +31,8 @@ func BenchmarkDecompress(b *testing.B) {
 // decompression overlapped on a second goroutine.
 func BenchmarkReadGzip(b *testing.B) {
 	gz := benchdata.Gzip(b)
-	b.SetBytes(decompressAll(b, gz))
-	benchdata.PerRecord(b, func() int { return parseAll(b, bytes.NewReader(gz)) })
+	b.SetBytes(benchdata.Decompress(b, gz))
+	benchdata.PerRecord(b, func() int { return benchdata.ReadAll(b, bytes.NewReader(gz), nil) })
 }
 
 // BenchmarkParsePlain parses the same data from uncompressed text in memory,
@@ -72,7 +41,7 @@ func BenchmarkParsePlain(b *testing.B) {
 	gz := benchdata.Gzip(b)
 	plain := benchdata.Plain(b, gz)
 	b.SetBytes(int64(len(plain)))
-	benchdata.PerRecord(b, func() int { return parseAll(b, bytes.NewReader(plain)) })
+	benchdata.PerRecord(b, func() int { return benchdata.ReadAll(b, bytes.NewReader(plain), nil) })
 }
 
 // BenchmarkGzipParseVsDecompress times decompression alone and full parsing
@@ -80,14 +49,14 @@ func BenchmarkParsePlain(b *testing.B) {
 // ratio (1.0: parsing costs nothing beyond decompression).
 func BenchmarkGzipParseVsDecompress(b *testing.B) {
 	gz := benchdata.Gzip(b)
-	size := decompressAll(b, gz)
+	size := benchdata.Decompress(b, gz)
 	var dec, parse time.Duration
 	b.ResetTimer()
 	for b.Loop() {
 		t0 := time.Now()
-		decompressAll(b, gz)
+		benchdata.Decompress(b, gz)
 		t1 := time.Now()
-		parseAll(b, bytes.NewReader(gz))
+		benchdata.ReadAll(b, bytes.NewReader(gz), nil)
 		t2 := time.Now()
 		dec += t1.Sub(t0)
 		parse += t2.Sub(t1)

@@ -665,28 +665,15 @@ func BenchmarkS3VsLocal(b *testing.B) {
 		p := Prefetch(ctx, objs, workers, DefaultBudget)
 		defer p.Close()
 		n := 0
-		var rec logparse.Record
 		for {
-			obj, rc, err := p.Next()
+			_, rc, err := p.Next()
 			if err == io.EOF {
 				return n
 			}
 			if err != nil {
 				b.Fatal(err)
 			}
-			r := logparse.NewReader(rc)
-			r.Name = obj.Name
-			for {
-				err := r.Read(&rec)
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			n += r.Records()
-			r.Close()
+			n += benchdata.ReadAll(b, rc, nil)
 			rc.Close()
 		}
 	}

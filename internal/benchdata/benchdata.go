@@ -17,6 +17,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/cfwatch/cfwatch/loggen"
+	"github.com/cfwatch/cfwatch/logparse"
 )
 
 // Lines is how many records the benchmark file holds: 1,000,000, or
@@ -119,4 +120,39 @@ func PerRecord(b *testing.B, parse func() int) {
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(recs)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 	b.ReportMetric(float64(ms.Mallocs-mallocs)/float64(recs*b.N), "allocs/record")
+}
+
+// ReadAll reads every record of in (gzipped or plain), calling each (when
+// not nil) on every record, and returns how many were read. Any error fails
+// the benchmark.
+func ReadAll(b testing.TB, in io.Reader, each func(*logparse.Record)) int {
+	r := logparse.NewReader(in)
+	defer r.Close()
+	var rec logparse.Record
+	for {
+		err := r.Read(&rec)
+		if err == io.EOF {
+			return r.Records()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if each != nil {
+			each(&rec)
+		}
+	}
+}
+
+// Decompress decompresses gz to nowhere with klauspost gzip (the baseline
+// every reader is measured against) and returns the uncompressed size.
+func Decompress(b testing.TB, gz []byte) int64 {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, zr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
