@@ -66,8 +66,10 @@ func Binary() string {
 }
 
 // Start starts a MinIO server for tb and waits until it answers. It skips
-// tb when MinIO is not installed (and fails it in CI).
-func Start(tb testing.TB) *Server {
+// tb when MinIO is not installed (and fails it in CI). env adds environment
+// variables ("KEY=value") to the server's, such as the
+// MINIO_NOTIFY_WEBHOOK_* settings of a notification target.
+func Start(tb testing.TB, env ...string) *Server {
 	tb.Helper()
 	bin := Binary()
 	if bin == "" {
@@ -80,7 +82,7 @@ func Start(tb testing.TB) *Server {
 	dir := tb.TempDir()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := start(tb, bin, filepath.Join(dir, fmt.Sprint("data", attempt)))
+		s, err := start(tb, bin, filepath.Join(dir, fmt.Sprint("data", attempt)), env)
 		if err == nil {
 			return s
 		}
@@ -90,7 +92,7 @@ func Start(tb testing.TB) *Server {
 	return nil
 }
 
-func start(tb testing.TB, bin, dir string) (*Server, error) {
+func start(tb testing.TB, bin, dir string, env []string) (*Server, error) {
 	ports, err := freePorts(2)
 	if err != nil {
 		return nil, err
@@ -113,6 +115,7 @@ func start(tb testing.TB, bin, dir string) (*Server, error) {
 		"MINIO_BROWSER=off",
 		"MINIO_CALLHOME_ENABLE=off",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = 2 * time.Second // do not wait on output pipes a child may hold
