@@ -361,16 +361,23 @@ func (c *Config) overlay(data []byte) error {
 //	  "auth_403_burst": {"min_count": 10, "min_rate": 0.3}
 //	}
 func LoadConfig(path string) (Config, error) {
-	c := DefaultConfig()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("detectors: %w", err)
 	}
+	return ParseConfig(data, path)
+}
+
+// ParseConfig reads configuration JSON as LoadConfig does, from data
+// (an environment variable's value, say); name says where it came from in
+// errors.
+func ParseConfig(data []byte, name string) (Config, error) {
+	c := DefaultConfig()
 	if err := c.overlay(data); err != nil {
-		return Config{}, fmt.Errorf("detectors: %s: %w", path, err)
+		return Config{}, fmt.Errorf("detectors: %s: %w", name, err)
 	}
 	if err := c.Validate(); err != nil {
-		return Config{}, fmt.Errorf("%w (in %s)", err, path)
+		return Config{}, fmt.Errorf("%w (in %s)", err, name)
 	}
 	return c, nil
 }
@@ -409,6 +416,21 @@ func (c *Config) Set(key, value string) error {
 	}
 	if err := c.overlay(data); err != nil {
 		return fmt.Errorf("detectors: %s=%s: %w", key, value, err)
+	}
+	return nil
+}
+
+// SetAll applies Set to each "key=value" of kvs, in order (the form of
+// the commands' repeatable --set flag). It does not validate.
+func (c *Config) SetAll(kvs []string) error {
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("detectors: setting %q: want KEY=VALUE", kv)
+		}
+		if err := c.Set(k, v); err != nil {
+			return err
+		}
 	}
 	return nil
 }

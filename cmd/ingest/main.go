@@ -1,0 +1,31 @@
+// Command ingest turns CloudFront access logs into an Athena-ready Parquet
+// dataset, running cfwatch's detectors on the way.
+//
+// In AWS Lambda (AWS_LAMBDA_RUNTIME_API is set) it is the function S3, SQS
+// or EventBridge invoke for each log object CloudFront delivers; see
+// package ingest and the README for its environment. Elsewhere:
+//
+//	ingest --local FILE|DIR [--local …] --out DIR [--config FILE] [--set KEY=VALUE] [--format text|json]
+//	ingest backfill --source s3://BUCKET/PREFIX [--since 72h | --from T --until T] [--out s3://BUCKET/PREFIX|DIR] [--workers N] [--alerts]
+//	ingest ddl [--location s3://BUCKET/PREFIX/] [--table DB.TABLE] [--distribution ID]… [--first-day 2026-01-01]
+//
+// Exit status: 0 when every file was processed, 1 when some file failed,
+// 2 on usage and configuration errors.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		os.Exit(lambdaMain())
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}

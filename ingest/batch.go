@@ -1,0 +1,123 @@
+package ingest
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/source"
+)
+
+// ProcessObjects processes listed objects (local files or S3 objects, see
+// package source), workers at a time, and calls done for each, from one
+// goroutine at a time, in the order they finish. It stops starting new
+// objects when ctx is cancelled. With a shared detectors engine
+// (Options.Engine) workers must be 1.
+func ProcessObjects(ctx context.Context, proc *Processor, objs []source.Object, workers int, done func(source.Object, Result, error)) {
+	if proc.opts.Engine != nil || workers < 1 {
+		workers = 1
+	}
+	var mu sync.Mutex
+	jobs := make(chan source.Object)
+	var wg sync.WaitGroup
+	for range min(workers, max(len(objs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for obj := range jobs {
+				res, err := processObject(ctx, proc, obj)
+				mu.Lock()
+				done(obj, res, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, obj := range objs {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- obj
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+func processObject(ctx context.Context, proc *Processor, obj source.Object) (Result, error) {
+	rc, err := obj.Open(ctx)
+	if err != nil {
+		return Result{Name: obj.Name, Status: StatusFailed}, err
+	}
+	defer rc.Close()
+	key := obj.Name
+	if rest, ok := strings.CutPrefix(key, "s3://"); ok {
+		if _, k, ok := strings.Cut(rest, "/"); ok {
+			key = k
+		}
+	}
+	return proc.Process(ctx, Input{Name: obj.Name, Key: key, Body: rc})
+}
+
+// MergeFindings merges findings of the same key from several files into
+// one: counts and denominators added, the time span and client count
+// widened, paths and examples united (within the detectors' bounds). The
+// result is in the detectors' order: most severe first, then by first seen
+// and key.
+func MergeFindings(fs []detectors.Finding) []detectors.Finding {
+	byKey := map[string]int{}
+	var out []detectors.Finding
+	for _, f := range fs {
+		i, ok := byKey[f.Key]
+		if !ok {
+			byKey[f.Key] = len(out)
+			f.Paths = slices.Clone(f.Paths)
+			f.Examples = slices.Clone(f.Examples)
+			out = append(out, f)
+			continue
+		}
+		m := &out[i]
+		m.Count += f.Count
+		m.Denominator += f.Denominator
+		if f.FirstSeen.Before(m.FirstSeen) {
+			m.FirstSeen = f.FirstSeen
+		}
+		if f.LastSeen.After(m.LastSeen) {
+			m.LastSeen = f.LastSeen
+		}
+		m.Clients = max(m.Clients, f.Clients)
+		m.ClientsCapped = m.ClientsCapped || f.ClientsCapped
+		if f.Severity == detectors.SeverityCritical {
+			m.Severity, m.Cause, m.Remedy = f.Severity, f.Cause, f.Remedy
+		}
+		m.Paths = union(m.Paths, f.Paths, 10)
+		m.Examples = union(m.Examples, f.Examples, 5)
+	}
+	slices.SortStableFunc(out, func(a, b detectors.Finding) int {
+		if a.Severity != b.Severity {
+			if a.Severity == detectors.SeverityCritical {
+				return -1
+			}
+			if b.Severity == detectors.SeverityCritical {
+				return 1
+			}
+		}
+		if c := a.FirstSeen.Compare(b.FirstSeen); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
+}
+
+func union(a, b []string, limit int) []string {
+	for _, s := range b {
+		if len(a) >= limit {
+			break
+		}
+		if !slices.Contains(a, s) {
+			a = append(a, s)
+		}
+	}
+	return a
+}

@@ -1,0 +1,279 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/cfwatch/cfwatch/dataset"
+	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/logparse"
+)
+
+// DefaultMaxOpenHours bounds the hour partitions one log file writes at
+// once (see Options.MaxOpenHours).
+const DefaultMaxOpenHours = 4
+
+// MaxLineErrors bounds how many bad lines of one file are logged; all are
+// counted.
+const MaxLineErrors = 5
+
+// Options configure a Processor.
+type Options struct {
+	// Detectors configures the rules run on each file. The zero value
+	// means detectors.DefaultConfig().
+	Detectors detectors.Config
+	// Engine, when not nil, receives every record instead of a fresh
+	// engine per file, and Result.Findings stays empty: for local runs
+	// that judge several files together. Process must then not be called
+	// concurrently.
+	Engine *detectors.Engine
+	// Dataset configures the Parquet writer.
+	Dataset dataset.Options
+	// MaxOpenHours bounds the hour partitions a file writes at once, each
+	// with its own Parquet writer and buffers. CloudFront's files hold one
+	// hour and a few minutes of its neighbours; a file that wanders over
+	// more hours gets one more Parquet file (".2", ".3", …) each time it
+	// comes back to an hour it had to close. Default DefaultMaxOpenHours.
+	MaxOpenHours int
+	// Logger receives one line per skipped line (at most MaxLineErrors
+	// per file). Nil discards.
+	Logger *slog.Logger
+}
+
+// A Processor turns log files into Parquet files in a Sink, running the
+// detectors on the way.
+type Processor struct {
+	sink Sink
+	opts Options
+	log  *slog.Logger
+}
+
+// NewProcessor returns a Processor that writes to sink.
+func NewProcessor(sink Sink, opts Options) *Processor {
+	if opts.Detectors.Window == 0 {
+		opts.Detectors = detectors.DefaultConfig()
+	}
+	if opts.MaxOpenHours <= 0 {
+		opts.MaxOpenHours = DefaultMaxOpenHours
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Processor{sink: sink, opts: opts, log: log}
+}
+
+// An Input is one log file to process.
+type Input struct {
+	// Name names the file in errors and logs: s3://bucket/key or a path.
+	Name string
+	// Key is the object key or file name; CloudFront's layouts give the
+	// distribution and the hour (logparse.ParseKey), and its last element
+	// names the output files.
+	Key string
+	// Body is the file's content, gzipped or not.
+	Body io.Reader
+}
+
+// Status says what became of a file.
+type Status string
+
+// Statuses of a processed file.
+const (
+	StatusOK      Status = "ok"        // read to the end and written
+	StatusEmpty   Status = "empty"     // no records: nothing written
+	StatusNotALog Status = "not-a-log" // not a CloudFront access log: skipped
+	StatusDeleted Status = "deleted"   // gone before it could be read
+	StatusSkipped Status = "skipped"   // not read, see Result.Reason
+	StatusFailed  Status = "failed"    // see the error
+)
+
+// An Output is one Parquet file written.
+type Output struct {
+	Location string `json:"location"` // s3://bucket/key or path
+	Rows     int64  `json:"rows"`
+}
+
+// Result is what processing one file did.
+type Result struct {
+	Name    string `json:"object"`
+	Status  Status `json:"status"`
+	Reason  string `json:"reason,omitempty"`
+	Records int64  `json:"records"`
+	// SkippedLines counts the lines that could not be read (each a
+	// logparse.ParseError); the rest of the file was read.
+	SkippedLines int64               `json:"skipped_lines"`
+	Bytes        int64               `json:"bytes"` // bytes read, as stored (compressed)
+	Outputs      []Output            `json:"outputs,omitempty"`
+	Findings     []detectors.Finding `json:"findings,omitempty"`
+	Duration     time.Duration       `json:"-"`
+}
+
+// LogAttrs returns r as log attributes (no finding details: those may be
+// long and go to the alerts).
+func (r *Result) LogAttrs() []any {
+	rules := make([]string, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		rules = append(rules, f.Rule)
+	}
+	attrs := []any{
+		"object", r.Name, "status", string(r.Status),
+		"records", r.Records, "skipped_lines", r.SkippedLines, "bytes", r.Bytes,
+		"outputs", len(r.Outputs), "findings", len(r.Findings),
+		"duration_ms", r.Duration.Milliseconds(),
+	}
+	if len(rules) > 0 {
+		attrs = append(attrs, "rules", rules)
+	}
+	if r.Reason != "" {
+		attrs = append(attrs, "reason", r.Reason)
+	}
+	return attrs
+}
+
+// Process reads one log file to the end, runs the detectors over it and
+// writes its records as Parquet, one file per hour partition of the
+// records (dataset.PartitionPath; the same input always gives the same
+// keys, so a repeated run replaces its own output instead of adding to it).
+//
+// A line that cannot be read is counted, logged and skipped. A file that
+// cannot be read to the end (corrupt or truncated gzip, a failed read)
+// leaves no output at all, and the error names the file and how many
+// records were read before the failure. A file that is not an access log,
+// and an empty one, write nothing and are no error (Result.Status).
+func (p *Processor) Process(ctx context.Context, in Input) (Result, error) {
+	start := time.Now()
+	res := Result{Name: in.Name}
+	cr := &countingReader{r: in.Body}
+	r := logparse.NewReader(cr)
+	r.Name = in.Name
+	defer r.Close()
+
+	key, _ := logparse.ParseKey(in.Key)
+	eng := p.opts.Engine
+	if eng == nil {
+		eng = detectors.New(p.opts.Detectors)
+	}
+	parts := &partitions{
+		p:    p,
+		ctx:  ctx,
+		base: outputBase(in.Key),
+		dist: key.DistributionID,
+		max:  p.opts.MaxOpenHours,
+	}
+	err := p.read(ctx, r, &res, eng, parts, key.DistributionID)
+	res.Records = int64(r.Records())
+	res.SkippedLines = int64(r.Skipped())
+	res.Bytes = cr.n.Load()
+	if err == nil {
+		res.Outputs, err = parts.commit()
+	}
+	res.Duration = time.Since(start)
+	if err != nil {
+		parts.abort(err)
+		var fe *logparse.FormatError
+		if errors.As(err, &fe) && res.Records == 0 {
+			res.Status, res.Reason = StatusNotALog, fe.Error()
+			return res, nil
+		}
+		res.Status = StatusFailed
+		return res, err
+	}
+	if res.Records == 0 {
+		res.Status, res.Reason = StatusEmpty, "no records"
+		return res, nil
+	}
+	res.Status = StatusOK
+	if p.opts.Engine == nil {
+		res.Findings = eng.Findings()
+	}
+	return res, nil
+}
+
+// ctxCheckEvery is how many records pass between checks of the context.
+const ctxCheckEvery = 4096
+
+func (p *Processor) read(ctx context.Context, r *logparse.Reader, res *Result, eng *detectors.Engine, parts *partitions, dist string) error {
+	var rec logparse.Record
+	logged := 0
+	for n := 0; ; n++ {
+		if n%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("%s: %w", r.Name, err)
+			}
+		}
+		err := r.Read(&rec)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			var pe *logparse.ParseError
+			if errors.As(err, &pe) {
+				if logged < MaxLineErrors {
+					logged++
+					p.log.Warn("line skipped", "object", r.Name, "line", pe.Line, "err", pe.Error())
+				}
+				continue
+			}
+			return err
+		}
+		eng.Observe(&rec, dist)
+		w, err := parts.writer(&rec)
+		if err != nil {
+			return err
+		}
+		if err := w.Write(&rec, dist); err != nil {
+			return fmt.Errorf("%s: line %d: writing Parquet: %w", r.Name, r.Line(), err)
+		}
+	}
+}
+
+// outputBase names a file's Parquet output: the last element of its key
+// without the compression suffix, then a short hash of the whole key, so
+// two logs of the same name under different prefixes never overwrite each
+// other's output and the same key always gives the same name.
+func outputBase(key string) string {
+	base := path.Base(strings.TrimRight(key, "/"))
+	for _, ext := range []string{".gz", ".log", ".txt", ".json"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	if base == "" || base == "." || base == "/" {
+		base = "log"
+	}
+	sum := sha256.Sum256([]byte(key))
+	return sanitizeName(base) + "." + hex.EncodeToString(sum[:4])
+}
+
+// sanitizeName keeps letters, digits and "-_." and replaces the rest, so a
+// hostile key cannot add path elements or odd bytes to the output's key.
+func sanitizeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			b[i] = '_'
+		}
+	}
+	return strings.TrimLeft(string(b), ".")
+}
+
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64 // read by the caller while the decompressor goroutine reads
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
