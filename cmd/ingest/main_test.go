@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cfwatch/cfwatch/internal/miniotest"
+	"github.com/cfwatch/cfwatch/loggen"
+)
+
+func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr, func(k string) string { return env[k] })
+	return code, stdout.String(), stderr.String()
+}
+
+// logsDir writes three hours of logs (four files an hour) with an incident
+// in the last hour.
+func logsDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	_, err := loggen.WriteDir(context.Background(), dir, loggen.Config{
+		Seed: 3, Start: start, Duration: 3 * time.Hour, RequestsPerHour: 4000,
+		Incidents: []loggen.Incident{{Kind: loggen.MethodRejected, From: start.Add(2 * time.Hour), Until: start.Add(3 * time.Hour), Rate: 1}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestLocal(t *testing.T) {
+	logs := logsDir(t)
+	out := t.TempDir()
+	code, stdout, stderr := runCmd(t, nil, "--local", logs, "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "12 files (0 failed)") || !strings.Contains(stdout, "method-rejected") || !strings.Contains(stdout, "remedy:") {
+		t.Errorf("output:\n%s", stdout)
+	}
+	parquets, _ := filepath.Glob(filepath.Join(out, "distribution=E2QWRUHEXAMPLE", "day=2026-11-20", "hour=1[234]", "*.parquet"))
+	if len(parquets) != 12 {
+		t.Errorf("%d Parquet files, want 12 (one per log file)", len(parquets))
+	}
+
+	// JSON: per-file results, totals and findings.
+	code, stdout, _ = runCmd(t, nil, "--local", logs, "--out", out, "--format", "json")
+	var doc struct {
+		Files    []struct{ Status string }
+		Findings []struct{ Rule string }
+		Totals   struct{ Files, Failed, Records int64 }
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || code != exitOK {
+		t.Fatalf("exit %d, %v:\n%s", code, err, stdout)
+	}
+	if doc.Totals.Files != 12 || doc.Totals.Records == 0 || len(doc.Files) != 12 || len(doc.Findings) == 0 || doc.Findings[0].Rule != "method-rejected" {
+		t.Errorf("JSON %+v", doc)
+	}
+
+	// Settings apply: a threshold no incident reaches leaves no finding.
+	_, stdout, _ = runCmd(t, nil, "--local", logs, "--out", t.TempDir(), "--set", "method_rejected.min_count=1000000")
+	if !strings.Contains(stdout, "No findings.") {
+		t.Errorf("--set ignored:\n%s", stdout)
+	}
+}
+
+func TestLocalFailedFile(t *testing.T) {
+	logs := logsDir(t)
+	files, _ := filepath.Glob(filepath.Join(logs, "*.gz"))
+	data, _ := os.ReadFile(files[0])
+	os.WriteFile(files[0], data[:len(data)/2], 0o644) // truncated
+	code, stdout, _ := runCmd(t, nil, "--local", logs, "--out", t.TempDir())
+	if code != exitFailed || !strings.Contains(stdout, "failed") || !strings.Contains(stdout, filepath.Base(files[0])) {
+		t.Errorf("exit %d:\n%s", code, stdout)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"--local", "x"},
+		{"--local", "/nonexistent", "--out", t.TempDir()},
+		{"--local", ".", "--out", t.TempDir(), "--format", "xml"},
+		{"--local", ".", "--out", t.TempDir(), "--set", "nonsense"},
+		{"backfill"},
+		{"backfill", "--source", "s3://b/p", "--since", "72h"}, // no --out and no bucket
+		{"ddl", "extra"},
+	} {
+		if code, _, stderr := runCmd(t, nil, args...); code != exitUsage || stderr == "" {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and a message", args, code, stderr)
+		}
+	}
+	if code, _, stderr := runCmd(t, map[string]string{"CFWATCH_CONFIG_JSON": `{"nope":1}`}, "--local", ".", "--out", t.TempDir()); code != exitUsage || !strings.Contains(stderr, "CFWATCH_CONFIG_JSON") {
+		t.Errorf("bad CFWATCH_CONFIG_JSON: exit %d, %q", code, stderr)
+	}
+}
+
+func TestDDL(t *testing.T) {
+	code, stdout, _ := runCmd(t, nil, "ddl", "--location", "s3://lake/cloudfront/", "--distribution", "E2QWRUHEXAMPLE")
+	if code != exitOK || !strings.Contains(stdout, "CREATE EXTERNAL TABLE") || !strings.Contains(stdout, "s3://lake/cloudfront/") || !strings.Contains(stdout, "E2QWRUHEXAMPLE") {
+		t.Errorf("exit %d:\n%s", code, stdout)
+	}
+}
+
+// backfill lists only the files of the window in S3, processes them and
+// writes the dataset to S3.
+func TestBackfill(t *testing.T) {
+	m := miniotest.Start(t)
+	m.CreateBucket(t, "logs")
+	m.CreateBucket(t, "lake")
+	logs := logsDir(t)
+	files, _ := filepath.Glob(filepath.Join(logs, "*.gz"))
+	for _, f := range files {
+		m.PutFile(t, "logs", "AWSLogs/"+filepath.Base(f), f)
+	}
+	env := map[string]string{"AWS_ACCESS_KEY_ID": m.AccessKey, "AWS_SECRET_ACCESS_KEY": m.SecretKey, "AWS_REGION": m.Region}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	// 14:00–15:00: the hour's four files (and none of 12:00).
+	code, stdout, stderr := runCmd(t, env, "backfill", "--source", "s3://logs/AWSLogs/", "--from", "2026-11-20T14:00:00Z", "--until", "2026-11-20T15:00:00Z",
+		"--out", "s3://lake/cloudfront/", "--s3-endpoint", m.Endpoint, "--workers", "2")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	list, err := m.Client().ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("lake")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hours := map[string]int{}
+	for _, o := range list.Contents {
+		k := aws.ToString(o.Key)
+		hours[k[strings.Index(k, "hour="):strings.LastIndex(k, "/")]]++
+	}
+	// Files of 13:00 and 14:00 may hold records of the window (CloudFront
+	// delivers late); 12:00's may not.
+	if hours["hour=12"] != 0 || hours["hour=14"] != 4 {
+		t.Errorf("partitions written %v, want hour=14 ×4 and no hour=12", hours)
+	}
+	if !strings.Contains(stdout, "method-rejected") {
+		t.Errorf("findings not printed:\n%s", stdout)
+	}
+}
