@@ -88,9 +88,7 @@ const DefaultTable = "cloudfront_logs"
 // Athena needs no crawler and no MSCK REPAIR TABLE.
 //
 // Queries should filter on the partitions (day, hour) to limit the data
-// scanned, and on request_time or date for exact bounds: a file's partition
-// is the hour of its object key, and CloudFront's files can hold records a
-// little outside their hour.
+// scanned: ingest puts each record in the partition of its own hour.
 //
 // Names and values from opts are quoted and escaped, never pasted in as SQL.
 func DDL(opts DDLOptions) string {

@@ -1,6 +1,6 @@
 // Package dataset writes CloudFront access logs as a Parquet dataset that
-// Amazon Athena queries in place: one Parquet file per log file, in Hive-style
-// partitions that Athena's partition projection finds with no crawler.
+// Amazon Athena queries in place: Parquet files in Hive-style partitions that
+// Athena's partition projection finds with no crawler.
 //
 //	w := dataset.NewWriter(out, dataset.Options{})
 //	for each record of a log file (logparse.Reader) {
@@ -61,9 +61,10 @@
 // range for day; 0–23 for hour) and give storage.location.template, so Athena
 // computes the partitions a query needs instead of listing S3.
 //
-// A file's partition is the hour of its log file, and CloudFront's files can
-// hold records slightly outside their hour: filter on day and hour to prune
-// files, and on request_time (or date) for exact bounds.
+// A partition holds the records of its hour: package ingest writes one
+// Parquet file per log file and hour its records fall in (CloudFront's files
+// hold some records of the neighbouring hours), so filtering on day and hour
+// is exact, and request_time narrows further.
 //
 // # Privacy
 //
