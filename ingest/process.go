@@ -20,7 +20,7 @@ import (
 
 // DefaultMaxOpenHours bounds the hour partitions one log file writes at
 // once (see Options.MaxOpenHours).
-const DefaultMaxOpenHours = 4
+const DefaultMaxOpenHours = 2
 
 // MaxLineErrors bounds how many bad lines of one file are logged; all are
 // counted.

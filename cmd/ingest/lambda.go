@@ -21,6 +21,7 @@ func lambdaMain() int {
 		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("configuration", "err", err.Error())
 		return 2
 	}
+	setMemoryLimit(os.Getenv, 1)
 	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	if cfg.OutputBucket == "" {
 		log.Error("configuration: " + ingest.EnvOutputBucket + " is not set: it names the bucket the Parquet dataset is written to")

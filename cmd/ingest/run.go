@@ -128,6 +128,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintln(stderr, "ingest:", err)
 		return exitUsage
 	}
+	setMemoryLimit(getenv, 1)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
 	// One engine over all the files, in name (time) order: a local run
 	// judges the files together, as report does.
@@ -197,6 +198,7 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "ingest backfill: %d files in the window (%d listed outside it), %d at a time → %s\n", len(objs), outside, *workers, sink.Location(""))
+	setMemoryLimit(getenv, *workers)
 	proc := ingest.NewProcessor(sink, ingest.Options{Detectors: cfg.Detectors, Logger: log})
 	var notifier ingest.Notifier
 	if *alerts {
