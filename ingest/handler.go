@@ -57,6 +57,7 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 		h.Log.Error("invocation payload not understood", "err", err.Error(), "payload_bytes", len(payload))
 		return nil, err
 	}
+	defer h.sweep(ctx)
 	if ev.Kind == KindSQS {
 		resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 		for _, m := range ev.Messages {
@@ -82,6 +83,23 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 		return resp, err
 	}
 	return resp, nil
+}
+
+// A Sweeper closes incidents that have gone quiet (alert.Notifier.Sweep).
+type Sweeper interface {
+	Sweep(ctx context.Context) error
+}
+
+// sweep lets the Notifier resolve quiet incidents at the end of each
+// invocation; a failure is logged, not the invocation's.
+func (h *Handler) sweep(ctx context.Context) {
+	sw, ok := h.Notifier.(Sweeper)
+	if !ok {
+		return
+	}
+	if err := sw.Sweep(ctx); err != nil {
+		h.Log.Warn("resolving quiet incidents failed; the next invocation tries again", "err", err.Error())
+	}
 }
 
 // message processes every object of one message; the error joins the

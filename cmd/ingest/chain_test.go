@@ -26,6 +26,7 @@ import (
 
 	"github.com/cfwatch/cfwatch/internal/miniotest"
 	"github.com/cfwatch/cfwatch/internal/parquettest"
+	"github.com/cfwatch/cfwatch/internal/slacktest"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/logparse"
 )
@@ -180,6 +181,8 @@ func TestChain(t *testing.T) {
 		t.Fatalf("bucket notification: %v\n%s", err, m.Log())
 	}
 
+	slack := slacktest.Start(t, "xoxb-chain-test-token-0123456789")
+
 	var stdout, stderr syncBuffer
 	cmd := exec.Command(bootstrap)
 	cmd.Env = []string{
@@ -193,6 +196,9 @@ func TestChain(t *testing.T) {
 		"AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"CFWATCH_OUTPUT_BUCKET=lake",
+		"SLACK_BOT_TOKEN=" + slack.Token,
+		"SLACK_CHANNEL=" + slacktest.Channel,
+		"SLACK_API_URL=" + slack.APIURL(),
 	}
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -214,8 +220,10 @@ func TestChain(t *testing.T) {
 	key := "AWSLogs/site logs/E2QWRUHEXAMPLE.2026-11-20-14.0a1b2c3d.gz"
 	m.Put(t, "logs", key, gzipBytes(t, text.Bytes()))
 
+	var lastEvent events.S3Event
 	select {
 	case ev := <-notified:
+		lastEvent = ev
 		// URL-encoded as S3 does it ('+' for the space; MinIO also
 		// encodes '/'), which the function decodes.
 		got := ev.Records[0].S3.Object.Key
@@ -229,7 +237,7 @@ func TestChain(t *testing.T) {
 	if res.error {
 		t.Fatalf("invocation failed: %s\nfunction output:\n%s%s", res.body, &stdout, &stderr)
 	}
-	t.Logf("first poll %v after start; response %s", rt.firstPoll.Sub(start), res.body)
+	t.Logf("first poll %v after start; response %s after %v", rt.firstPoll.Sub(start), res.body, time.Since(start))
 	var resp struct{ Objects, Failed int }
 	if err := json.Unmarshal(res.body, &resp); err != nil || resp.Objects != 1 || resp.Failed != 0 {
 		t.Errorf("response %s", res.body)
@@ -242,7 +250,7 @@ func TestChain(t *testing.T) {
 		h := r.Time.UTC().Format("day=2006-01-02/hour=15")
 		byHour[h] = append(byHour[h], r)
 	}
-	list, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("lake")})
+	list, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("lake"), Prefix: aws.String("cloudfront/")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,6 +285,47 @@ func TestChain(t *testing.T) {
 		}
 	}
 
+	// One Slack message for the incident, with the rule, the count and
+	// the remedy; the token never in the function's output.
+	top := slack.TopLevel(slacktest.Channel)
+	if len(top) != 1 {
+		t.Fatalf("%d top-level Slack messages, want 1: %+v", len(top), slack.Calls())
+	}
+	msg := string(top[0].Blocks) + top[0].Text
+	for _, want := range []string{"method-rejected", "InvalidRequestMethod", "Allowed HTTP methods", "CachingDisabled", "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "app.example.com"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("Slack message lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(out+stderr.String(), slack.Token) {
+		t.Error("the Slack token appears in the function's output")
+	}
+	// The incident's state, for de-duplication across invocations.
+	state, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("lake"), Prefix: aws.String("cfwatch-state/")})
+	if err != nil || len(state.Contents) == 0 {
+		t.Errorf("no incident state under s3://lake/cfwatch-state/ (%v)", err)
+	}
+
+	// The same event again (S3 delivers at least once): the same objects,
+	// and no second message.
+	rt.events <- mustJSON(t, lastEvent)
+	if res := rt.result(t, &stdout); res.error {
+		t.Fatalf("replayed event failed: %s", res.body)
+	}
+	again, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("lake"), Prefix: aws.String("cloudfront/")})
+	if err != nil || len(again.Contents) != len(list.Contents) {
+		t.Errorf("replay: %d dataset objects, had %d (%v)", len(again.Contents), len(list.Contents), err)
+	}
+	for i, o := range again.Contents {
+		if aws.ToString(o.ETag) != aws.ToString(list.Contents[i].ETag) {
+			t.Errorf("replay changed %s", aws.ToString(o.Key))
+		}
+	}
+	t.Logf("replay done after %v", time.Since(start))
+	if n := len(slack.CallsOf(slacktest.PostMessage)); n != 1 {
+		t.Errorf("replay: %d chat.postMessage calls, want 1", n)
+	}
+
 	// A corrupt file: the invocation fails (Lambda retries it), the error
 	// names the key and the records read, and nothing is written.
 	data := gzipBytes(t, text.Bytes())
@@ -290,7 +339,7 @@ func TestChain(t *testing.T) {
 	if !res.error || !strings.Contains(string(res.body), badKey) || !strings.Contains(string(res.body), "records") {
 		t.Errorf("corrupt file: result %+v %s", res, res.body)
 	}
-	list, err = client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("lake")})
+	list, err = client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("lake"), Prefix: aws.String("cloudfront/")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,6 +348,15 @@ func TestChain(t *testing.T) {
 			t.Errorf("the corrupt file left %s", aws.ToString(o.Key))
 		}
 	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func gzipBytes(t *testing.T, data []byte) []byte {

@@ -1,26 +1,84 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/cfwatch/cfwatch/alert"
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/ingest"
 )
 
-// newNotifier returns the Slack notifier the environment configures, or
-// nil when none is.
-// TODO(lead): wire package alert when it lands.
-func newNotifier(cfg ingest.Config, getenv func(string) string, s3c *s3.Client, log *slog.Logger) ingest.Notifier {
-	return nil
+// slackNotifier is the Lambda's and backfill's ingest.Notifier: package
+// alert, with its settings (and the Slack secret) read on first use, so
+// that a cold start does not wait for Secrets Manager, and read again after
+// a failure instead of failing every later invocation of the process.
+type slackNotifier struct {
+	cfg    ingest.Config
+	getenv func(string) string
+	s3     *s3.Client // incident state; nil keeps it in memory
+	log    *slog.Logger
+
+	mu sync.Mutex
+	n  *alert.Notifier
 }
 
-func findingText(f detectors.Finding) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "[%s] %s  %s %s\n", strings.ToUpper(string(f.Severity)), f.Rule, f.Host, f.Group)
-	fmt.Fprintf(&b, "  %s\n  cause:  %s\n  remedy: %s", f.Summary(), f.Cause, f.Remedy)
-	return b.String()
+func newNotifier(cfg ingest.Config, getenv func(string) string, s3c *s3.Client, log *slog.Logger) *slackNotifier {
+	return &slackNotifier{cfg: cfg, getenv: getenv, s3: s3c, log: log}
 }
+
+func (s *slackNotifier) notifier(ctx context.Context) (*alert.Notifier, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n != nil {
+		return s.n, nil
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: loading the AWS configuration: %w", err)
+	}
+	set, err := alert.SettingsFromEnv(ctx, s.getenv, awsCfg)
+	if err != nil {
+		return nil, err
+	}
+	opts := alert.Options{Logger: s.log}
+	if s.s3 != nil && s.cfg.StateBucket != "" {
+		opts.S3, opts.StateBucket, opts.StatePrefix = s.s3, s.cfg.StateBucket, s.cfg.StatePrefix
+	}
+	if s.cfg.OutputBucket != "" {
+		opts.DatasetLocation = "s3://" + s.cfg.OutputBucket + "/" + strings.Trim(s.cfg.OutputPrefix, "/")
+	}
+	n, err := alert.New(set, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("alerts", "to", set.String())
+	s.n = n
+	return n, nil
+}
+
+// Notify implements ingest.Notifier.
+func (s *slackNotifier) Notify(ctx context.Context, obj ingest.ObjectRef, findings []detectors.Finding) error {
+	n, err := s.notifier(ctx)
+	if err != nil {
+		return err
+	}
+	return n.Notify(ctx, alert.Origin{Bucket: obj.Bucket, Key: obj.Key, ETag: obj.ETag}, findings)
+}
+
+// Sweep resolves the incidents that have been quiet for the cooldown.
+func (s *slackNotifier) Sweep(ctx context.Context) error {
+	n, err := s.notifier(ctx)
+	if err != nil {
+		return err
+	}
+	return n.Sweep(ctx)
+}
+
+func findingText(f detectors.Finding) string { return alert.Text(f) }

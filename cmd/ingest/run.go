@@ -137,7 +137,11 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	sum := newSummary(*c.format, *c.verbose, stdout)
 	ingest.ProcessObjects(ctx, proc, objs, 1, sum.add)
 	sum.findings = eng.Findings()
-	return sum.finish(ctx, stderr, nil)
+	var notifier ingest.Notifier
+	if slackConfigured(getenv) {
+		notifier = newNotifier(cfg, getenv, nil, log)
+	}
+	return sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "local:" + strings.Join(*paths, ",")})
 }
 
 func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -202,14 +206,13 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	proc := ingest.NewProcessor(sink, ingest.Options{Detectors: cfg.Detectors, Logger: log})
 	var notifier ingest.Notifier
 	if *alerts {
-		if notifier = newNotifier(cfg, getenv, s3c, log); notifier == nil {
-			fmt.Fprintln(stderr, "ingest backfill: --alerts: no Slack settings in the environment; findings are printed only")
-		}
+		// De-duplicated with the Lambda's alerts through the same state.
+		notifier = newNotifier(cfg, getenv, s3c, log)
 	}
 	sum := newSummary(*c.format, *c.verbose, stdout)
 	ingest.ProcessObjects(ctx, proc, objs, *workers, sum.add)
 	sum.findings = ingest.MergeFindings(sum.perFile)
-	return sum.finish(ctx, stderr, notifier)
+	return sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "backfill:" + strings.Join(*sources, ",") + ":" + w.From.Format(time.RFC3339) + "/" + w.Until.Format(time.RFC3339)})
 }
 
 func runDDL(args []string, stdout, stderr io.Writer) int {
@@ -270,7 +273,9 @@ func (s *summary) add(obj source.Object, res ingest.Result, err error) {
 	s.results = append(s.results, ingest.Result{Status: res.Status, Records: res.Records, SkippedLines: res.SkippedLines, Bytes: res.Bytes, Outputs: res.Outputs})
 }
 
-func (s *summary) finish(ctx context.Context, stderr io.Writer, notifier ingest.Notifier) int {
+// finish prints the summary and the findings, and alerts on them through
+// notifier, if any, as coming from origin.
+func (s *summary) finish(ctx context.Context, stderr io.Writer, notifier ingest.Notifier, origin ingest.ObjectRef) int {
 	var files, records, skipped, bytes, outputs int64
 	for _, r := range s.results {
 		files++
@@ -284,7 +289,7 @@ func (s *summary) finish(ctx context.Context, stderr io.Writer, notifier ingest.
 		code = exitFailed
 	}
 	if notifier != nil && len(s.findings) > 0 {
-		if err := notifier.Notify(ctx, ingest.ObjectRef{Key: "backfill"}, s.findings); err != nil {
+		if err := notifier.Notify(ctx, origin, s.findings); err != nil {
 			fmt.Fprintln(stderr, "ingest: alerts not delivered:", err)
 			code = exitFailed
 		}
@@ -320,4 +325,15 @@ func nonNil(f []detectors.Finding) []detectors.Finding {
 		return []detectors.Finding{}
 	}
 	return f
+}
+
+// slackConfigured reports whether the environment names a Slack credential
+// (see package alert): local runs then alert as the Lambda does.
+func slackConfigured(getenv func(string) string) bool {
+	for _, k := range []string{"SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL", "SLACK_SECRET_ARN", "SLACK_TOKEN_PARAMETER"} {
+		if getenv(k) != "" {
+			return true
+		}
+	}
+	return false
 }
