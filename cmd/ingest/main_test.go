@@ -53,7 +53,7 @@ func TestLocal(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "12 files (0 failed)") || !strings.Contains(stdout, "method-rejected") || !strings.Contains(stdout, "remedy:") {
+	if !strings.Contains(stdout, "12 files (0 failed)") || !strings.Contains(stdout, "method-rejected") || !strings.Contains(stdout, "CachingDisabled") {
 		t.Errorf("output:\n%s", stdout)
 	}
 	parquets, _ := filepath.Glob(filepath.Join(out, "distribution=E2QWRUHEXAMPLE", "day=2026-11-20", "hour=1[234]", "*.parquet"))
