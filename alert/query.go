@@ -1,0 +1,258 @@
+package alert
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/cfwatch/cfwatch/dataset"
+	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/logparse"
+)
+
+// Margin is how far before first_seen and after last_seen the suggested
+// report command and Athena query look.
+const Margin = 15 * time.Minute
+
+// SourcePlaceholder stands for the log location in the report command when
+// it is not known.
+const SourcePlaceholder = "s3://LOG_BUCKET/PREFIX/"
+
+// ReportCommand returns the cfwatch report command that audits f's window
+// (first_seen − 15m to last_seen + 15m) in the raw logs at source (an
+// s3://bucket/prefix URL or a local path; "" gives SourcePlaceholder):
+//
+//	report --source s3://logs/cf/ --from 2026-11-20T13:47:00Z --until 2026-11-20T16:13:00Z
+func ReportCommand(f detectors.Finding, source string) string {
+	if source == "" {
+		source = SourcePlaceholder
+	}
+	from, until := window(f)
+	return fmt.Sprintf("report --source %s --from %s --until %s",
+		shellQuote(source), from.Format(time.RFC3339), until.Format(time.RFC3339))
+}
+
+// window is f's time span widened by Margin, to whole minutes.
+func window(f detectors.Finding) (from, until time.Time) {
+	first, last := f.FirstSeen.UTC(), f.LastSeen.UTC()
+	if first.IsZero() {
+		first = last
+	}
+	if last.Before(first) {
+		last = first
+	}
+	from = first.Add(-Margin).Truncate(time.Minute)
+	until = last.Add(Margin)
+	if t := until.Truncate(time.Minute); !t.Equal(until) {
+		until = t.Add(time.Minute)
+	}
+	return from, until
+}
+
+// LogSource returns where the raw logs of the object origin live, for
+// `report --source`: s3://bucket/prefix/ with the key's file name and any
+// CloudFront partition folders (DISTID/YYYY/MM/DD/HH, DistributionId=…/
+// year=…) removed, or the directory of a local file when Bucket is empty.
+func LogSource(o Origin) string {
+	if o.Key == "" {
+		return ""
+	}
+	if o.Bucket == "" {
+		return path.Dir(o.Key) + "/"
+	}
+	dirs := strings.Split(o.Key, "/")
+	dirs = dirs[:len(dirs)-1]
+	k, ok := logparse.ParseKey(o.Key)
+	for i, d := range dirs {
+		if strings.Contains(d, "=") || (ok && k.DistributionID != "" && d == k.DistributionID) {
+			dirs = dirs[:i]
+			break
+		}
+	}
+	prefix := strings.Join(dirs, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	return "s3://" + o.Bucket + "/" + prefix
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// characters that are safe unquoted.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:=@%+,", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// AthenaQuery returns an Athena SQL query over the dataset's table (""
+// means dataset.DefaultTable) that lists f's failing requests: it fixes the
+// distribution, day and hour partitions so that Athena reads only the files
+// of f's window (an hour wider on each side, as CloudFront's files can hold
+// records a little outside their hour), bounds request_time exactly, and
+// filters the host, the endpoint group and what the rule counts as a
+// failure. Every value is a quoted SQL literal; nothing from a request is
+// pasted in as SQL.
+func AthenaQuery(f detectors.Finding, table string) string {
+	if table == "" {
+		table = dataset.DefaultTable
+	}
+	from, until := window(f)
+	var where []string
+	dist := f.DistributionID
+	if dist == "" {
+		dist = dataset.UnknownDistribution
+	}
+	where = append(where, "distribution = "+sqlString(dist))
+	where = append(where, partitions(from.Add(-time.Hour), until.Add(time.Hour)))
+	where = append(where, fmt.Sprintf("request_time BETWEEN %s AND %s", sqlTimestamp(from), sqlTimestamp(until)))
+	if f.Rule != detectors.RuleAuthInsecureScheme && f.Host != "" && f.Host != "*" {
+		where = append(where, "coalesce(x_host_header, cs_host) = "+sqlString(f.Host))
+	}
+	if g := groupFilter(f.Group); g != "" {
+		where = append(where, g)
+	}
+	if r := ruleFilter(f.Rule); r != "" {
+		where = append(where, r)
+	}
+	return fmt.Sprintf(`SELECT request_time, cs_method, coalesce(x_host_header, cs_host) AS host, cs_uri_stem, sc_status,
+       x_edge_result_type, x_edge_detailed_result_type, cs_protocol, c_ip, x_edge_request_id
+FROM %s
+WHERE %s
+ORDER BY request_time
+LIMIT 200`, sqlIdent(table), strings.Join(where, "\n  AND "))
+}
+
+// ruleFilter is what each rule counts as a failing request, in SQL.
+func ruleFilter(rule string) string {
+	switch rule {
+	case detectors.RuleAuthCacheHit:
+		return "coalesce(x_edge_detailed_result_type, x_edge_result_type) IN ('Hit', 'RefreshHit', 'OriginShieldHit')"
+	case detectors.RuleAuth403Burst:
+		return "sc_status = 403 AND cs_method IN ('GET', 'POST') AND x_edge_detailed_result_type IS DISTINCT FROM 'InvalidRequestMethod'"
+	case detectors.RuleMethodRejected:
+		return "sc_status = 403 AND x_edge_detailed_result_type = 'InvalidRequestMethod'"
+	case detectors.RuleCORSPreflightRejected:
+		return "cs_method = 'OPTIONS' AND sc_status BETWEEN 400 AND 499"
+	case detectors.RuleAuthCookieMissing:
+		return "sc_status BETWEEN 400 AND 499 AND sc_status NOT IN (401, 404)"
+	case detectors.RuleAuthInsecureScheme:
+		return "(cs_protocol = 'http' OR coalesce(x_host_header, cs_host) LIKE '%.cloudfront.net')"
+	case detectors.RuleAPIOriginForbidden:
+		return "sc_status = 403"
+	case detectors.RuleOriginErrors:
+		return "(sc_status >= 500 OR x_edge_detailed_result_type LIKE 'Origin%Error')"
+	}
+	return ""
+}
+
+// groupFilter matches the endpoint group: "/api/auth/callback/*" is a
+// prefix, "/api/items" a path, "/*" everything.
+func groupFilter(group string) string {
+	if group == "" || group == "/*" {
+		return ""
+	}
+	if prefix, ok := strings.CutSuffix(group, "*"); ok {
+		return "cs_uri_stem LIKE " + sqlLike(prefix) + "%' ESCAPE '\\'"
+	}
+	return "cs_uri_stem LIKE " + sqlLike(group) + "' ESCAPE '\\'"
+}
+
+// sqlLike opens a LIKE pattern literal (the caller closes the quote) that
+// matches s literally: LIKE's wildcards and the escape character are
+// escaped, quotes doubled, and characters that could not be shown safely in
+// a Slack code block (backquotes, control characters) matched by '_'.
+func sqlLike(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch {
+		case r == '%' || r == '_' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\'':
+			b.WriteString("''")
+		case r == '`' || r < 0x20 || r == 0x7f:
+			b.WriteByte('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// sqlString is s as a SQL string literal, quotes doubled. Backquotes and
+// control characters, which are unsafe in a Slack code block and never part
+// of a host name or distribution ID, become U+FFFD, which matches nothing.
+func sqlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			b.WriteString("''")
+		case r == '`' || r < 0x20 || r == 0x7f:
+			b.WriteRune('\uFFFD') // cannot match: such values are not valid host names or IDs
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// sqlIdent quotes a table name, "db.table" as two identifiers.
+func sqlIdent(name string) string {
+	parts := strings.Split(name, ".")
+	for i, p := range parts {
+		parts[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
+	}
+	return strings.Join(parts, ".")
+}
+
+func sqlTimestamp(t time.Time) string {
+	return "timestamp '" + t.UTC().Format("2006-01-02 15:04:05") + "'"
+}
+
+// partitions returns the day and hour partition filter covering the hours
+// from from to until: "(day = 'D' AND hour BETWEEN a AND b)", or one clause
+// per day when the span crosses midnight; beyond a week, a day range.
+func partitions(from, until time.Time) string {
+	from, until = from.UTC().Truncate(time.Hour), until.UTC().Truncate(time.Hour)
+	const layout = "2006-01-02"
+	days := int(until.Truncate(24*time.Hour).Sub(from.Truncate(24*time.Hour))/(24*time.Hour)) + 1
+	if days > 7 {
+		return fmt.Sprintf("day BETWEEN '%s' AND '%s'", from.Format(layout), until.Format(layout))
+	}
+	var parts []string
+	for d := from.Truncate(24 * time.Hour); !d.After(until); d = d.Add(24 * time.Hour) {
+		lo, hi := 0, 23
+		if d.Equal(from.Truncate(24 * time.Hour)) {
+			lo = from.Hour()
+		}
+		if d.Equal(until.Truncate(24 * time.Hour)) {
+			hi = until.Hour()
+		}
+		day := fmt.Sprintf("day = '%s'", d.Format(layout))
+		switch {
+		case lo == 0 && hi == 23:
+			parts = append(parts, day)
+		case lo == hi:
+			parts = append(parts, fmt.Sprintf("(%s AND hour = %d)", day, lo))
+		default:
+			parts = append(parts, fmt.Sprintf("(%s AND hour BETWEEN %d AND %d)", day, lo, hi))
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}

@@ -1,0 +1,104 @@
+package alert
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfwatch/cfwatch/detectors"
+)
+
+func TestReportCommand(t *testing.T) {
+	f := detectors.Finding{FirstSeen: t0.Add(2*time.Minute + 42*time.Second), LastSeen: t0.Add(118*time.Minute + 5*time.Second)}
+	got := ReportCommand(f, "s3://logs/cf/")
+	want := "report --source s3://logs/cf/ --from 2026-11-20T13:47:00Z --until 2026-11-20T16:14:00Z"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if got := ReportCommand(f, ""); !strings.Contains(got, SourcePlaceholder) {
+		t.Errorf("no placeholder: %s", got)
+	}
+	if got := ReportCommand(f, "/tmp/my logs/"); !strings.Contains(got, "--source '/tmp/my logs/'") {
+		t.Errorf("path not quoted: %s", got)
+	}
+}
+
+func TestLogSource(t *testing.T) {
+	cases := []struct {
+		o    Origin
+		want string
+	}{
+		{Origin{Bucket: "logs", Key: "cf/E2QWRUHEXAMPLE.2026-11-20-14.a1b2c3d4.gz"}, "s3://logs/cf/"},
+		{Origin{Bucket: "logs", Key: "E2QWRUHEXAMPLE.2026-11-20-14.a1b2c3d4.gz"}, "s3://logs/"},
+		{Origin{Bucket: "logs", Key: "v2/E2QWRUHEXAMPLE/2026/11/20/14/file.gz"}, "s3://logs/v2/"},
+		{Origin{Bucket: "logs", Key: "v2/DistributionId=E2QWRUHEXAMPLE/year=2026/month=11/day=20/hour=14/file.gz"}, "s3://logs/v2/"},
+		{Origin{Key: "/var/logs/cf/E2QWRUHEXAMPLE.2026-11-20-14.a1b2c3d4.gz"}, "/var/logs/cf/"},
+		{Origin{}, ""},
+	}
+	for _, c := range cases {
+		if got := LogSource(c.o); got != c.want {
+			t.Errorf("LogSource(%+v) = %q, want %q", c.o, got, c.want)
+		}
+	}
+}
+
+func TestAthenaQuery(t *testing.T) {
+	f := detectors.Finding{
+		Rule: detectors.RuleAuth403Burst, DistributionID: "E2QWRUHEXAMPLE", Host: "app.example.com",
+		Group: "/api/auth/callback/*", FirstSeen: t0.Add(2 * time.Minute), LastSeen: t0.Add(118 * time.Minute),
+	}
+	q := AthenaQuery(f, "")
+	for _, want := range []string{
+		`FROM "cloudfront_logs"`,
+		"distribution = 'E2QWRUHEXAMPLE'",
+		"(day = '2026-11-20' AND hour BETWEEN 12 AND 17)",
+		"request_time BETWEEN timestamp '2026-11-20 13:47:00' AND timestamp '2026-11-20 16:13:00'",
+		"coalesce(x_host_header, cs_host) = 'app.example.com'",
+		`cs_uri_stem LIKE '/api/auth/callback/%' ESCAPE '\'`,
+		"sc_status = 403",
+	} {
+		if !strings.Contains(q, want) {
+			t.Errorf("query lacks %q:\n%s", want, q)
+		}
+	}
+
+	// Across midnight: one clause per day.
+	f.FirstSeen, f.LastSeen = time.Date(2026, 11, 20, 23, 50, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 20, 0, 0, time.UTC)
+	if q := AthenaQuery(f, ""); !strings.Contains(q, "((day = '2026-11-20' AND hour BETWEEN 22 AND 23) OR (day = '2026-11-21' AND hour BETWEEN 0 AND 1))") {
+		t.Errorf("midnight partitions:\n%s", q)
+	}
+
+	// Values from requests are literals, never SQL.
+	f.Group, f.Host = "/api/it's_100%/*", "a'b"
+	q = AthenaQuery(f, "db.t")
+	for _, want := range []string{`LIKE '/api/it''s\_100\%/%' ESCAPE '\'`, "= 'a''b'", `FROM "db"."t"`} {
+		if !strings.Contains(q, want) {
+			t.Errorf("query lacks %q:\n%s", want, q)
+		}
+	}
+
+	// Every rule has a failure filter.
+	for _, r := range detectors.Rules() {
+		if ruleFilter(r) == "" {
+			t.Errorf("rule %s has no SQL filter", r)
+		}
+	}
+}
+
+func TestPartitions(t *testing.T) {
+	d := func(day, h int) time.Time { return time.Date(2026, 11, day, h, 30, 0, 0, time.UTC) }
+	cases := []struct {
+		from, until time.Time
+		want        string
+	}{
+		{d(20, 14), d(20, 14), "(day = '2026-11-20' AND hour = 14)"},
+		{d(20, 0), d(20, 23), "day = '2026-11-20'"},
+		{d(20, 22), d(22, 1), "((day = '2026-11-20' AND hour BETWEEN 22 AND 23) OR day = '2026-11-21' OR (day = '2026-11-22' AND hour BETWEEN 0 AND 1))"},
+		{d(1, 0), d(20, 0), "day BETWEEN '2026-11-01' AND '2026-11-20'"},
+	}
+	for _, c := range cases {
+		if got := partitions(c.from, c.until); got != c.want {
+			t.Errorf("partitions(%v, %v) = %s, want %s", c.from, c.until, got, c.want)
+		}
+	}
+}
