@@ -42,3 +42,29 @@ fuzz:
 
 clean:
 	rm -rf $(DEMO)
+
+# AWS deployment (template.yaml, deploy/). sam build (BuildMethod: makefile)
+# runs build-IngestFunction with ARTIFACTS_DIR set and nothing about the
+# function's architecture, so the package holds cmd/ingest for both Lambda
+# architectures and deploy/bootstrap.sh, which runs the one for the machine:
+# it works with either Architecture parameter, whatever machine built it.
+# LAMBDA_GOARCH=arm64 or amd64 in sam build's environment builds only that
+# one, as bootstrap itself.
+INGEST_PKG ?= ./cmd/ingest
+INGEST_BUILD = CGO_ENABLED=0 GOOS=linux $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
+.PHONY: build-IngestFunction lint-template
+build-IngestFunction:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: sam build sets it (or: make $@ ARTIFACTS_DIR=DIR)" >&2; exit 2; }
+ifeq ($(LAMBDA_GOARCH),)
+	GOARCH=arm64 $(INGEST_BUILD) -o "$(ARTIFACTS_DIR)/bootstrap-arm64" $(INGEST_PKG)
+	GOARCH=amd64 $(INGEST_BUILD) -o "$(ARTIFACTS_DIR)/bootstrap-amd64" $(INGEST_PKG)
+	cp deploy/bootstrap.sh "$(ARTIFACTS_DIR)/bootstrap" && chmod 0755 "$(ARTIFACTS_DIR)/bootstrap"
+else
+	GOARCH=$(LAMBDA_GOARCH) $(INGEST_BUILD) -o "$(ARTIFACTS_DIR)/bootstrap" $(INGEST_PKG)
+endif
+
+# cfn-lint on template.yaml (go test ./deploy runs it too), and sam validate
+# when the SAM CLI is installed.
+lint-template:
+	cfn-lint template.yaml
+	@if command -v sam >/dev/null 2>&1; then sam validate --lint --template template.yaml; else echo "sam not installed: sam validate skipped"; fi
