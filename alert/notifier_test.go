@@ -13,6 +13,7 @@ import (
 
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/internal/slacktest"
+	"github.com/cfwatch/cfwatch/internal/testenv"
 )
 
 const testToken = "xoxb-1111111111-2222222222-SeCrEtT0kenValue"
@@ -23,7 +24,7 @@ type env struct {
 	slack  *slacktest.Server
 	clock  *clock
 	sleeps *sleeps
-	logs   *logBuffer
+	logs   *testenv.Buffer
 }
 
 func newEnv(t *testing.T) *env {
@@ -31,7 +32,7 @@ func newEnv(t *testing.T) *env {
 		slack:  slacktest.Start(t, testToken),
 		clock:  newClock(t0.Add(3 * time.Hour)),
 		sleeps: &sleeps{},
-		logs:   &logBuffer{},
+		logs:   &testenv.Buffer{},
 	}
 }
 
@@ -558,7 +559,7 @@ func TestSettingsDoNotPrintSecrets(t *testing.T) {
 			t.Errorf("secret printed: %s", out)
 		}
 	}
-	logs := &logBuffer{}
+	logs := &testenv.Buffer{}
 	newLogger(logs).Info("settings", "s", s, "token", s.BotToken)
 	if strings.Contains(logs.String(), "SeCrEt") {
 		t.Errorf("secret logged: %s", logs)

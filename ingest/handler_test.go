@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -23,32 +22,15 @@ import (
 	"github.com/cfwatch/cfwatch/internal/miniotest"
 	"github.com/cfwatch/cfwatch/internal/mototest"
 	"github.com/cfwatch/cfwatch/internal/parquettest"
+	"github.com/cfwatch/cfwatch/internal/testenv"
 )
-
-// lockedBuffer is a goroutine-safe log sink.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 type env struct {
 	minio   *miniotest.Server
 	s3      *s3.Client
 	h       *ingest.Handler
-	log     *lockedBuffer
-	metrics *lockedBuffer
+	log     *testenv.Buffer
+	metrics *testenv.Buffer
 }
 
 func newEnv(t *testing.T) *env {
@@ -56,7 +38,7 @@ func newEnv(t *testing.T) *env {
 	m := miniotest.Start(t)
 	m.CreateBucket(t, "logs")
 	m.CreateBucket(t, "lake")
-	e := &env{minio: m, s3: m.Client(), log: &lockedBuffer{}, metrics: &lockedBuffer{}}
+	e := &env{minio: m, s3: m.Client(), log: &testenv.Buffer{}, metrics: &testenv.Buffer{}}
 	log := slog.New(slog.NewJSONHandler(e.log, nil))
 	e.h = &ingest.Handler{
 		S3:      e.s3,
@@ -111,7 +93,7 @@ func TestHandlerS3Event(t *testing.T) {
 	e := newEnv(t)
 	text := logText(t)
 	key := "AWSLogs/my logs/" + dist + ".2026-11-20-12.a1b2c3d4.gz" // a space: '+' in the event
-	e.minio.Put(t, "logs", key, gzipped(t, text))
+	e.minio.Put(t, "logs", key, testenv.Gzip(t, text))
 	resp, err := e.h.Invoke(context.Background(), s3Event(key))
 	if err != nil {
 		t.Fatalf("Invoke: %v\nlog:\n%s", err, e.log)
@@ -190,7 +172,7 @@ func mapKeys(m map[string][]byte) func(func(string) bool) {
 // gives the same objects, not more.
 func TestHandlerSameEventTwice(t *testing.T) {
 	e := newEnv(t)
-	e.minio.Put(t, "logs", logKey, gzipped(t, logText(t)))
+	e.minio.Put(t, "logs", logKey, testenv.Gzip(t, logText(t)))
 	if _, err := e.h.Invoke(context.Background(), s3Event(logKey)); err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +194,7 @@ func TestHandlerSameEventTwice(t *testing.T) {
 // Each failure gives its stated behaviour and a clear log line.
 func TestHandlerFailures(t *testing.T) {
 	e := newEnv(t)
-	data := gzipped(t, logText(t))
+	data := testenv.Gzip(t, logText(t))
 	corrupt := slices.Clone(data)
 	for i := len(corrupt) / 2; i < len(corrupt)/2+64; i++ {
 		corrupt[i] ^= 0x5a
@@ -257,7 +239,7 @@ func TestHandlerFailures(t *testing.T) {
 // error that says so, and nothing is left in the dataset.
 func TestHandlerOutputDown(t *testing.T) {
 	e := newEnv(t)
-	e.minio.Put(t, "logs", logKey, gzipped(t, logText(t)))
+	e.minio.Put(t, "logs", logKey, testenv.Gzip(t, logText(t)))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +263,7 @@ func TestHandlerOutputDown(t *testing.T) {
 func TestHandlerEventBridge(t *testing.T) {
 	e := newEnv(t)
 	key := "AWSLogs/a b/" + dist + ".2026-11-20-12.a1b2c3d4.gz" // EventBridge keys are not encoded
-	e.minio.Put(t, "logs", key, gzipped(t, logText(t)))
+	e.minio.Put(t, "logs", key, testenv.Gzip(t, logText(t)))
 	ev := fmt.Sprintf(`{"version":"0","id":"1","detail-type":"Object Created","source":"aws.s3","account":"111122223333","time":"2026-11-20T14:00:00Z","region":"us-east-1","resources":["arn:aws:s3:::logs"],"detail":{"version":"0","bucket":{"name":"logs"},"object":{"key":%q,"size":1,"etag":"x"},"reason":"PutObject"}}`, key)
 	resp, err := e.h.Invoke(context.Background(), []byte(ev))
 	if err != nil {
@@ -306,7 +288,7 @@ func TestHandlerSQSBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := gzipped(t, logText(t))
+	data := testenv.Gzip(t, logText(t))
 	corrupt := slices.Clone(data)
 	for i := len(corrupt) / 2; i < len(corrupt)/2+64; i++ {
 		corrupt[i] ^= 0x5a

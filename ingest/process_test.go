@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/cfwatch/cfwatch/ingest"
 	"github.com/cfwatch/cfwatch/internal/parquettest"
+	"github.com/cfwatch/cfwatch/internal/testenv"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/logparse"
 )
@@ -34,17 +33,6 @@ func logText(t testing.TB) []byte {
 	}
 	var buf bytes.Buffer
 	if _, err := loggen.Stream(&buf, cfg); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func gzipped(t testing.TB, data []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(data)
-	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -76,7 +64,7 @@ func TestProcessWritesEachHour(t *testing.T) {
 	text := logText(t)
 	recs := parquettest.ParseLog(t, text)
 	dir := t.TempDir()
-	res, err := process(t, dir, gzipped(t, text), ingest.Options{})
+	res, err := process(t, dir, testenv.Gzip(t, text), ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +128,7 @@ func TestProcessWritesEachHour(t *testing.T) {
 }
 
 func TestProcessDeterministic(t *testing.T) {
-	data := gzipped(t, logText(t))
+	data := testenv.Gzip(t, logText(t))
 	a, b := t.TempDir(), t.TempDir()
 	if _, err := process(t, a, data, ingest.Options{}); err != nil {
 		t.Fatal(err)
@@ -165,7 +153,7 @@ func TestProcessDeterministic(t *testing.T) {
 }
 
 func TestProcessCorruptGzipLeavesNothing(t *testing.T) {
-	data := gzipped(t, logText(t))
+	data := testenv.Gzip(t, logText(t))
 	// Damage the deflate stream past its first blocks.
 	bad := slices.Clone(data)
 	for i := len(bad) / 2; i < len(bad)/2+64; i++ {
@@ -201,10 +189,10 @@ func TestProcessEmptyAndNotALog(t *testing.T) {
 		want ingest.Status
 	}{
 		"empty":          {nil, ingest.StatusEmpty},
-		"empty gzip":     {gzipped(t, nil), ingest.StatusEmpty},
+		"empty gzip":     {testenv.Gzip(t, nil), ingest.StatusEmpty},
 		"header only":    {[]byte("#Version: 1.0\n#Fields: date time\n"), ingest.StatusEmpty},
 		"html":           {[]byte("<html><body>not a log</body></html>\n"), ingest.StatusNotALog},
-		"gzipped binary": {gzipped(t, bytes.Repeat([]byte{0, 1, 2, 0xff}, 1000)), ingest.StatusNotALog},
+		"gzipped binary": {testenv.Gzip(t, bytes.Repeat([]byte{0, 1, 2, 0xff}, 1000)), ingest.StatusNotALog},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -22,11 +22,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/klauspost/compress/gzip"
 
 	"github.com/cfwatch/cfwatch/internal/miniotest"
 	"github.com/cfwatch/cfwatch/internal/parquettest"
 	"github.com/cfwatch/cfwatch/internal/slacktest"
+	"github.com/cfwatch/cfwatch/internal/testenv"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/logparse"
 )
@@ -120,23 +120,6 @@ func (rt *runtimeAPI) result(t *testing.T, stderr fmt.Stringer) invocationResult
 	return invocationResult{}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The whole chain with the real binary: a log file PUT into MinIO, MinIO's
 // bucket notification to a webhook, the event handed by a Lambda Runtime
 // API server to the bootstrap binary, which reads the log from MinIO and
@@ -183,7 +166,7 @@ func TestChain(t *testing.T) {
 
 	slack := slacktest.Start(t, "xoxb-chain-test-token-0123456789")
 
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.Buffer
 	cmd := exec.Command(bootstrap)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -218,7 +201,7 @@ func TestChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := "AWSLogs/site logs/E2QWRUHEXAMPLE.2026-11-20-14.0a1b2c3d.gz"
-	m.Put(t, "logs", key, gzipBytes(t, text.Bytes()))
+	m.Put(t, "logs", key, testenv.Gzip(t, text.Bytes()))
 
 	var lastEvent events.S3Event
 	select {
@@ -328,7 +311,7 @@ func TestChain(t *testing.T) {
 
 	// A corrupt file: the invocation fails (Lambda retries it), the error
 	// names the key and the records read, and nothing is written.
-	data := gzipBytes(t, text.Bytes())
+	data := testenv.Gzip(t, text.Bytes())
 	bad := slices.Clone(data)
 	for i := len(bad) / 2; i < len(bad)/2+64; i++ {
 		bad[i] ^= 0x5a
@@ -357,15 +340,4 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func gzipBytes(t *testing.T, data []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(data)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }

@@ -9,22 +9,19 @@ package miniotest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cfwatch/cfwatch/internal/testenv"
 )
 
 // Module is what .ci/run installs: go install Module.
@@ -38,10 +35,7 @@ type Server struct {
 	SecretKey string
 	Region    string
 
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
-	tb   testing.TB
+	proc *testenv.Process
 }
 
 // Binary returns the path of the MinIO binary, or "" when there is none.
@@ -93,7 +87,7 @@ func Start(tb testing.TB, env ...string) *Server {
 }
 
 func start(tb testing.TB, bin, dir string, env []string) (*Server, error) {
-	ports, err := freePorts(2)
+	ports, err := testenv.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -102,9 +96,6 @@ func start(tb testing.TB, bin, dir string, env []string) (*Server, error) {
 		AccessKey: "cfwatch-test",
 		SecretKey: "cfwatch-test-secret",
 		Region:    "us-east-1",
-		out:       &syncBuffer{},
-		done:      make(chan struct{}),
-		tb:        tb,
 	}
 	cmd := exec.Command(bin, "server", dir, "--address", ports[0], "--console-address", ports[1], "--quiet")
 	cmd.Env = append(os.Environ(),
@@ -116,60 +107,16 @@ func start(tb testing.TB, bin, dir string, env []string) (*Server, error) {
 		"MINIO_CALLHOME_ENABLE=off",
 	)
 	cmd.Env = append(cmd.Env, env...)
-	cmd.Stdout, cmd.Stderr = s.out, s.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = 2 * time.Second // do not wait on output pipes a child may hold
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
-	s.cmd = cmd
-	go func() { cmd.Wait(); close(s.done) }()
-	if err := s.waitReady(30 * time.Second); err != nil {
-		s.stop()
+	s.proc, err = testenv.StartProcess(cmd, s.Endpoint+"/minio/health/ready", 30*time.Second)
+	if err != nil {
 		return nil, err
 	}
-	tb.Cleanup(s.stop)
+	tb.Cleanup(s.proc.Stop)
 	return s, nil
 }
 
-func (s *Server) waitReady(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	hc := &http.Client{Timeout: time.Second}
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.done:
-			return fmt.Errorf("minio exited before it was ready: %s", s.out.String())
-		default:
-		}
-		resp, err := hc.Get(s.Endpoint + "/minio/health/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	return fmt.Errorf("minio not ready after %v: %s", timeout, s.out.String())
-}
-
-func (s *Server) stop() {
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-	}
-}
-
 // Log returns what the server printed.
-func (s *Server) Log() string { return s.out.String() }
+func (s *Server) Log() string { return s.proc.Log() }
 
 // Client returns an S3 client for the server: its credentials, path-style
 // addressing, and optFns applied last.
@@ -209,48 +156,4 @@ func (s *Server) PutFile(tb testing.TB, bucket, key, path string) {
 		tb.Fatal(err)
 	}
 	s.Put(tb, bucket, key, data)
-}
-
-// freePorts returns n distinct free addresses on 127.0.0.1.
-func freePorts(n int) ([]string, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var addrs []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		addrs = append(addrs, l.Addr().String())
-	}
-	if len(addrs) != n {
-		return nil, errors.New("miniotest: no free port")
-	}
-	return addrs, nil
-}
-
-// syncBuffer is a bounded, goroutine-safe log of the server's output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() < 64<<10 {
-		b.buf.Write(p)
-	}
-	return len(p), nil
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

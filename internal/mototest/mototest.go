@@ -8,19 +8,16 @@
 package mototest
 
 import (
-	"bytes"
-	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/cfwatch/cfwatch/internal/testenv"
 )
 
 // A Server is a moto_server on 127.0.0.1. It stops when the test that
@@ -29,9 +26,7 @@ type Server struct {
 	Endpoint string // http://127.0.0.1:PORT
 	Region   string
 
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
+	proc *testenv.Process
 }
 
 // Binary returns the path of moto_server, or "" when there is none.
@@ -61,7 +56,7 @@ func Start(tb testing.TB) *Server {
 	for attempt := 0; attempt < 3; attempt++ {
 		s, err := start(bin)
 		if err == nil {
-			tb.Cleanup(s.stop)
+			tb.Cleanup(s.proc.Stop)
 			return s
 		}
 		lastErr = err
@@ -71,76 +66,26 @@ func Start(tb testing.TB) *Server {
 }
 
 func start(bin string) (*Server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := testenv.FreePorts(1)
 	if err != nil {
 		return nil, err
 	}
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	l.Close()
-	s := &Server{
-		Endpoint: "http://127.0.0.1:" + port,
-		Region:   "us-east-1",
-		out:      &syncBuffer{},
-		done:     make(chan struct{}),
-	}
+	_, port, _ := net.SplitHostPort(ports[0])
+	s := &Server{Endpoint: "http://" + ports[0], Region: "us-east-1"}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
 	cmd.Env = append(os.Environ(),
 		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_DEFAULT_REGION="+s.Region,
 	)
-	cmd.Stdout, cmd.Stderr = s.out, s.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = 2 * time.Second
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
-	s.cmd = cmd
-	go func() { cmd.Wait(); close(s.done) }()
-	if err := s.waitReady(60 * time.Second); err != nil {
-		s.stop()
+	// moto's own API answers once the server is up.
+	s.proc, err = testenv.StartProcess(cmd, s.Endpoint+"/moto-api/data.json", 60*time.Second)
+	if err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) waitReady(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	hc := &http.Client{Timeout: time.Second}
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.done:
-			return fmt.Errorf("moto_server exited before it was ready: %s", s.out.String())
-		default:
-		}
-		// moto's own API answers once the server is up.
-		resp, err := hc.Get(s.Endpoint + "/moto-api/data.json")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("moto_server not ready after %v: %s", timeout, s.out.String())
-}
-
-func (s *Server) stop() {
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-	}
-}
-
 // Log returns what the server printed.
-func (s *Server) Log() string { return s.out.String() }
+func (s *Server) Log() string { return s.proc.Log() }
 
 // Config returns an AWS configuration for the server: its region and static
 // test credentials. Give clients BaseEndpoint = s.Endpoint (see Endpoint).
@@ -160,25 +105,4 @@ func (s *Server) Env() []string {
 		"AWS_SECRET_ACCESS_KEY=testing",
 		"AWS_REGION=" + s.Region,
 	}
-}
-
-// syncBuffer is a bounded, goroutine-safe log of the server's output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() < 64<<10 {
-		b.buf.Write(p)
-	}
-	return len(p), nil
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
