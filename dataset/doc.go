@@ -138,4 +138,14 @@
 // CPU), and the whole path from the gzipped log (decompress, parse, write)
 // takes 1.4–1.5 s against 0.68–0.70 s to decompress alone. bench_test.go has the
 // benchmarks and the profile.
+//
+// # Reading
+//
+// Reader reads a file back as logparse.Records, the columns asked for only,
+// a batch of rows at a time, so that the detectors and the traffic picture
+// run on the dataset as on the logs (report --source DATASET). A record read
+// back is the record written, but for the redactions above, times to the
+// millisecond, floats through float32, and DistributionID from
+// distribution_id; Record.Has follows the NULL rules. RecordBuilder turns a
+// Row into a Record the same way (see read.go).
 package dataset

@@ -70,20 +70,23 @@ type endpointCounts struct {
 	codes                          map[int]int64 // failures by status
 }
 
-func (c *endpointCounts) add(status int) {
-	c.requests++
+func (c *endpointCounts) add(status int) { c.addN(status, 1) }
+
+// addN counts n requests answered status.
+func (c *endpointCounts) addN(status int, n int64) {
+	c.requests += n
 	switch status / 100 {
 	case 4:
-		c.errors4xx++
+		c.errors4xx += n
 	case 5:
-		c.errors5xx++
+		c.errors5xx += n
 	default:
 		return
 	}
 	if c.codes == nil {
 		c.codes = make(map[int]int64, 2)
 	}
-	c.codes[status]++
+	c.codes[status] += n
 }
 
 func (c *endpointCounts) failures() int64 { return c.errors4xx + c.errors5xx }

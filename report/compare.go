@@ -106,12 +106,18 @@ const (
 // changedPaths returns the n paths whose error rate moved most between
 // before and now.
 func changedPaths(before, now *traffic.Summary, n int) []PathChange {
+	return changedPathsOf(now.Paths(), before.Path, n)
+}
+
+// changedPathsOf is changedPaths over the window's rows and a lookup of
+// the baseline's.
+func changedPathsOf(now []traffic.PathRow, before func(path string) (traffic.PathRow, bool), n int) []PathChange {
 	out := []PathChange{}
-	for _, r := range now.Paths() {
+	for _, r := range now {
 		if r.Requests < minChangeRequests || r.Path == traffic.OtherPaths {
 			continue
 		}
-		b, ok := before.Path(r.Path)
+		b, ok := before(r.Path)
 		if !ok || b.Requests == 0 {
 			continue
 		}

@@ -148,6 +148,9 @@ func (rep *Report) htmlPage() htmlPage {
 	if len(in.FailedFiles) > 0 {
 		pg.Input += fmt.Sprintf(", %s files not read to the end", num(len(in.FailedFiles)))
 	}
+	if q := in.queried(); q != "" {
+		pg.Input = q
+	}
 
 	// Cards: the figures at a glance, with the baseline's beside them.
 	t, auth := rep.Totals, rep.Series.total()

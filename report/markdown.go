@@ -20,7 +20,11 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	p("## cfwatch report: %s → %s UTC (%s)\n\n", from.Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"), span(until.Sub(from)))
 	p("%s\n\n", rep.headline(true))
 	in := rep.Input
-	p("Input: %s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines))
+	if q := in.queried(); q != "" {
+		p("Input: %s", mdEscape(q))
+	} else {
+		p("Input: %s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines))
+	}
 	if in.FilesOutsideWindow > 0 {
 		p(", %s files outside the window not read", num(in.FilesOutsideWindow))
 	}

@@ -29,6 +29,9 @@ func (rep *Report) writeText(w io.Writer, st style) error {
 	if len(in.FailedFiles) > 0 {
 		input += fmt.Sprintf(", %s files not read to the end (listed below)", num(len(in.FailedFiles)))
 	}
+	if q := in.queried(); q != "" {
+		input = q
+	}
 	head.add(c("Input"), c(input))
 	head.render(&b, st)
 	b.WriteByte('\n')

@@ -1,6 +1,12 @@
 // Package report runs an audit over CloudFront logs and renders it for people
 // (text for a terminal, Markdown for a ticket, one self-contained HTML page
 // with charts) and programs (JSON).
+//
+// Run reads the records itself, from log files or from the files of the
+// Parquet dataset (source.Object.Parquet), which give the same report: the
+// dataset's files are read with dataset.Reader, only the columns the audit
+// uses (datasetColumns). FromFigures builds the same Report from figures a
+// query engine computed (package athena).
 package report
 
 import (
@@ -14,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/logparse"
 	"github.com/cfwatch/cfwatch/source"
@@ -133,6 +140,14 @@ type Input struct {
 	RecordsOutside     int64       `json:"records_outside_window"` // records read but outside the window
 	SkippedLines       int64       `json:"skipped_lines"`          // lines that could not be read
 	LineErrors         []FileError `json:"line_errors,omitempty"`  // the first few of them
+
+	// Engine names the query engine that read the input ("athena"), when
+	// cfwatch did not read the files itself (FromFigures); Files and Bytes
+	// are then 0, Records counts the requests of the window and baseline,
+	// and Queries and DataScannedBytes say what the queries cost.
+	Engine           string `json:"engine,omitempty"`
+	Queries          int    `json:"queries,omitempty"`
+	DataScannedBytes int64  `json:"data_scanned_bytes,omitempty"`
 }
 
 // A FileError is a problem with one file, or one line of it.
@@ -252,14 +267,18 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 		rep.Input.Files++
 		rep.Input.Bytes += obj.Size
 		if err == nil {
-			err = rd.readObject(obj, rc)
+			err = rd.readObject(ctx, obj, rc)
 			rc.Close()
 		}
 		if err != nil {
 			fe := FileError{File: obj.Name, Error: err.Error()}
 			var se *logparse.StreamError
-			if errors.As(err, &se) {
+			var pe *partialError
+			switch {
+			case errors.As(err, &se):
 				fe.Records = se.Records
+			case errors.As(err, &pe):
+				fe.Records = pe.records
 			}
 			log.Error("file not fully read", "file", obj.Name, "err", err)
 			rep.Input.FailedFiles = append(rep.Input.FailedFiles, fe)
@@ -324,6 +343,8 @@ type reading struct {
 	progress Progress
 	done     int64 // bytes of the files finished
 	read     int64 // bytes read from the last file
+
+	parquet *dataset.Reader // reads the dataset's files, one after the other
 }
 
 func (rd *reading) tick() {
@@ -350,7 +371,10 @@ const progressEvery = 4096
 
 // readObject reads the records of obj from rc, which Run opened (and may
 // have fetched ahead).
-func (rd *reading) readObject(obj source.Object, rc io.Reader) error {
+func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Reader) error {
+	if obj.Parquet {
+		return rd.readParquet(ctx, obj, rc)
+	}
 	rep, log := rd.rep, rd.log
 	rd.read = 0
 	cr := &countingReader{r: rc}
@@ -359,7 +383,6 @@ func (rd *reading) readObject(obj source.Object, rc io.Reader) error {
 	r.Name = obj.Name
 	defer r.Close()
 	var rec logparse.Record
-	w, bw, base := rd.win, rd.bwin, rep.base
 	dist := obj.Key.DistributionID // legacy logs name it only in the key
 	for n := 0; ; n++ {
 		if rd.report != nil && n%progressEvery == progressEvery-1 {
@@ -387,25 +410,33 @@ func (rd *reading) readObject(obj source.Object, rc io.Reader) error {
 			rep.Input.Records += int64(r.Records())
 			return err
 		}
-		in := w.Contains(rec.Time)
-		inBase := base != nil && bw.Contains(rec.Time)
-		if !in {
-			rep.Input.RecordsOutside++
-			if !inBase {
-				continue
-			}
-		}
-		under, ep := authClass(rec.URIStem, rd.prefix)
-		if in {
-			rep.cur.add(&rec, under, ep)
-			rep.engine.Observe(&rec, dist)
-		}
-		if inBase {
-			base.add(&rec, under, ep)
-		}
+		rd.observe(&rec, dist)
 	}
 	rep.Input.Records += int64(r.Records())
 	return nil
+}
+
+// observe counts one record read: in the window's figures and findings, in
+// the baseline's figures, or only as read outside the window. dist is the
+// distribution named by the object key, for records that name none.
+func (rd *reading) observe(rec *logparse.Record, dist string) {
+	rep := rd.rep
+	in := rd.win.Contains(rec.Time)
+	inBase := rep.base != nil && rd.bwin.Contains(rec.Time)
+	if !in {
+		rep.Input.RecordsOutside++
+		if !inBase {
+			return
+		}
+	}
+	under, ep := authClass(rec.URIStem, rd.prefix)
+	if in {
+		rep.cur.add(rec, under, ep)
+		rep.engine.Observe(rec, dist)
+	}
+	if inBase {
+		rep.base.add(rec, under, ep)
+	}
 }
 
 // fill copies the tallies into the report's exported fields.

@@ -64,6 +64,9 @@ func TestMain(m *testing.M) {
 	if logsDir != "" {
 		os.RemoveAll(filepath.Dir(logsDir))
 	}
+	if incidentsDir != "" {
+		os.RemoveAll(incidentsDir)
+	}
 	os.Exit(code)
 }
 

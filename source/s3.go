@@ -215,9 +215,10 @@ func windowHours(w Window) (h0, h1 time.Time) {
 type folderType uint8
 
 const (
-	plainFolder folderType = iota
-	distFolder             // prefix/DISTID/: v2 path layout, YYYY/MM/DD/HH below
-	hiveFolder             // prefix/DistributionId=ID/: v2 Hive layout
+	plainFolder   folderType = iota
+	distFolder               // prefix/DISTID/: v2 path layout, YYYY/MM/DD/HH below
+	hiveFolder               // prefix/DistributionId=ID/: v2 Hive layout
+	datasetFolder            // prefix/distribution=ID/: the Parquet dataset, day=…/hour=… below
 )
 
 type s3Folder struct {
@@ -231,6 +232,9 @@ func lastSegment(folder string) string {
 }
 
 func folderKind(name string) folderType {
+	if isDatasetDistribution(name) {
+		return datasetFolder
+	}
 	if n, id, ok := strings.Cut(name, "="); ok && strings.EqualFold(n, "DistributionId") && isDistributionID(id) {
 		return hiveFolder
 	}
@@ -294,6 +298,9 @@ type s3Lister struct {
 // window needs and returns the subfolders to list. See the package comment
 // on S3 sources for the jumps.
 func (l *s3Lister) listFolder(f s3Folder) ([]s3Folder, error) {
+	if f.kind == datasetFolder {
+		return nil, l.listDataset(f)
+	}
 	var (
 		sub        []s3Folder
 		years      = map[string]string{} // "2026" -> the year folder's name
@@ -379,7 +386,7 @@ func (l *s3Lister) listFolder(f s3Folder) ([]s3Folder, error) {
 // returns where the listing may jump to (entries up to it can be passed
 // over), or "".
 func (l *s3Lister) flatKey(folder, key string, size int64) (skipAfter string) {
-	k, ok := logparse.ParseKey(key)
+	k, ok := objectKey(key)
 	if ok && k.Layout == logparse.LayoutLegacy {
 		base := folder + k.DistributionID + "."
 		if strings.HasPrefix(key, base) {
@@ -472,7 +479,7 @@ func (l *s3Lister) listAll(prefix string) error {
 		}
 		for _, o := range out.Contents {
 			key := aws.ToString(o.Key)
-			k, ok := logparse.ParseKey(key)
+			k, ok := objectKey(key)
 			l.keep(key, aws.ToInt64(o.Size), k, ok)
 		}
 		if !aws.ToBool(out.IsTruncated) || out.NextContinuationToken == nil {
@@ -503,13 +510,21 @@ func (l *s3Lister) headObject(key string) error {
 		}
 		return s3Error(l.client, "reading", l.bucket, key, err)
 	}
-	k, ok := logparse.ParseKey(key)
+	k, ok := objectKey(key)
 	l.keep(key, aws.ToInt64(out.ContentLength), k, ok)
 	return nil
 }
 
 func (l *s3Lister) object(key string, size int64, k logparse.Key, ok bool) Object {
 	client, bucket := l.client, l.bucket
+	if isParquet(key) {
+		return Object{
+			Name: "s3://" + bucket + "/" + key, Size: size, Key: k, KeyOK: ok, Parquet: true,
+			open: func(ctx context.Context) (io.ReadCloser, error) {
+				return &s3File{ctx: ctx, client: client, bucket: bucket, key: key, size: size, whole: smallObject}, nil
+			},
+		}
+	}
 	return Object{
 		Name: "s3://" + bucket + "/" + key, Size: size, Key: k, KeyOK: ok,
 		open: func(ctx context.Context) (io.ReadCloser, error) {

@@ -15,14 +15,20 @@ import (
 	"github.com/cfwatch/cfwatch/logparse"
 )
 
-// An Object is one log file to read.
+// An Object is one file to read: a log file, or a Parquet file of the
+// dataset (Parquet).
 type Object struct {
 	Name string // path or s3://bucket/key, as shown to the user
 	Size int64
 	// Key is what the name says about the log, when it follows one of
-	// CloudFront's layouts (KeyOK).
+	// CloudFront's layouts (KeyOK). For a dataset file, it is its
+	// partition: the distribution and the hour.
 	Key   logparse.Key
 	KeyOK bool
+	// Parquet is set for a file of the Parquet dataset (its name ends in
+	// ".parquet"): read it with dataset.NewReader over RandomAccess, not
+	// as a log.
+	Parquet bool
 
 	open func(ctx context.Context) (io.ReadCloser, error)
 }
@@ -53,6 +59,8 @@ func (w Window) MayHold(h time.Time) bool {
 // Local lists the files under the given paths: files as they are, directories
 // recursively (hidden files and directories are left out). Objects whose
 // names give an hour outside the window are not listed; skipped says how many.
+// Partition directories of the Parquet dataset (day=…, hour=…) that cannot
+// hold records of the window are not entered, and their files not counted.
 // A path that does not exist is an error.
 func Local(paths []string, w Window) (objs []Object, skipped int, err error) {
 	for _, root := range paths {
@@ -73,6 +81,9 @@ func Local(paths []string, w Window) (objs []Object, skipped int, err error) {
 					return filepath.SkipDir
 				}
 				return nil
+			}
+			if d.IsDir() && path != root && w.pruneDir(filepath.ToSlash(path)) {
+				return filepath.SkipDir
 			}
 			if !d.Type().IsRegular() {
 				return nil
@@ -102,9 +113,9 @@ func Local(paths []string, w Window) (objs []Object, skipped int, err error) {
 }
 
 func localObject(path string, size int64) Object {
-	k, ok := logparse.ParseKey(filepath.ToSlash(path))
+	k, ok := objectKey(filepath.ToSlash(path))
 	return Object{
-		Name: path, Size: size, Key: k, KeyOK: ok,
+		Name: path, Size: size, Key: k, KeyOK: ok, Parquet: isParquet(path),
 		open: func(context.Context) (io.ReadCloser, error) { return os.Open(path) },
 	}
 }

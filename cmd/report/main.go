@@ -3,6 +3,14 @@
 //	report --source DIR_OR_FILE|s3://BUCKET/PREFIX [--source …] [--s3-endpoint URL] [--since 24h | --from T --until T]
 //	       [--format text|json|markdown|html] [--out FILE] [--compare | --baseline 7d]
 //	       [--interval 15m] [--fail-on critical|warning|none]
+//	report --engine athena [--athena-workgroup W] [--athena-database cfwatch] [--athena-table cloudfront_logs]
+//	       [--athena-output s3://BUCKET/PREFIX/] [--athena-distribution ID …] [the same window and output flags]
+//
+// A source may be logs or the Parquet dataset cfwatch writes for Athena
+// (files named *.parquet, in distribution=/day=/hour= partitions): both are
+// read the same way. With --engine athena, Athena computes the same report
+// over the dataset's Glue table, and what the queries scanned and cost is
+// said on stderr.
 //
 // Text is coloured only when stdout is a terminal and NO_COLOR is unset; a
 // progress line is drawn on stderr only when stderr is a terminal.
@@ -27,6 +35,8 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/cfwatch/cfwatch/athena"
+	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
@@ -49,7 +59,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	sources := fs.StringArray("source", nil, "log file or directory (read recursively, .gz or plain), or s3://bucket/prefix; repeatable")
+	sources := fs.StringArray("source", nil, "log file or directory (read recursively, .gz or plain), the Parquet dataset (distribution=…/day=…/hour=… *.parquet), or either under s3://bucket/prefix; repeatable")
 	s3Endpoint := fs.String("s3-endpoint", "", "S3-compatible endpoint for s3:// sources, e.g. http://127.0.0.1:9000 (default: AWS, or $AWS_ENDPOINT_URL_S3)")
 	workers := fs.Int("workers", source.DefaultWorkers, "files fetched ahead of the parser (the report does not depend on it)")
 	since := fs.String("since", "", "report on this long before --until: 90m, 24h, 7d (default 24h)")
@@ -66,8 +76,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	authPrefix := fs.String("auth-prefix", "", "path NextAuth is mounted at (default /api/auth)")
 	apiPrefixes := fs.StringArray("api-prefix", nil, "path prefix served by the API origin (default /api); repeatable")
 	sets := fs.StringArray("set", nil, "one detector setting, KEY=VALUE, e.g. auth_403_burst.min_count=8; repeatable")
+	engine := fs.String("engine", "local", "who reads the input: local (cfwatch reads --source) or athena (Athena queries the dataset's Glue table)")
+	var af athenaFlags
+	fs.StringVar(&af.workgroup, "athena-workgroup", athena.DefaultWorkGroup, "Athena workgroup of the queries (--engine athena)")
+	fs.StringVar(&af.database, "athena-database", athena.DefaultDatabase, "Glue database of the dataset's table (--engine athena)")
+	fs.StringVar(&af.table, "athena-table", dataset.DefaultTable, "Glue table of the dataset (--engine athena)")
+	fs.StringVar(&af.output, "athena-output", "", "where Athena writes query results, s3://bucket/prefix/ (default: the workgroup's setting)")
+	fs.StringArrayVar(&af.distributions, "athena-distribution", nil, "query only this distribution's partitions; repeatable (needed when the table's distribution projection is injected)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: report --source PATH [--source PATH…] [flags]\n\nAudits CloudFront access logs over a time window.\n\nFlags:\n%s", fs.FlagUsages())
+		fmt.Fprintf(stderr, "Usage: report --source PATH [--source PATH…] [flags]\n       report --engine athena [flags]\n\nAudits CloudFront access logs, or their Parquet dataset, over a time window.\n\nFlags:\n%s", fs.FlagUsages())
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -80,8 +97,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "report: "+format+"\n", a...)
 		return exitUsage
 	}
-	if len(*sources) == 0 {
-		return fail("no --source given: name a log file or directory (try --help)")
+	switch *engine {
+	case "local":
+		if len(*sources) == 0 {
+			return fail("no --source given: name a log file or directory, or the dataset (try --help)")
+		}
+	case "athena":
+		if len(*sources) > 0 {
+			return fail("--source is not read with --engine athena: Athena reads the table --athena-database.--athena-table")
+		}
+	default:
+		return fail("--engine %q: want local or athena", *engine)
 	}
 	f, err := report.ParseFormat(*format)
 	if err != nil {
@@ -122,22 +148,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail("--interval %s: %v", *interval, err)
 		}
 	}
-	// List the objects of both periods; Run leaves out what neither needs.
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	objs, skipped, err := source.List(ctx, *sources, report.Union(opts.Window, opts.Baseline),
-		source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
-	if err != nil {
-		return fail("%v", err)
-	}
-	var progress *progressLine // on a terminal only: quiet in pipes and CI
-	if isTerminal(stderr) {
-		progress = newProgressLine(stderr, time.Now)
-		opts.Progress = progress.update
-	}
-	rep, err := report.Run(ctx, objs, skipped, opts)
-	progress.clear()
-	if err != nil {
-		return fail("%v", err)
+	var rep *report.Report
+	if *engine == "athena" {
+		if rep, err = runAthena(ctx, opts, af, stderr, logger); err != nil {
+			return fail("%v", err)
+		}
+	} else {
+		// List the objects of both periods; Run leaves out what neither
+		// needs.
+		objs, skipped, err := source.List(ctx, *sources, report.Union(opts.Window, opts.Baseline),
+			source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
+		if err != nil {
+			return fail("%v", err)
+		}
+		var progress *progressLine // on a terminal only: quiet in pipes and CI
+		if isTerminal(stderr) {
+			progress = newProgressLine(stderr, time.Now)
+			opts.Progress = progress.update
+		}
+		rep, err = report.Run(ctx, objs, skipped, opts)
+		progress.clear()
+		if err != nil {
+			return fail("%v", err)
+		}
 	}
 
 	w := stdout

@@ -1,0 +1,403 @@
+package athena
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfwatch/cfwatch/dataset"
+	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/logparse"
+	"github.com/cfwatch/cfwatch/report"
+	"github.com/cfwatch/cfwatch/source"
+	"github.com/cfwatch/cfwatch/traffic"
+)
+
+// A Querier submits SQL statements. Client does it with Athena; tests do it
+// with DuckDB.
+type Querier interface {
+	// Start submits sql; name labels it in logs and errors.
+	Start(ctx context.Context, name, sql string) (Query, error)
+}
+
+// A Query is a submitted statement.
+type Query interface {
+	// Rows waits for the statement to finish and hands its rows to fn, in
+	// order. A value is text, as Athena returns it (a number in decimal),
+	// and nil for NULL; the row and its strings are valid only during the
+	// call. When ctx ends first, Rows stops the statement and returns
+	// ctx's error.
+	Rows(ctx context.Context, fn func(row []*string) error) error
+}
+
+// A StatsQuerier says what its statements cost (Client does).
+type StatsQuerier interface {
+	Stats() Stats
+}
+
+// Options configure Run.
+type Options struct {
+	// Report is the audit: window, baseline, series interval, TopN and
+	// detector settings. Workers, ReadAhead and Progress do not apply.
+	Report report.Options
+	// Table is the Glue table of the dataset: "cloudfront_logs", or
+	// "database.table". Default dataset.DefaultTable.
+	Table string
+	// Distributions, when set, limits the queries to these distributions'
+	// partitions (needed when the table's distribution projection is
+	// "injected").
+	Distributions []string
+	// Dialect is the SQL dialect: Trino for Athena.
+	Dialect Dialect
+	// Engine names the engine in the report's input ("athena" by default).
+	Engine string
+	// Logger receives a line per query started and finished. Nil discards.
+	Logger *slog.Logger
+}
+
+// Run computes the audit of opts.Report with SQL over the dataset's table:
+// the traffic picture, the NextAuth endpoints and the series from
+// aggregates, the findings and checks by replaying the requests into the
+// detectors (see the package comment). The three statements are started
+// one after the other, then read at the same time; when one fails, the
+// others are stopped.
+func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ro := opts.Report
+	if ro.TopN <= 0 {
+		ro.TopN = 10
+	}
+	cfg := detectors.DefaultConfig()
+	if ro.Detectors != nil {
+		cfg = *ro.Detectors
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Window%time.Millisecond != 0 {
+		return nil, fmt.Errorf("athena: the detectors' window %v is not a whole number of milliseconds", cfg.Window)
+	}
+	win := source.Window{From: ro.Window.From.UTC(), Until: ro.Window.Until.UTC()}
+	series, err := traffic.NewSeries(win.From, win.Until, ro.Interval)
+	if err != nil {
+		return nil, fmt.Errorf("time series: %w", err)
+	}
+	if series.Interval%time.Millisecond != 0 {
+		return nil, fmt.Errorf("athena: the series interval %v is not a whole number of milliseconds", series.Interval)
+	}
+	var base *source.Window
+	if ro.Baseline != nil {
+		base = &source.Window{From: ro.Baseline.From.UTC(), Until: ro.Baseline.Until.UTC()}
+	}
+	table, err := tableName(opts.Table)
+	if err != nil {
+		return nil, err
+	}
+	plan := newPlan(table, opts.Dialect, win, base, series.Interval, ro.TopN, cfg, opts.Distributions)
+
+	figs := newFigures(len(series.Points), base != nil)
+	eng := detectors.New(cfg)
+	rp := &replay{eng: eng}
+	steps := []struct {
+		name string
+		sql  string
+		fn   func([]*string) error
+	}{
+		{"figures", plan.figuresSQL(), func(r []*string) error { return figs.figuresRow(r, series.Interval) }},
+		{"paths", plan.pathsSQL(), figs.pathsRow},
+		{"detect", plan.detectSQL(), rp.row},
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queries := make([]Query, 0, len(steps))
+	var startErr error
+	for _, s := range steps {
+		qu, err := q.Start(ctx, s.name, s.sql)
+		if err != nil {
+			startErr = fmt.Errorf("starting the %s query: %w", s.name, err)
+			break
+		}
+		log.Info("query started", "query", s.name)
+		queries = append(queries, qu)
+	}
+	if startErr != nil {
+		cancel() // the queries started are stopped by their Rows
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for i, qu := range queries {
+		s := steps[i]
+		wg.Go(func() {
+			t0 := time.Now()
+			err := qu.Rows(ctx, s.fn)
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s query: %w", s.name, err))
+				mu.Unlock()
+				cancel()
+				return
+			}
+			log.Info("query done", "query", s.name, "seconds", time.Since(t0).Seconds())
+		})
+	}
+	wg.Wait()
+	if startErr != nil {
+		return nil, startErr
+	}
+	if len(errs) > 0 {
+		// The first error is the cause; the others are its cancellation.
+		for _, e := range errs {
+			if !errors.Is(e, context.Canceled) {
+				return nil, e
+			}
+		}
+		return nil, errs[0]
+	}
+
+	in := report.Input{Engine: opts.Engine, Records: figs.cur.Requests}
+	if in.Engine == "" {
+		in.Engine = "athena"
+	}
+	var bf *report.Figures
+	if base != nil {
+		bf = &figs.base
+		in.Records += bf.Requests
+		in.RecordsOutside = bf.Requests
+	}
+	if sq, ok := q.(StatsQuerier); ok {
+		st := sq.Stats()
+		in.Queries, in.DataScannedBytes = st.Queries, st.DataScannedBytes
+	}
+	return report.FromFigures(ro, in, figs.cur, bf, eng.Findings(), eng.Checks())
+}
+
+// tableName quotes "table" or "database.table".
+func tableName(t string) (string, error) {
+	if t == "" {
+		t = dataset.DefaultTable
+	}
+	parts := strings.Split(t, ".")
+	if len(parts) > 2 {
+		return "", fmt.Errorf("athena: table %q: want TABLE or DATABASE.TABLE", t)
+	}
+	for i, p := range parts {
+		if p == "" {
+			return "", fmt.Errorf("athena: table %q: empty name", t)
+		}
+		parts[i] = ident(p)
+	}
+	return strings.Join(parts, "."), nil
+}
+
+// figures accumulates the window's and the baseline's figures from the
+// figures and paths queries.
+type figures struct {
+	mu        sync.Mutex // the two queries' rows arrive concurrently
+	cur, base report.Figures
+}
+
+func newFigures(points int, baseline bool) *figures {
+	f := &figures{}
+	for _, p := range []*report.Figures{&f.cur, &f.base} {
+		p.Statuses, p.ResultTypes = map[int]int64{}, map[string]int64{}
+		p.Points = make([]traffic.Point, points)
+	}
+	if !baseline {
+		f.base = report.Figures{}
+	}
+	return f
+}
+
+func (f *figures) period(w int64) (*report.Figures, error) {
+	switch w {
+	case 0:
+		return &f.cur, nil
+	case 1:
+		return &f.base, nil
+	}
+	return nil, fmt.Errorf("period %d", w)
+}
+
+// cols reads a row's values.
+type cols struct {
+	r   []*string
+	err error
+}
+
+func (c *cols) str(i int) string {
+	if i >= len(c.r) {
+		c.fail(fmt.Errorf("row of %d columns, want more than %d", len(c.r), i))
+		return ""
+	}
+	if c.r[i] == nil {
+		return ""
+	}
+	return *c.r[i]
+}
+
+func (c *cols) null(i int) bool { return i < len(c.r) && c.r[i] == nil }
+
+func (c *cols) int(i int) int64 {
+	s := c.str(i)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		c.fail(fmt.Errorf("column %d: %q is not an integer", i+1, s))
+	}
+	return n
+}
+
+func (c *cols) fail(err error) {
+	if c.err == nil {
+		c.err = err
+	}
+}
+
+// figuresRow adds one row of figuresSQL: g, w, s, rt, o, ak, n, bs, br,
+// first_ms, last_ms, e4, e5, hits, misses.
+func (f *figures) figuresRow(r []*string, interval time.Duration) error {
+	c := cols{r: r}
+	g, w, n := c.int(0), c.int(1), c.int(6)
+	if c.err != nil {
+		return c.err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, err := f.period(w)
+	if err != nil {
+		return err
+	}
+	switch g {
+	case setStatus:
+		s, rt := int(c.int(2)), c.str(3)
+		first, last := time.UnixMilli(c.int(9)).UTC(), time.UnixMilli(c.int(10)).UTC()
+		p.Requests += n
+		p.BytesSent += c.int(7)
+		p.BytesReceived += c.int(8)
+		if p.First.IsZero() || first.Before(p.First) {
+			p.First = first
+		}
+		if last.After(p.Last) {
+			p.Last = last
+		}
+		p.Statuses[s] += n
+		p.ResultTypes[rt] += n
+	case setPoints:
+		i := c.int(4) / interval.Milliseconds()
+		if i < 0 || int(i) >= len(p.Points) {
+			return fmt.Errorf("series point %d of %d", i, len(p.Points))
+		}
+		e4, e5 := c.int(11), c.int(12)
+		pt := &p.Points[i]
+		pt.Requests += n
+		pt.Errors4xx += e4
+		pt.Errors5xx += e5
+		pt.CacheHits += c.int(13)
+		pt.CacheMisses += c.int(14)
+		if !c.null(5) {
+			p.AuthPoints = append(p.AuthPoints, report.AuthPoint{Path: strings.Clone(c.str(5)), Point: int(i), Requests: n, Failures: e4 + e5})
+		}
+	case setAuthCode:
+		if !c.null(5) {
+			p.AuthStatuses = append(p.AuthStatuses, report.PathStatus{Path: strings.Clone(c.str(5)), Status: int(c.int(2)), Requests: n})
+		}
+	default:
+		return fmt.Errorf("grouping set %d", g)
+	}
+	return c.err
+}
+
+// pathsRow adds one row of pathsSQL: w, p, s, n, b.
+func (f *figures) pathsRow(r []*string) error {
+	c := cols{r: r}
+	w, path, s, n, b := c.int(0), c.str(1), c.int(2), c.int(3), c.int(4)
+	if c.err != nil {
+		return c.err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, err := f.period(w)
+	if err != nil {
+		return err
+	}
+	p.Paths = append(p.Paths, report.PathStatus{Path: strings.Clone(path), Status: int(s), Requests: n, BytesSent: b})
+	return nil
+}
+
+// replay feeds detectSQL's rows to the detectors, as records.
+type replay struct {
+	eng  *detectors.Engine
+	b    dataset.RecordBuilder
+	r    dataset.Row
+	rec  logparse.Record
+	last time.Time
+}
+
+// ttfbValues stand for detectSQL's time-to-first-byte classes: absent,
+// zero, positive, negative (what the rules tell apart).
+var ttfbValues = [...]float32{0, 0, 1, -1}
+
+// row replays one row of detectSQL (columns dc…): a request, or a count of
+// requests alike for the rules, observed as many times.
+func (rp *replay) row(r []*string) error {
+	if len(r) != numDetectColumns {
+		return fmt.Errorf("row of %d columns, want %d", len(r), numDetectColumns)
+	}
+	c := cols{r: r}
+	t := time.UnixMilli(c.int(dcT)).UTC()
+	status, cl := int32(c.int(dcStatus)), c.int(dcContentLength)
+	ttfb := c.int(dcTTFB)
+	n := c.int(dcN)
+	if c.err != nil {
+		return c.err
+	}
+	if t.Before(rp.last.Truncate(time.Hour).Add(-24 * time.Hour)) {
+		return fmt.Errorf("rows out of order: %v after %v", t, rp.last)
+	}
+	rp.last = t
+	row := &rp.r
+	*row = dataset.Row{
+		RequestTime:      t,
+		DistributionID:   c.str(dcDist),
+		HostHeader:       c.str(dcHostHeader),
+		Host:             c.str(dcHost),
+		URIStem:          c.str(dcPath),
+		Method:           c.str(dcMethod),
+		Status:           &status,
+		EdgeResultType:   c.str(dcResult),
+		EdgeDetailedType: c.str(dcDetailed),
+		Protocol:         c.str(dcProtocol),
+		ContentType:      c.str(dcContentType),
+		ContentLength:    &cl,
+		Cookie:           c.str(dcCookie),
+		Query:            c.str(dcQuery),
+		RequestID:        c.str(dcRequestID),
+		ClientIP:         c.str(dcClientIP),
+	}
+	if ttfb < 0 || ttfb >= int64(len(ttfbValues)) {
+		return fmt.Errorf("time-to-first-byte class %d", ttfb)
+	}
+	if ttfb > 0 {
+		v := ttfbValues[ttfb]
+		row.TimeToFirstByte = &v
+	}
+	rp.b.Record(row, &rp.rec)
+	for range n {
+		rp.eng.Observe(&rp.rec, "")
+	}
+	return nil
+}

@@ -1,0 +1,383 @@
+package athena
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cfwatch/cfwatch/dataset"
+	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/athenatest"
+	"github.com/cfwatch/cfwatch/internal/datasettest"
+	"github.com/cfwatch/cfwatch/internal/duckdbtest"
+	"github.com/cfwatch/cfwatch/loggen"
+	"github.com/cfwatch/cfwatch/report"
+	"github.com/cfwatch/cfwatch/source"
+)
+
+var t0 = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+
+// incidents is twelve hours of traffic with cookie logging on, one of each
+// of the seed's failures in its own hour, and noise: every rule and check
+// has something to count.
+func incidents() loggen.Config {
+	at := func(k loggen.Kind, from, until int) loggen.Incident {
+		return loggen.Incident{Kind: k, From: t0.Add(time.Duration(from) * time.Hour), Until: t0.Add(time.Duration(until) * time.Hour), Rate: k.DefaultRate()}
+	}
+	return loggen.Config{Seed: 29, Start: t0, Duration: 12 * time.Hour, RequestsPerHour: 4000, CookieLogging: true,
+		Incidents: []loggen.Incident{
+			at(loggen.AuthCacheHit, 1, 2), at(loggen.MethodRejected, 2, 3), at(loggen.Auth403Callback, 3, 4),
+			at(loggen.Auth403Session, 4, 5), at(loggen.AuthCookieMissing, 5, 6), at(loggen.CORSPreflightRejected, 6, 7),
+			at(loggen.APIOrigin403, 8, 9), at(loggen.Origin5xx, 9, 10), at(loggen.InsecureScheme, 10, 11),
+			at(loggen.ScannerFlood, 0, 12), at(loggen.Stray403, 0, 12), at(loggen.Origin403Post, 0, 12),
+		}}
+}
+
+var (
+	dsOnce sync.Once
+	dsDir  string
+	dsErr  error
+)
+
+// testDataset writes the incidents' dataset once per test run and returns
+// its root.
+func testDataset(t *testing.T) string {
+	t.Helper()
+	dsOnce.Do(func() {
+		if dsDir, dsErr = os.MkdirTemp("", "cfwatch-athena"); dsErr != nil {
+			return
+		}
+		logs := filepath.Join(dsDir, "logs")
+		if _, dsErr = loggen.WriteDir(context.Background(), logs, incidents()); dsErr != nil {
+			return
+		}
+		datasettest.Write(t, logs, filepath.Join(dsDir, "ds"), dataset.Options{RowGroupRows: 2000})
+	})
+	if dsErr != nil || dsDir == "" {
+		t.Fatalf("writing the dataset: %v", dsErr)
+	}
+	return filepath.Join(dsDir, "ds")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dsDir != "" {
+		os.RemoveAll(dsDir)
+	}
+	os.Exit(code)
+}
+
+func openTable(t *testing.T, root string) *sql.DB { return athenatest.OpenTable(t, root) }
+
+// duck runs statements on DuckDB. rewrite, when set, changes each
+// statement first.
+type duck struct {
+	db      *sql.DB
+	rewrite func(string) string
+	mu      sync.Mutex
+	sqls    map[string]string
+}
+
+func (d *duck) Start(_ context.Context, name, q string) (Query, error) {
+	if d.rewrite != nil {
+		q = d.rewrite(q)
+	}
+	d.mu.Lock()
+	if d.sqls == nil {
+		d.sqls = map[string]string{}
+	}
+	d.sqls[name] = q
+	d.mu.Unlock()
+	return &duckQuery{db: d.db, sql: q}, nil
+}
+
+type duckQuery struct {
+	db  *sql.DB
+	sql string
+}
+
+func (q *duckQuery) Rows(ctx context.Context, fn func([]*string) error) error {
+	return athenatest.Rows(ctx, q.db, q.sql, fn)
+}
+
+// athenaOrder makes DuckDB's detect statement order failing requests
+// within a file as the Athena one must, without row numbers.
+func athenaOrder(q string) string {
+	q = strings.Replace(q, "file_row_number AS rn", "0 AS rn", 1)
+	i := strings.LastIndex(q, "\nORDER BY ")
+	if i < 0 {
+		return q // not the detect statement
+	}
+	return q[:i] + strings.Replace(q[i:], "o_detail, o_file, o_rn,", "o_detail, o_file, o_t, o_rid,", 1)
+}
+
+func localReport(t *testing.T, root string, opts report.Options) *report.Report {
+	t.Helper()
+	objs, skipped, err := source.Local([]string{root}, report.Union(opts.Window, opts.Baseline))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.Run(context.Background(), objs, skipped, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// jsonOf is a report's JSON without its input section, and with each
+// finding's examples dropped when noExamples is set.
+func jsonOf(t *testing.T, rep *report.Report, noExamples bool) string {
+	t.Helper()
+	c := *rep
+	c.Input = report.Input{}
+	c.Findings = slices.Clone(rep.Findings)
+	if noExamples {
+		for i := range c.Findings {
+			c.Findings[i].Examples = nil
+		}
+	}
+	var b bytes.Buffer
+	if err := c.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < min(len(al), len(bl)); i++ {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("line %d:\n  local:  %s\n  athena: %s", i+1, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("%d lines and %d lines", len(al), len(bl))
+}
+
+func window(from, until time.Duration) source.Window {
+	return source.Window{From: t0.Add(from), Until: t0.Add(until)}
+}
+
+// TestSameAsLocal: the statements Athena runs, run by DuckDB over the same
+// dataset, give the local engine's report: traffic figures, status and
+// cache mix, path tables, NextAuth endpoints, time series, comparison,
+// checks, and findings down to their clients, paths, causes and example
+// request IDs.
+func TestSameAsLocal(t *testing.T) {
+	root := testDataset(t)
+	db := openTable(t, root)
+	cfg := detectors.DefaultConfig()
+	cfg.AuthPrefix = "/api/auth/"
+	cfg.APIPrefixes = []string{"/api", "/api/v1/*"}
+	for _, c := range []struct {
+		name string
+		opts report.Options
+	}{
+		{"day", report.Options{Window: window(0, 12*time.Hour)}},
+		{"baseline", func() report.Options {
+			w := window(6*time.Hour+30*time.Minute, 11*time.Hour)
+			b := report.Shifted(w, 5*time.Hour)
+			return report.Options{Window: w, Baseline: &b, TopN: 15}
+		}()},
+		{"overlapping-baseline", func() report.Options {
+			w := window(8*time.Hour, 12*time.Hour)
+			b := report.Shifted(w, time.Hour)
+			return report.Options{Window: w, Baseline: &b, Interval: 10 * time.Minute}
+		}()},
+		{"edges", report.Options{Window: window(2*time.Hour+7*time.Minute+30*time.Second, 3*time.Hour+55*time.Minute)}},
+		{"settings", report.Options{Window: window(time.Hour, 11*time.Hour), Detectors: &cfg, TopN: 5}},
+		{"empty", report.Options{Window: window(20*time.Hour, 21*time.Hour)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			local := localReport(t, root, c.opts)
+			q := &duck{db: db}
+			rep, err := Run(context.Background(), q, Options{Report: c.opts, Dialect: DuckDB, Engine: "duckdb"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l, a := jsonOf(t, local, false), jsonOf(t, rep, false); l != a {
+				t.Errorf("reports differ:\n%s", firstDiff(l, a))
+			}
+			var lt, at bytes.Buffer
+			local.Input, rep.Input = report.Input{}, report.Input{}
+			if err := local.WriteText(&lt); err != nil {
+				t.Fatal(err)
+			}
+			if err := rep.WriteText(&at); err != nil {
+				t.Fatal(err)
+			}
+			if lt.String() != at.String() {
+				t.Errorf("text differs:\n%s", firstDiff(lt.String(), at.String()))
+			}
+			if c.name == "empty" && local.Totals.Requests != 0 {
+				t.Errorf("the empty window has %d requests", local.Totals.Requests)
+			}
+		})
+	}
+	// The comparison means something only if every rule fired.
+	rep := localReport(t, root, report.Options{Window: window(0, 12*time.Hour)})
+	var rules []string
+	for _, f := range rep.Findings {
+		if !slices.Contains(rules, f.Rule) {
+			rules = append(rules, f.Rule)
+		}
+	}
+	if len(rules) != len(detectors.Rules()) {
+		t.Errorf("rules found: %v, want all of %v", rules, detectors.Rules())
+	}
+}
+
+// TestAthenaOrder: without row numbers (Athena), failing requests of one
+// file that share a timestamp are replayed by request ID: the report is the
+// same but for which of them a finding gives as examples.
+func TestAthenaOrder(t *testing.T) {
+	root := testDataset(t)
+	db := openTable(t, root)
+	opts := report.Options{Window: window(0, 12*time.Hour)}
+	local := localReport(t, root, opts)
+	q := &duck{db: db, rewrite: athenaOrder}
+	rep, err := Run(context.Background(), q, Options{Report: opts, Dialect: DuckDB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(q.sqls["detect"], "o_detail, o_file, o_t, o_rid,") {
+		t.Fatal("the detect statement was not rewritten")
+	}
+	if l, a := jsonOf(t, local, true), jsonOf(t, rep, true); l != a {
+		t.Errorf("reports differ beyond the examples:\n%s", firstDiff(l, a))
+	}
+	for i, f := range rep.Findings {
+		lf := local.Findings[i]
+		if len(f.Examples) != len(lf.Examples) || len(f.Examples) == 0 {
+			t.Errorf("%s: %d examples, %d locally", f.Key, len(f.Examples), len(lf.Examples))
+		}
+		seen := map[string]bool{}
+		for _, x := range f.Examples {
+			if seen[x] || x == "" {
+				t.Errorf("%s: example %q repeated or empty", f.Key, x)
+			}
+			seen[x] = true
+		}
+	}
+}
+
+// TestDialects: the statements Athena receives are the ones DuckDB ran in
+// these tests, but for the dialect's two documented differences.
+func TestDialects(t *testing.T) {
+	cfg := detectors.DefaultConfig()
+	w := window(time.Hour, 3*time.Hour)
+	b := report.Shifted(w, 24*time.Hour)
+	trino := newPlan(`"cloudfront_logs"`, Trino, w, &b, 5*time.Minute, 10, cfg, []string{"E2QWRUHEXAMPLE"})
+	duckdb := newPlan(`"cloudfront_logs"`, DuckDB, w, &b, 5*time.Minute, 10, cfg, []string{"E2QWRUHEXAMPLE"})
+	if trino.figuresSQL() != duckdb.figuresSQL() || trino.pathsSQL() != duckdb.pathsSQL() {
+		t.Error("figures or paths statements differ between dialects")
+	}
+	td, dd := trino.detectSQL(), duckdb.detectSQL()
+	dd = strings.Replace(athenaOrder(dd), "regexp_matches(", "regexp_like(", 1)
+	if td != dd {
+		t.Errorf("detect statements differ beyond the dialect:\n%s", firstDiff(td, dd))
+	}
+	for _, s := range []string{trino.figuresSQL(), trino.pathsSQL(), td} {
+		if !strings.Contains(s, "distribution IN ('E2QWRUHEXAMPLE') AND day BETWEEN") {
+			t.Errorf("no partition filter:\n%s", s)
+		}
+	}
+}
+
+// TestPartitions: the partition filter selects exactly the hours the log
+// source would open for the windows, and no others.
+func TestPartitions(t *testing.T) {
+	root := t.TempDir()
+	start := t0.Add(-48 * time.Hour)
+	type hourKey struct{ day, hour string }
+	var all []time.Time
+	for h := range 5 * 24 {
+		all = append(all, start.Add(time.Duration(h)*time.Hour))
+	}
+	// One empty-schema row per partition is enough: write a tiny file each.
+	recs := []byte("#Version: 1.0\n#Fields: date time cs-uri-stem\n2026-11-20\t00:00:00\t/\n")
+	for _, h := range all {
+		dir := filepath.FromSlash(dataset.PartitionPath(filepath.ToSlash(root), "E2QWRUHEXAMPLE", h))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeOne(t, filepath.Join(dir, "f.parquet"), recs)
+	}
+	db := openTable(t, root)
+	for _, ws := range [][]source.Window{
+		{window(10*time.Hour, 12*time.Hour)},
+		{window(23*time.Hour+30*time.Minute, 24*time.Hour+30*time.Minute)},
+		{window(0, 72*time.Hour)},
+		{window(5*time.Hour, 6*time.Hour), window(5*time.Hour-7*24*time.Hour, 6*time.Hour-7*24*time.Hour)},
+		{window(5*time.Hour, 8*time.Hour), window(3*time.Hour, 6*time.Hour)},
+	} {
+		p := newPlan(`"cloudfront_logs"`, DuckDB, ws[0], nil, time.Hour, 10, detectors.DefaultConfig(), nil)
+		got := map[hourKey]bool{}
+		for _, r := range duckdbtest.Query(t, db, `SELECT DISTINCT day, hour FROM cloudfront_logs WHERE `+p.partitions(ws...)) {
+			got[hourKey{r["day"].(string), fmt.Sprintf("%02d", r["hour"])}] = true
+		}
+		want := map[hourKey]bool{}
+		for _, h := range all {
+			for _, w := range ws {
+				if w.MayHold(h) {
+					want[hourKey{h.Format("2006-01-02"), h.Format("15")}] = true
+				}
+			}
+		}
+		if len(got) != len(want) || len(want) == 0 {
+			t.Errorf("windows %v: %d partitions, want %d", ws, len(got), len(want))
+		}
+		for k := range want {
+			if !got[k] {
+				t.Errorf("windows %v: partition %v not read", ws, k)
+			}
+		}
+	}
+}
+
+// writeOne writes a log's records as one dataset file.
+func writeOne(t *testing.T, path string, log []byte) {
+	t.Helper()
+	logs := filepath.Join(t.TempDir(), "l")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(logs, "x.log"), log, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "o")
+	files := datasettest.Write(t, logs, out, dataset.Options{})
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunErrors: a statement that fails stops the others and says which.
+func TestRunErrors(t *testing.T) {
+	root := testDataset(t)
+	db := openTable(t, root)
+	q := &duck{db: db, rewrite: func(s string) string {
+		if strings.Contains(s, "row_number()") {
+			return strings.Replace(s, "FROM ps JOIN sel", "FROM no_such_table JOIN sel", 1)
+		}
+		return s
+	}}
+	_, err := Run(context.Background(), q, Options{Report: report.Options{Window: window(0, time.Hour)}, Dialect: DuckDB})
+	if err == nil || !strings.Contains(err.Error(), "paths query") || !strings.Contains(err.Error(), "no_such_table") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := Run(context.Background(), q, Options{Report: report.Options{Window: window(0, time.Hour)}, Table: "a.b.c"}); err == nil {
+		t.Error("a three-part table name is accepted")
+	}
+}

@@ -1,0 +1,444 @@
+package athena
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/source"
+)
+
+// A Dialect is the SQL the queries are written in. They are written in
+// what Athena (Trino) and DuckDB share; the dialect changes two things
+// only:
+//
+//   - the regular-expression match: regexp_like(s, p) in Trino,
+//     regexp_matches(s, p) in DuckDB;
+//   - the order of rows inside a file: DuckDB has file_row_number, so
+//     failing requests are replayed in file order exactly; Athena has no
+//     row number, so they are replayed by time and request ID within their
+//     file (see the package comment).
+type Dialect int
+
+// Dialects.
+const (
+	Trino  Dialect = iota // Athena engine version 3
+	DuckDB                // DuckDB 1.4 over the same Parquet files (tests)
+)
+
+// queryPlan holds what the queries depend on.
+type queryPlan struct {
+	table    string // quoted identifier
+	dialect  Dialect
+	win      source.Window
+	base     *source.Window
+	interval time.Duration // series step
+	topN     int
+	cfg      detectors.Config
+	dists    []string
+
+	auth string   // cleaned auth prefix
+	apis []string // cleaned API prefixes, longest first
+}
+
+func newPlan(table string, d Dialect, win source.Window, base *source.Window, interval time.Duration, topN int, cfg detectors.Config, dists []string) *queryPlan {
+	p := &queryPlan{table: table, dialect: d, win: win, base: base, interval: interval, topN: topN, cfg: cfg, dists: dists}
+	p.auth = cleanPrefix(cfg.AuthPrefix)
+	for _, a := range cfg.APIPrefixes {
+		if a = cleanPrefix(a); !slices.Contains(p.apis, a) {
+			p.apis = append(p.apis, a)
+		}
+	}
+	// Longest first, as the detectors match them ("/api/v2" before "/api").
+	slices.SortStableFunc(p.apis, func(a, b string) int { return len(b) - len(a) })
+	return p
+}
+
+// cleanPrefix is the detectors' reading of a prefix setting: "/api/auth",
+// "/api/auth/" and "/api/auth/*" are "/api/auth".
+func cleanPrefix(p string) string {
+	return strings.TrimRight(strings.TrimSuffix(p, "*"), "/")
+}
+
+// str quotes s as an SQL string literal.
+func str(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// ident quotes s as an SQL identifier.
+func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// ts is a TIMESTAMP literal (UTC, to the millisecond).
+func ts(t time.Time) string { return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.000") + "'" }
+
+// epochMS is request_time in Unix milliseconds: both engines have
+// date_diff, and both count whole milliseconds with it.
+const epochMS = "date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00.000', request_time)"
+
+// regex is a regular-expression match in the dialect.
+func (p *queryPlan) regex(s, pattern string) string {
+	if p.dialect == DuckDB {
+		return "regexp_matches(" + s + ", " + str(pattern) + ")"
+	}
+	return "regexp_like(" + s + ", " + str(pattern) + ")"
+}
+
+// hourRange is the partitions [first, last] (hours) a query reads.
+type hourRange struct{ first, last time.Time }
+
+// hours returns the partition hours that may hold records of w, with the
+// margin the log source uses for file names (source.Window.MayHold).
+func hours(w source.Window) (hourRange, bool) {
+	first := w.From.UTC().Truncate(time.Hour).Add(-3 * time.Hour)
+	for !w.MayHold(first) && first.Before(w.Until) {
+		first = first.Add(time.Hour)
+	}
+	last := w.Until.UTC().Truncate(time.Hour).Add(2 * time.Hour)
+	for !w.MayHold(last) && last.After(first) {
+		last = last.Add(-time.Hour)
+	}
+	return hourRange{first, last}, w.MayHold(first) && w.MayHold(last)
+}
+
+// partitions is the WHERE condition on the partition columns that limits a
+// query to the hours of the windows (and the distributions, when given):
+// what Athena's partition projection turns into the list of S3 prefixes to
+// read.
+func (p *queryPlan) partitions(windows ...source.Window) string {
+	var ranges []hourRange
+	for _, w := range windows {
+		if r, ok := hours(w); ok {
+			ranges = append(ranges, r)
+		}
+	}
+	slices.SortFunc(ranges, func(a, b hourRange) int { return a.first.Compare(b.first) })
+	var merged []hourRange
+	for _, r := range ranges {
+		if n := len(merged); n > 0 && !r.first.After(merged[n-1].last.Add(time.Hour)) {
+			if r.last.After(merged[n-1].last) {
+				merged[n-1].last = r.last
+			}
+			continue
+		}
+		merged = append(merged, r)
+	}
+	day := func(t time.Time) string { return str(t.Format("2006-01-02")) }
+	var ors []string
+	for _, r := range merged {
+		if r.first.Truncate(24 * time.Hour).Equal(r.last.Truncate(24 * time.Hour)) {
+			ors = append(ors, fmt.Sprintf("(day = %s AND hour BETWEEN %d AND %d)", day(r.first), r.first.Hour(), r.last.Hour()))
+			continue
+		}
+		ors = append(ors, fmt.Sprintf("(day = %s AND hour >= %d) OR (day > %s AND day < %s) OR (day = %s AND hour <= %d)",
+			day(r.first), r.first.Hour(), day(r.first), day(r.last), day(r.last), r.last.Hour()))
+	}
+	if len(ors) == 0 {
+		ors = []string{"1 = 0"}
+	}
+	cond := "(" + strings.Join(ors, " OR ") + ")"
+	if len(merged) > 0 {
+		cond = fmt.Sprintf("day BETWEEN %s AND %s AND %s", day(merged[0].first), day(merged[len(merged)-1].last), cond)
+	}
+	if len(p.dists) > 0 {
+		q := make([]string, len(p.dists))
+		for i, d := range p.dists {
+			q[i] = str(d)
+		}
+		cond = "distribution IN (" + strings.Join(q, ", ") + ") AND " + cond
+	}
+	return cond
+}
+
+// windowsJoin joins each record with the periods it falls in: (0, the
+// window) and (1, the baseline). A record in both (a baseline shorter
+// than the window) is counted in both, as the local engine does.
+func (p *queryPlan) windowsJoin() (join, cond string, all []source.Window) {
+	all = []source.Window{p.win}
+	rows := []string{fmt.Sprintf("(0, %s, %s, %d)", ts(p.win.From), ts(p.win.Until), p.win.From.UnixMilli())}
+	if p.base != nil {
+		all = append(all, *p.base)
+		rows = append(rows, fmt.Sprintf("(1, %s, %s, %d)", ts(p.base.From), ts(p.base.Until), p.base.From.UnixMilli()))
+	}
+	return "CROSS JOIN (VALUES " + strings.Join(rows, ", ") + ") AS wins (w, f, u, fms)",
+		"request_time >= wins.f AND request_time < wins.u", all
+}
+
+// authKey is, for the NextAuth endpoint figures, the path of a request
+// that may lie under the auth prefix (report's authClass decides), NULL
+// for the others. authClass cleans a path with %, "//" or "/." first: such
+// a path can only land under the prefix if its decoded form holds the
+// prefix's last segment.
+func (p *queryPlan) authKey(path, decoded string) string {
+	seg := p.auth[strings.LastIndexByte(p.auth, '/')+1:]
+	return fmt.Sprintf("CASE WHEN strpos(%[1]s, '%%') > 0 OR strpos(%[1]s, '//') > 0 OR strpos(%[1]s, '/.') > 0 "+
+		"THEN (CASE WHEN strpos(%[2]s, %[3]s) > 0 THEN %[1]s END) "+
+		"WHEN substr(%[1]s, 1, %[4]d) = %[5]s THEN %[1]s END", path, decoded, str(seg), len(p.auth), str(p.auth))
+}
+
+// figuresSQL computes, per period, the status and result-type mix with
+// the totals, the time series, and the NextAuth paths per point and per
+// status, in one scan (three grouping sets, told apart by grouping()).
+func (p *queryPlan) figuresSQL() string {
+	join, cond, all := p.windowsJoin()
+	iv := p.interval.Milliseconds()
+	return fmt.Sprintf(`WITH r AS (
+  SELECT wins.w AS w,
+    %[1]s - wins.fms AS off,
+    coalesce(sc_status, 0) AS s,
+    coalesce(x_edge_result_type, '') AS rt,
+    coalesce(sc_bytes, 0) AS bs,
+    coalesce(cs_bytes, 0) AS br,
+    %[1]s AS ms,
+    %[2]s AS ak
+  FROM %[3]s %[4]s
+  WHERE %[5]s AND %[6]s
+), p AS (
+  SELECT w, off - off %% %[7]d AS o, s, rt, bs, br, ms, ak FROM r
+)
+SELECT grouping(s, rt, o, ak) AS g, w, s, rt, o, ak,
+  count(*) AS n,
+  CAST(sum(bs) AS BIGINT) AS bs,
+  CAST(sum(br) AS BIGINT) AS br,
+  min(ms) AS first_ms,
+  max(ms) AS last_ms,
+  CAST(sum(CASE WHEN s BETWEEN 400 AND 499 THEN 1 ELSE 0 END) AS BIGINT) AS e4,
+  CAST(sum(CASE WHEN s BETWEEN 500 AND 599 THEN 1 ELSE 0 END) AS BIGINT) AS e5,
+  CAST(sum(CASE WHEN rt IN ('Hit', 'RefreshHit') THEN 1 ELSE 0 END) AS BIGINT) AS hits,
+  CAST(sum(CASE WHEN rt = 'Miss' THEN 1 ELSE 0 END) AS BIGINT) AS misses
+FROM p
+GROUP BY GROUPING SETS ((w, s, rt), (w, o, ak), (w, ak, s))`,
+		epochMS, p.authKey("coalesce(cs_uri_stem, '')", "coalesce(cs_uri_stem_decoded, '')"),
+		p.table, join, p.partitions(all...), cond, iv)
+}
+
+// Grouping sets of figuresSQL, as grouping(s, rt, o, ak) numbers them (a
+// bit set for each column the set does not group by).
+const (
+	setStatus   = 0b0011 // (w, s, rt)
+	setPoints   = 0b1100 // (w, o, ak)
+	setAuthCode = 0b0110 // (w, ak, s)
+)
+
+// pathsSQL returns, per period and status, the requests and bytes of the
+// paths the report's tables may show: the window's TopN by requests and by
+// errors (with some to spare, so that ties are settled as the local engine
+// settles them), and with a baseline the paths whose error rate changed by
+// about a percent or more.
+func (p *queryPlan) pathsSQL() string {
+	join, cond, all := p.windowsJoin()
+	k := p.topN + 16
+	changed := ""
+	if p.base != nil {
+		changed = `
+  UNION
+  SELECT c.p FROM pt c JOIN pt b ON b.p = c.p
+  WHERE c.w = 0 AND b.w = 1 AND c.req >= 20
+    AND abs(CAST(c.err AS DOUBLE) / c.req - CAST(b.err AS DOUBLE) / b.req) >= 0.009`
+	}
+	return fmt.Sprintf(`WITH r AS (
+  SELECT wins.w AS w, coalesce(cs_uri_stem, '') AS p, coalesce(sc_status, 0) AS s, coalesce(sc_bytes, 0) AS b
+  FROM %[1]s %[2]s
+  WHERE %[3]s AND %[4]s
+), ps AS (
+  SELECT w, p, s, count(*) AS n, sum(b) AS b FROM r GROUP BY w, p, s
+), pt AS (
+  SELECT w, p, sum(n) AS req, sum(CASE WHEN s BETWEEN 400 AND 599 THEN n ELSE 0 END) AS err FROM ps GROUP BY w, p
+), ranked AS (
+  SELECT p, err,
+    row_number() OVER (ORDER BY req DESC, p) AS rq,
+    row_number() OVER (ORDER BY err DESC, p) AS re
+  FROM pt WHERE w = 0
+), sel AS (
+  SELECT p FROM ranked WHERE rq <= %[5]d OR (re <= %[5]d AND err > 0)%[6]s
+)
+SELECT ps.w, ps.p, ps.s, ps.n, CAST(ps.b AS BIGINT) AS b
+FROM ps JOIN sel ON sel.p = ps.p`, p.table, join, p.partitions(all...), cond, k, changed)
+}
+
+// hasPrefix is the detectors' path-prefix test (hasPathPrefix) in SQL: x is
+// prefix or lies under it.
+func hasPrefix(x, prefix string) string {
+	n := len(prefix)
+	return fmt.Sprintf("(substr(%[1]s, 1, %[2]d) = %[3]s AND (length(%[1]s) = %[2]d OR substr(%[1]s, %[4]d, 1) = '/'))",
+		x, n, str(prefix), n+1)
+}
+
+// Path kinds of detectSQL.
+const (
+	kindStatic = 0 // the default behavior: "/*"
+	kindAPI    = 1 // under an API prefix, not the auth one
+	kindAuth   = 2 // under the auth prefix
+	kindRaw    = 3 // needs the detectors' own normalisation: replayed as logged
+)
+
+// place is the detectors' placement (Engine.place) of a normalised path
+// x, as the path that stands for it in a replay and its kind: an auth path
+// as it is, an API path as "<prefix>/<first segment>" (its origin-errors
+// group), any other path as "/".
+func (p *queryPlan) place(x string) (path, kind string) {
+	var pc, kc strings.Builder
+	pc.WriteString("CASE")
+	kc.WriteString("CASE")
+	fmt.Fprintf(&pc, " WHEN %s THEN %s", hasPrefix(x, p.auth), x)
+	fmt.Fprintf(&kc, " WHEN %s THEN %d", hasPrefix(x, p.auth), kindAuth)
+	for _, a := range p.apis {
+		fmt.Fprintf(&pc, " WHEN %s THEN %s || split_part(substr(%s, %d), '/', 1)", hasPrefix(x, a), str(a+"/"), x, len(a)+2)
+		fmt.Fprintf(&kc, " WHEN %s THEN %d", hasPrefix(x, a), kindAPI)
+	}
+	pc.WriteString(" ELSE '/' END")
+	fmt.Fprintf(&kc, " ELSE %d END", kindStatic)
+	return pc.String(), kc.String()
+}
+
+// pathClass is what the detectors make of a path (Engine.classify): a path
+// with no %, "//" or dot segment is placed as it is; one with % is placed
+// by its decoded form (cs_uri_stem_decoded is logparse.Decode's), unless
+// that form still needs normalising; one with "//" or a dot segment is
+// normalised only when its second byte may start an API prefix
+// (Engine.mayBeAPI), else it is static. Paths that need the detectors' normalisation (dot segments,
+// double slashes after decoding) are replayed as logged: kindRaw.
+func (p *queryPlan) pathClass(raw, dec string) (path, kind string) {
+	second := map[string]bool{}
+	for _, a := range append([]string{p.auth}, p.apis...) {
+		if len(a) > 1 {
+			second[str(a[1:2])] = true
+		}
+	}
+	seconds := slices.Sorted(func(yield func(string) bool) {
+		for s := range second {
+			if !yield(s) {
+				return
+			}
+		}
+	})
+	// A "//" or a dot segment ("/./", "/../", or "/." or "/.." at the end):
+	// needsNormalizing without its %. "/.env" is no dot segment.
+	odd := func(x string) string {
+		return fmt.Sprintf("(strpos(%[1]s, '//') > 0 OR strpos(%[1]s, '/./') > 0 OR strpos(%[1]s, '/../') > 0 OR %[1]s LIKE '%%/.' OR %[1]s LIKE '%%/..')", x)
+	}
+	rawP, rawK := p.place(raw)
+	decP, decK := p.place(dec)
+	path = fmt.Sprintf("CASE WHEN strpos(%[1]s, '%%') > 0 THEN (CASE WHEN strpos(%[2]s, '%%') > 0 OR %[3]s THEN %[1]s ELSE %[4]s END) "+
+		"WHEN %[5]s THEN (CASE WHEN substr(%[1]s, 2, 1) IN (%[6]s) THEN %[1]s ELSE '/' END) ELSE %[7]s END",
+		raw, dec, odd(dec), decP, odd(raw), strings.Join(seconds, ", "), rawP)
+	kind = fmt.Sprintf("CASE WHEN strpos(%[1]s, '%%') > 0 THEN (CASE WHEN strpos(%[2]s, '%%') > 0 OR %[3]s THEN %[8]d ELSE %[4]s END) "+
+		"WHEN %[5]s THEN (CASE WHEN substr(%[1]s, 2, 1) IN (%[6]s) THEN %[8]d ELSE %[9]d END) ELSE %[7]s END",
+		raw, dec, odd(dec), decK, odd(raw), strings.Join(seconds, ", "), rawK, kindRaw, kindStatic)
+	return path, kind
+}
+
+// nextAuthCookie is the detectors' test for a NextAuth cookie
+// (hasNextAuthCookie) on a cookie header whose separators are not encoded:
+// a pair, after the blanks that follow ";", whose name is next-auth.* or
+// authjs.*, maybe behind __Secure- or __Host-.
+const nextAuthCookie = `(^|;)( |%20|%2520)*(__Secure-|__Host-)?(next-auth|authjs)\.[^=;]`
+
+// Columns of detectSQL's rows, in order.
+const (
+	dcT = iota // Unix ms: the request's, or its bucket's start for a count
+	dcDetail
+	dcFile
+	dcRow
+	dcDist
+	dcHostHeader
+	dcHost
+	dcPath
+	dcMethod
+	dcStatus
+	dcResult
+	dcDetailed
+	dcProtocol
+	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative
+	dcContentType
+	dcContentLength
+	dcCookie
+	dcQuery
+	dcRequestID
+	dcClientIP
+	dcN
+	numDetectColumns
+)
+
+// detectSQL returns the window's requests in the form the detectors need,
+// in the order they are to be replayed (see the package comment):
+//
+//   - every request that may fail one of the rules, or that counts for
+//     NextAuth through a *.cloudfront.net name, as it was logged (detail
+//     1), with the fields the rules read;
+//   - the other requests counted per bucket of the detectors' window and
+//     per everything the rules tell apart in them (detail 0): distribution,
+//     host, path class, method, status, content type, cookie class.
+func (p *queryPlan) detectSQL() string {
+	w := p.cfg.Window.Milliseconds()
+	path, kind := p.pathClass("p", "d")
+	rowCol, order := "0", "o_file, o_t, o_rid"
+	if p.dialect == DuckDB {
+		rowCol, order = "file_row_number", "o_file, o_rn"
+	}
+	return fmt.Sprintf(`WITH r AS (
+  SELECT "$path" AS file,
+    %[1]s AS rn,
+    %[2]s AS ms,
+    coalesce(distribution_id, '') AS dist,
+    coalesce(x_host_header, '') AS hh,
+    coalesce(cs_host, '') AS ch,
+    coalesce(cs_uri_stem, '') AS p,
+    coalesce(cs_uri_stem_decoded, '') AS d,
+    coalesce(cs_method, '') AS m,
+    coalesce(sc_status, 0) AS s,
+    coalesce(x_edge_result_type, '') AS rt,
+    coalesce(x_edge_detailed_result_type, '') AS dt,
+    coalesce(cs_protocol, '') AS proto,
+    CASE WHEN time_to_first_byte IS NULL THEN 0 WHEN time_to_first_byte = 0 THEN 1 WHEN time_to_first_byte > 0 THEN 2 ELSE 3 END AS ttfb,
+    coalesce(sc_content_type, '') AS ct,
+    coalesce(sc_content_len, 0) AS cl,
+    coalesce(cs_cookie, '') AS ck,
+    coalesce(cs_uri_query, '') AS q,
+    coalesce(x_edge_request_id, '') AS rid,
+    coalesce(c_ip, '') AS ip
+  FROM %[3]s
+  WHERE %[4]s AND request_time >= %[5]s AND request_time < %[6]s
+), k AS (
+  SELECT r.*, %[7]s AS pk, %[8]s AS kind FROM r
+), x AS (
+  SELECT k.*,
+    CASE WHEN dt = 'InvalidRequestMethod'
+      OR s BETWEEN 500 AND 599
+      OR dt LIKE 'Origin%%Error'
+      OR (kind > 0 AND s BETWEEN 400 AND 499 AND (s NOT IN (401, 404) OR m = 'OPTIONS'))
+      OR (kind >= 2 AND (dt IN ('Hit', 'RefreshHit', 'OriginShieldHit') OR (dt = '' AND rt IN ('Hit', 'RefreshHit'))
+        OR proto = 'http' OR (CASE WHEN hh <> '' THEN hh ELSE ch END) LIKE '%%.cloudfront.net'))
+    THEN 1 ELSE 0 END AS detail
+  FROM k
+), y AS (
+  SELECT
+    CASE WHEN detail = 1 THEN ms ELSE ms - ms %% %[9]d END AS o_t,
+    detail AS o_detail,
+    CASE WHEN detail = 1 THEN file ELSE '' END AS o_file,
+    CASE WHEN detail = 1 THEN rn ELSE 0 END AS o_rn,
+    dist AS o_dist, hh AS o_hh, ch AS o_ch,
+    CASE WHEN detail = 1 THEN p ELSE pk END AS o_path,
+    CASE WHEN detail = 1 OR kind > 0 THEN m WHEN m IN ('GET', 'HEAD') THEN 'GET' ELSE 'POST' END AS o_m,
+    CASE WHEN detail = 1 OR kind > 0 THEN s ELSE 200 END AS o_s,
+    CASE WHEN detail = 1 THEN rt ELSE 'Miss' END AS o_rt,
+    CASE WHEN detail = 1 THEN dt ELSE '' END AS o_dt,
+    CASE WHEN detail = 1 THEN proto ELSE 'https' END AS o_proto,
+    CASE WHEN detail = 1 THEN ttfb ELSE 0 END AS o_ttfb,
+    CASE WHEN detail = 1 THEN ct WHEN kind = 0 OR ct = '' THEN '' WHEN strpos(ct, 'json') > 0 THEN 'application/json' ELSE 'text/html' END AS o_ct,
+    CASE WHEN detail = 1 THEN cl ELSE 0 END AS o_cl,
+    CASE WHEN detail = 1 OR ck = '' THEN ck
+      WHEN strpos(ck, '%%3B') > 0 OR strpos(ck, '%%3b') > 0 OR strpos(ck, '%%253B') > 0 THEN ck
+      WHEN %[10]s THEN 'next-auth.session-token='
+      ELSE 'x=' END AS o_ck,
+    CASE WHEN detail = 1 THEN q ELSE '' END AS o_q,
+    CASE WHEN detail = 1 THEN rid ELSE '' END AS o_rid,
+    CASE WHEN detail = 1 THEN ip ELSE '' END AS o_ip
+  FROM x
+)
+SELECT o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, count(*) AS n
+FROM y
+GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip
+ORDER BY o_t - o_t %% %[9]d, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip`,
+		rowCol, epochMS, p.table, p.partitions(p.win), ts(p.win.From), ts(p.win.Until),
+		path, kind, w, p.regex("ck", nextAuthCookie), order)
+}
