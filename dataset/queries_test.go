@@ -15,6 +15,7 @@ import (
 
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/internal/duckdbtest"
+	"github.com/cfwatch/cfwatch/internal/parquettest"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/logparse"
 	"github.com/cfwatch/cfwatch/report"
@@ -392,9 +393,9 @@ func testNoSecrets(t *testing.T, db *sql.DB, logs string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs = append(recs, parseLog(t, data)...)
+		recs = append(recs, parquettest.ParseLog(t, data)...)
 	}
-	cookies, oauth := secrets(recs)
+	cookies, oauth := parquettest.Secrets(recs)
 	if len(cookies) < 100 || len(oauth) < 10 {
 		t.Fatalf("the generated logs have %d cookie values and %d code/state values: not a test", len(cookies), len(oauth))
 	}

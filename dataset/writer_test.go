@@ -2,7 +2,6 @@ package dataset_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,14 +16,12 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/cfwatch/cfwatch/dataset"
+	"github.com/cfwatch/cfwatch/internal/parquettest"
 	"github.com/cfwatch/cfwatch/internal/testenv"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/logparse"
@@ -32,30 +29,7 @@ import (
 
 // The files the Writer makes are read back with Apache Arrow's Parquet
 // reader (arrow-go), not with parquet-go, so that the tests check the format
-// and not one library's agreement with itself.
-
-// parseLog reads every record of a log (plain or gzip).
-func parseLog(t *testing.T, data []byte) []logparse.Record {
-	t.Helper()
-	r := logparse.NewReader(bytes.NewReader(data))
-	defer r.Close()
-	var recs []logparse.Record
-	var rec logparse.Record
-	for {
-		err := r.Read(&rec)
-		if err == io.EOF {
-			return recs
-		}
-		var pe *logparse.ParseError
-		if errors.As(err, &pe) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, rec)
-	}
-}
+// and not one library's agreement with itself (internal/parquettest).
 
 // writeParquet writes recs with a Writer and returns the file.
 func writeParquet(t *testing.T, recs []logparse.Record, dist string, opts dataset.Options) []byte {
@@ -77,199 +51,6 @@ func writeParquet(t *testing.T, recs []logparse.Record, dist string, opts datase
 		t.Errorf("Rows() = %d, want %d", got, len(recs))
 	}
 	return buf.Bytes()
-}
-
-func readTable(t *testing.T, data []byte) arrow.Table {
-	t.Helper()
-	tbl, err := pqarrow.ReadTable(context.Background(), bytes.NewReader(data), nil,
-		pqarrow.ArrowReadProperties{BatchSize: 4096}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatalf("arrow cannot read the file: %v", err)
-	}
-	t.Cleanup(tbl.Release)
-	return tbl
-}
-
-// arrowTypes is the Arrow type each column must read as.
-func arrowType(athena string) arrow.DataType {
-	switch athena {
-	case "date":
-		return arrow.FixedWidthTypes.Date32
-	case "timestamp":
-		return &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}
-	case "bigint":
-		return arrow.PrimitiveTypes.Int64
-	case "int":
-		return arrow.PrimitiveTypes.Int32
-	case "float":
-		return arrow.PrimitiveTypes.Float32
-	case "string":
-		return arrow.BinaryTypes.String
-	}
-	return nil
-}
-
-// expected returns every column's value for rec, as the dataset's rules say
-// (nil for NULL): written from the rules, not from the writer's code.
-func expected(rec *logparse.Record, dist, defaultDist string) map[string]any {
-	s := func(v string) any {
-		if v == "" {
-			return nil
-		}
-		return v
-	}
-	i64 := func(f logparse.Field, v int64) any {
-		if !rec.Has(f) {
-			return nil
-		}
-		return v
-	}
-	i32 := func(f logparse.Field, v int) any {
-		if !rec.Has(f) {
-			return nil
-		}
-		return int32(v)
-	}
-	f32 := func(f logparse.Field, v float64) any {
-		if !rec.Has(f) {
-			return nil
-		}
-		return float32(v)
-	}
-	ip := any(nil)
-	if rec.ClientIP.IsValid() {
-		ip = rec.ClientIP.String()
-	}
-	d := rec.DistributionID
-	if d == "" {
-		d = dist
-	}
-	if d == "" {
-		d = defaultDist
-	}
-	t := rec.Time.UTC()
-	return map[string]any{
-		"date":                        arrow.Date32FromTime(t),
-		"time":                        t.Format("15:04:05"),
-		"x_edge_location":             s(rec.EdgeLocation),
-		"sc_bytes":                    i64(logparse.FieldBytesSent, rec.BytesSent),
-		"c_ip":                        ip,
-		"cs_method":                   s(rec.Method),
-		"cs_host":                     s(rec.Host),
-		"cs_uri_stem":                 s(rec.URIStem),
-		"sc_status":                   i32(logparse.FieldStatus, rec.Status),
-		"cs_referrer":                 s(dataset.RedactQuery(rec.Referrer)),
-		"cs_user_agent":               s(rec.UserAgent),
-		"cs_uri_query":                s(dataset.RedactQuery(rec.Query)),
-		"cs_cookie":                   s(dataset.RedactCookie(rec.Cookie)),
-		"x_edge_result_type":          s(rec.EdgeResultType),
-		"x_edge_request_id":           s(rec.RequestID),
-		"x_host_header":               s(rec.HostHeader),
-		"cs_protocol":                 s(rec.Protocol),
-		"cs_bytes":                    i64(logparse.FieldBytesReceived, rec.BytesReceived),
-		"time_taken":                  f32(logparse.FieldTimeTaken, rec.TimeTaken),
-		"x_forwarded_for":             s(rec.ForwardedFor),
-		"ssl_protocol":                s(rec.TLSProtocol),
-		"ssl_cipher":                  s(rec.TLSCipher),
-		"x_edge_response_result_type": s(rec.EdgeResponseResultType),
-		"cs_protocol_version":         s(rec.ProtocolVersion),
-		"fle_status":                  s(rec.FLEStatus),
-		"fle_encrypted_fields":        i32(logparse.FieldFLEEncryptedFields, rec.FLEEncryptedFields),
-		"c_port":                      i32(logparse.FieldClientPort, rec.ClientPort),
-		"time_to_first_byte":          f32(logparse.FieldTimeToFirstByte, rec.TimeToFirstByte),
-		"x_edge_detailed_result_type": s(rec.EdgeDetailedResultType),
-		"sc_content_type":             s(rec.ContentType),
-		"sc_content_len":              i64(logparse.FieldContentLength, rec.ContentLength),
-		"sc_range_start":              i64(logparse.FieldRangeStart, rec.RangeStart),
-		"sc_range_end":                i64(logparse.FieldRangeEnd, rec.RangeEnd),
-		"request_time":                arrow.Timestamp(t.UnixMilli()),
-		"distribution_id":             s(d),
-		"cs_uri_stem_decoded":         s(logparse.Decode(rec.URIStem)),
-		"cs_user_agent_decoded":       s(logparse.Decode(rec.UserAgent)),
-		"asn":                         i64(logparse.FieldASN, rec.ASN),
-		"c_country":                   s(rec.Country),
-		"origin_fbl":                  f32(logparse.FieldOriginFBL, rec.OriginFBL),
-		"origin_lbl":                  f32(logparse.FieldOriginLBL, rec.OriginLBL),
-		"cache_behavior_path_pattern": s(rec.CacheBehaviorPathPattern),
-	}
-}
-
-// columnValues returns a column's values, nil for NULL.
-func columnValues(t *testing.T, col *arrow.Column) []any {
-	t.Helper()
-	var out []any
-	for _, chunk := range col.Data().Chunks() {
-		for i := 0; i < chunk.Len(); i++ {
-			if chunk.IsNull(i) {
-				out = append(out, nil)
-				continue
-			}
-			switch a := chunk.(type) {
-			case *array.String:
-				out = append(out, a.Value(i))
-			case *array.Int64:
-				out = append(out, a.Value(i))
-			case *array.Int32:
-				out = append(out, a.Value(i))
-			case *array.Float32:
-				out = append(out, a.Value(i))
-			case *array.Date32:
-				out = append(out, a.Value(i))
-			case *array.Timestamp:
-				out = append(out, a.Value(i))
-			default:
-				t.Fatalf("column %s: unexpected array %T", col.Name(), chunk)
-			}
-		}
-	}
-	return out
-}
-
-// checkTable checks that tbl holds recs, row for row, with every column of
-// the dataset and the Arrow type its Athena type maps to.
-func checkTable(t *testing.T, tbl arrow.Table, recs []logparse.Record, dist, defaultDist string) map[string][]any {
-	t.Helper()
-	cols := dataset.Columns()
-	sch := tbl.Schema()
-	if sch.NumFields() != len(cols) {
-		t.Fatalf("file has %d columns, the dataset %d", sch.NumFields(), len(cols))
-	}
-	if tbl.NumRows() != int64(len(recs)) {
-		t.Fatalf("file has %d rows, %d records were written", tbl.NumRows(), len(recs))
-	}
-	values := map[string][]any{}
-	for i, c := range cols {
-		f := sch.Field(i)
-		if f.Name != c.Name {
-			t.Errorf("column %d is %s, want %s", i, f.Name, c.Name)
-			continue
-		}
-		if want := arrowType(c.Athena); !arrow.TypeEqual(f.Type, want) {
-			t.Errorf("column %s reads as %s, want %s (Athena %s)", f.Name, f.Type, want, c.Athena)
-		}
-		required := c.Name == "date" || c.Name == "time" || c.Name == "request_time"
-		if f.Nullable == required {
-			t.Errorf("column %s: nullable %v", f.Name, f.Nullable)
-		}
-		values[c.Name] = columnValues(t, tbl.Column(i))
-	}
-	mismatches := 0
-	for r := range recs {
-		want := expected(&recs[r], dist, defaultDist)
-		for _, c := range cols {
-			got := values[c.Name][r]
-			w := want[c.Name]
-			if f, ok := w.(float32); ok && got != nil && math.Float32bits(f) == math.Float32bits(got.(float32)) {
-				continue
-			}
-			if got != w {
-				if mismatches++; mismatches <= 20 {
-					t.Errorf("record %d (line %d) column %s = %#v, want %#v", r, recs[r].Line, c.Name, got, w)
-				}
-			}
-		}
-	}
-	return values
 }
 
 // generated is two hours of a NextAuth site with cookie logging on, OAuth
@@ -295,35 +76,8 @@ func generated(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-// secrets returns the values the dataset must never hold: cookie values
-// (all but the callback URL, which is the site's own address and appears
-// in referrers anyway) and OAuth code and state, as logged and decoded.
-func secrets(recs []logparse.Record) (cookies, oauth map[string]bool) {
-	cookies, oauth = map[string]bool{}, map[string]bool{}
-	for i := range recs {
-		for _, pair := range strings.Split(recs[i].Cookie, ";") {
-			name, value, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(pair), "%20"), "=")
-			if ok && len(value) >= 8 && !strings.Contains(name, "callback-url") {
-				cookies[value] = true
-			}
-		}
-		for _, s := range []string{recs[i].Query, recs[i].Referrer} {
-			if _, q, ok := strings.Cut(s, "?"); ok {
-				s = q
-			}
-			for _, p := range strings.Split(s, "&") {
-				name, value, _ := strings.Cut(p, "=")
-				if (name == "code" || name == "state") && len(value) >= 8 {
-					oauth[value] = true
-				}
-			}
-		}
-	}
-	return cookies, oauth
-}
-
 func TestWriteGenerated(t *testing.T) {
-	recs := parseLog(t, generated(t))
+	recs := parquettest.ParseLog(t, generated(t))
 	if len(recs) < 10_000 {
 		t.Fatalf("only %d records", len(recs))
 	}
@@ -346,12 +100,12 @@ func TestWriteGenerated(t *testing.T) {
 	}
 	data := writeParquet(t, recs, "E2QWRUHEXAMPLE", dataset.Options{})
 	t.Logf("%d records → %d bytes of Parquet (%.1f bytes/record)", len(recs), len(data), float64(len(data))/float64(len(recs)))
-	tbl := readTable(t, data)
-	values := checkTable(t, tbl, recs, "E2QWRUHEXAMPLE", "")
+	tbl := parquettest.ReadTable(t, data)
+	values := parquettest.CheckTable(t, tbl, recs, "E2QWRUHEXAMPLE", "")
 
 	// The privacy rules: no cookie value, no OAuth code or state anywhere,
 	// neither in a column nor in the file's bytes (statistics, page index).
-	cookies, oauth := secrets(recs)
+	cookies, oauth := parquettest.Secrets(recs)
 	if len(cookies) < 100 || len(oauth) < 10 {
 		t.Fatalf("the generated log has %d cookie values and %d code/state values: not a test", len(cookies), len(oauth))
 	}
@@ -398,7 +152,7 @@ func TestWriteGenerated(t *testing.T) {
 // TestWriteStatistics: every row group's request_time column chunk has
 // min/max statistics, and they are the earliest and latest records'.
 func TestWriteStatistics(t *testing.T) {
-	recs := parseLog(t, generated(t))
+	recs := parquettest.ParseLog(t, generated(t))
 	const groupRows = 5000
 	data := writeParquet(t, recs, "", dataset.Options{RowGroupRows: groupRows, DistributionID: "EDEFAULT"})
 	rdr, err := file.NewParquetReader(bytes.NewReader(data))
@@ -461,12 +215,12 @@ func TestWriteStatistics(t *testing.T) {
 	if v := md.KeyValueMetadata().FindValue("cfwatch.dataset"); v == nil || *v != dataset.SchemaVersion {
 		t.Errorf("cfwatch.dataset metadata = %v", v)
 	}
-	checkTable(t, readTable(t, data), recs, "", "EDEFAULT")
+	parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "", "EDEFAULT")
 }
 
 // TestWriteRowGroupBytes: RowGroupBytes ends row groups by size.
 func TestWriteRowGroupBytes(t *testing.T) {
-	recs := parseLog(t, generated(t))
+	recs := parquettest.ParseLog(t, generated(t))
 	data := writeParquet(t, recs, "E1", dataset.Options{RowGroupBytes: 256 << 10})
 	rdr, err := file.NewParquetReader(bytes.NewReader(data))
 	if err != nil {
@@ -476,12 +230,12 @@ func TestWriteRowGroupBytes(t *testing.T) {
 	if n := rdr.MetaData().NumRowGroups(); n < 2 {
 		t.Errorf("%d row group(s) with RowGroupBytes 256 KiB and %d bytes of output", n, len(data))
 	}
-	checkTable(t, readTable(t, data), recs, "E1", "")
+	parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "E1", "")
 }
 
 // TestWriteFlush: Flush ends a row group, and writing goes on after it.
 func TestWriteFlush(t *testing.T) {
-	recs := parseLog(t, generated(t))[:3000]
+	recs := parquettest.ParseLog(t, generated(t))[:3000]
 	var buf bytes.Buffer
 	w := dataset.NewWriter(&buf, dataset.Options{})
 	for i := range recs {
@@ -515,22 +269,22 @@ func TestWriteFlush(t *testing.T) {
 	if !slices.Equal(sizes, []int64{1000, 1, 1999}) {
 		t.Errorf("row groups of %v rows, want [1000 1 1999]", sizes)
 	}
-	checkTable(t, readTable(t, buf.Bytes()), recs, "E1", "")
+	parquettest.CheckTable(t, parquettest.ReadTable(t, buf.Bytes()), recs, "E1", "")
 }
 
 // TestWriteWorkers: any number of column workers writes the same rows.
 func TestWriteWorkers(t *testing.T) {
-	recs := parseLog(t, generated(t))[:5000]
+	recs := parquettest.ParseLog(t, generated(t))[:5000]
 	for _, n := range []int{1, 3, 100} {
 		data := writeParquet(t, recs, "E1", dataset.Options{Workers: n, RowGroupRows: 1500})
-		checkTable(t, readTable(t, data), recs, "E1", "")
+		parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "E1", "")
 	}
 }
 
 // TestWriteEmpty: a file with no rows is still a valid file.
 func TestWriteEmpty(t *testing.T) {
 	data := writeParquet(t, nil, "E1", dataset.Options{})
-	tbl := readTable(t, data)
+	tbl := parquettest.ReadTable(t, data)
 	if tbl.NumRows() != 0 || tbl.NumCols() != int64(len(dataset.Columns())) {
 		t.Errorf("empty file: %d rows, %d columns", tbl.NumRows(), tbl.NumCols())
 	}
@@ -547,7 +301,7 @@ func (f *failingWriter) Write(p []byte) (int, error) {
 
 // TestWriteError: an output error comes back from Write, Flush or Close.
 func TestWriteError(t *testing.T) {
-	recs := parseLog(t, generated(t))
+	recs := parquettest.ParseLog(t, generated(t))
 	w := dataset.NewWriter(&failingWriter{after: 10_000}, dataset.Options{RowGroupRows: 2000})
 	var err error
 	for i := range recs {
@@ -603,12 +357,12 @@ func TestWriteRealLogs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			recs := parseLog(t, raw)
+			recs := parquettest.ParseLog(t, raw)
 			if len(recs) == 0 {
 				t.Fatal("no records")
 			}
 			data := writeParquet(t, recs, "EREALLOG", dataset.Options{})
-			values := checkTable(t, readTable(t, data), recs, "EREALLOG", "")
+			values := parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "EREALLOG", "")
 			if l.fields > 0 {
 				checkDashes(t, raw, l.fields, values)
 			}
@@ -782,7 +536,7 @@ func (f secretFinder) in(text string) (string, bool) {
 // A Writer allocates its buffers once (a few thousand allocations), and
 // parquet-go a little per page; the test measures what more records add.
 func TestWriteAllocations(t *testing.T) {
-	recs := parseLog(t, generated(t))
+	recs := parquettest.ParseLog(t, generated(t))
 	allocs := func(times int) float64 {
 		return testing.AllocsPerRun(1, func() {
 			w := dataset.NewWriter(io.Discard, dataset.Options{})
@@ -809,8 +563,8 @@ func TestWriteAllocations(t *testing.T) {
 // TestDDLMatchesFile: every column of a written file, as Arrow reads it,
 // is in the DDL once, with the Athena type that reads that Parquet type.
 func TestDDLMatchesFile(t *testing.T) {
-	recs := parseLog(t, generated(t))[:1000]
-	tbl := readTable(t, writeParquet(t, recs, "E1", dataset.Options{}))
+	recs := parquettest.ParseLog(t, generated(t))[:1000]
+	tbl := parquettest.ReadTable(t, writeParquet(t, recs, "E1", dataset.Options{}))
 	ddl := dataset.DDL(dataset.DDLOptions{Location: "s3://bucket/cloudfront/"})
 	body, _, ok := strings.Cut(strings.SplitN(ddl, " (\n", 2)[1], "\n)\nPARTITIONED BY")
 	if !ok {
@@ -835,7 +589,7 @@ func TestDDLMatchesFile(t *testing.T) {
 			t.Errorf("file column %s is not in the DDL", f.Name)
 			continue
 		}
-		if want := arrowType(typ); want == nil || !arrow.TypeEqual(f.Type, want) {
+		if want := parquettest.ArrowType(typ); want == nil || !arrow.TypeEqual(f.Type, want) {
 			t.Errorf("column %s: the file has %s, the DDL says %s", f.Name, f.Type, typ)
 		}
 	}
@@ -844,7 +598,7 @@ func TestDDLMatchesFile(t *testing.T) {
 // TestRowReadsBack: Row is the file's schema: parquet-go reads a written
 // file into Rows, NULLs as nil pointers and empty strings.
 func TestRowReadsBack(t *testing.T) {
-	recs := parseLog(t, generated(t))[:2000]
+	recs := parquettest.ParseLog(t, generated(t))[:2000]
 	data := writeParquet(t, recs, "E1", dataset.Options{})
 	rows, err := parquet.Read[dataset.Row](bytes.NewReader(data), int64(len(data)))
 	if err != nil {
