@@ -264,25 +264,13 @@ func countText(f detectors.Finding) string {
 		if label == "" {
 			label = "requests"
 		}
-		s += fmt.Sprintf(" of %s %s (%s)", humanize.Comma(f.Denominator), label, pctRate(f.Rate()))
+		s += fmt.Sprintf(" of %s %s (%s)", humanize.Comma(f.Denominator), label, detectors.Percent(f.Rate()))
 	} else {
 		s += " requests"
 	}
 	return s
 }
 
-func pctRate(r float64) string {
-	switch p := r * 100; {
-	case p > 99 && p < 100:
-		return fmt.Sprintf("%.1f%%", p)
-	case p == 0 || p >= 10 || p == float64(int64(p)):
-		return fmt.Sprintf("%.0f%%", p)
-	case p >= 1:
-		return fmt.Sprintf("%.1f%%", p)
-	default:
-		return fmt.Sprintf("%.2f%%", p)
-	}
-}
 
 // span is "2026-11-20 14:02–15:58 UTC".
 func span(a, b time.Time) string {

@@ -182,7 +182,7 @@ func (e *Engine) statusCheck(name, what, want string, c *endpointCounts) Check {
 	switch {
 	case c.failures >= th.MinFailures && rate > th.MaxFailureRate:
 		ck.Status = CheckFail
-		fmt.Fprintf(&b, " — fails: at least %d failures and more than %s", th.MinFailures, pctRate(th.MaxFailureRate))
+		fmt.Fprintf(&b, " — fails: at least %d failures and more than %s", th.MinFailures, Percent(th.MaxFailureRate))
 	case c.failures > 0 && c.ok == 0:
 		ck.Status = CheckFail
 		b.WriteString(" — fails: it never answered as expected")
@@ -191,7 +191,7 @@ func (e *Engine) statusCheck(name, what, want string, c *endpointCounts) Check {
 		b.WriteString(" — no conclusive answer")
 	case c.failures > 0:
 		ck.Status = CheckPass
-		fmt.Fprintf(&b, " — passes: isolated failures, below the threshold (%d and more than %s)", th.MinFailures, pctRate(th.MaxFailureRate))
+		fmt.Fprintf(&b, " — passes: isolated failures, below the threshold (%d and more than %s)", th.MinFailures, Percent(th.MaxFailureRate))
 	default:
 		ck.Status = CheckPass
 	}
@@ -250,10 +250,13 @@ func pct(n, total int64) string {
 	if total == 0 {
 		return "0%"
 	}
-	return pctRate(float64(n) / float64(total))
+	return Percent(float64(n) / float64(total))
 }
 
-func pctRate(r float64) string {
+// Percent formats a rate (0.27) as a percentage for people ("27%"), with
+// more digits where fewer would mislead: "99.6%" rather than "100%",
+// "0.35%" rather than "0%".
+func Percent(r float64) string {
 	switch p := r * 100; {
 	case p > 99 && p < 100:
 		return fmt.Sprintf("%.1f%%", p)
