@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cfwatch/cfwatch/internal/miniotest"
+	"github.com/cfwatch/cfwatch/internal/testenv"
 	"github.com/cfwatch/cfwatch/loggen"
 )
 
@@ -159,5 +160,27 @@ func TestBackfill(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "method-rejected") {
 		t.Errorf("findings not printed:\n%s", stdout)
+	}
+}
+
+// The README ships the DDL ingest generates: it must stay the same.
+func TestREADMEDDL(t *testing.T) {
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Skip(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cmd = "go run ./cmd/ingest ddl --location s3://my-dataset-bucket/cloudfront/ --distribution E2QWRUHEXAMPLE\n```\n\n```sql\n"
+	_, rest, ok := strings.Cut(string(readme), cmd)
+	if !ok {
+		t.Fatal("README has no `ingest ddl` example followed by its output")
+	}
+	shipped, _, _ := strings.Cut(rest, "```")
+	_, stdout, _ := runCmd(t, nil, "ddl", "--location", "s3://my-dataset-bucket/cloudfront/", "--distribution", "E2QWRUHEXAMPLE")
+	if shipped != stdout {
+		t.Errorf("README's DDL differs from ingest ddl's output; paste:\n%s", stdout)
 	}
 }
