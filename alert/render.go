@@ -271,7 +271,6 @@ func countText(f detectors.Finding) string {
 	return s
 }
 
-
 // span is "2026-11-20 14:02–15:58 UTC".
 func span(a, b time.Time) string {
 	a, b = a.UTC(), b.UTC()
