@@ -156,7 +156,8 @@ type Writer struct {
 	cols    []*parquet.ColumnWriter // changed only while the workers are idle
 	workers []*columnWorker
 	free    chan *batch   // batches every worker is done with
-	idle    chan struct{} // a worker's answer to a barrier
+	idle    chan struct{} // a worker's answer to a barrier or a flush
+	flush   *batch        // the job that tells workers to flush their columns' pages
 	werr    atomic.Pointer[error]
 
 	pathCache, uaCache decodeCache
@@ -164,7 +165,8 @@ type Writer struct {
 
 // A columnWorker writes its columns of each batch it receives. A nil batch
 // is a barrier: the worker answers on Writer.idle once it has written every
-// batch sent before it.
+// batch sent before it. Writer.flush asks it to also flush its columns'
+// last pages (encode, bound and compress them) before it answers.
 type columnWorker struct {
 	cols []int
 	jobs chan *batch
@@ -182,11 +184,12 @@ func NewWriter(w io.Writer, opts Options) *Writer {
 	opts = opts.withDefaults()
 	pw := parquet.NewGenericWriter[Row](w, writerOptions(opts)...)
 	wr := &Writer{
-		opts: opts,
-		pw:   pw,
-		cols: pw.ColumnWriters(),
-		free: make(chan *batch, numBatches),
-		idle: make(chan struct{}),
+		opts:  opts,
+		pw:    pw,
+		cols:  pw.ColumnWriters(),
+		free:  make(chan *batch, numBatches),
+		idle:  make(chan struct{}),
+		flush: new(batch),
 	}
 	for range numBatches {
 		wr.free <- newBatch()
@@ -324,9 +327,17 @@ func (w *Writer) send() error {
 
 // barrier waits until the workers have written every batch sent so far; the
 // caller then has the Parquet writer to itself until the next send.
-func (w *Writer) barrier() error {
+func (w *Writer) barrier() error { return w.wait(nil) }
+
+// flushPages is a barrier after which every column's last page is written
+// too: the workers compress their columns' pages in parallel, which the
+// Parquet writer's Flush and Close would do one column after another on
+// the caller's goroutine.
+func (w *Writer) flushPages() error { return w.wait(w.flush) }
+
+func (w *Writer) wait(job *batch) error {
 	for _, wk := range w.workers {
-		wk.jobs <- nil
+		wk.jobs <- job
 	}
 	for range w.workers {
 		<-w.idle
@@ -339,7 +350,7 @@ func (w *Writer) barrier() error {
 
 // endRowGroup writes the current row group.
 func (w *Writer) endRowGroup() error {
-	if err := w.barrier(); err != nil {
+	if err := w.flushPages(); err != nil {
 		return err
 	}
 	w.rawBytes = 0
@@ -394,7 +405,7 @@ func (w *Writer) Close() error {
 		w.err = w.send()
 	}
 	if w.err == nil {
-		w.err = w.barrier()
+		w.err = w.flushPages()
 	}
 	for _, wk := range w.workers {
 		close(wk.jobs)
@@ -426,6 +437,18 @@ func (w *Writer) work(wk *columnWorker) {
 	cv := newConverter()
 	for b := range wk.jobs {
 		if b == nil {
+			w.idle <- struct{}{}
+			continue
+		}
+		if b == w.flush {
+			if w.werr.Load() == nil {
+				for _, c := range wk.cols {
+					if err := w.cols[c].Flush(); err != nil {
+						w.fail(c, err)
+						break
+					}
+				}
+			}
 			w.idle <- struct{}{}
 			continue
 		}
