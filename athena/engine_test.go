@@ -25,21 +25,8 @@ import (
 
 var t0 = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
-// incidents is twelve hours of traffic with cookie logging on, one of each
-// of the seed's failures in its own hour, and noise: every rule and check
-// has something to count.
-func incidents() loggen.Config {
-	at := func(k loggen.Kind, from, until int) loggen.Incident {
-		return loggen.Incident{Kind: k, From: t0.Add(time.Duration(from) * time.Hour), Until: t0.Add(time.Duration(until) * time.Hour), Rate: k.DefaultRate()}
-	}
-	return loggen.Config{Seed: 29, Start: t0, Duration: 12 * time.Hour, RequestsPerHour: 4000, CookieLogging: true,
-		Incidents: []loggen.Incident{
-			at(loggen.AuthCacheHit, 1, 2), at(loggen.MethodRejected, 2, 3), at(loggen.Auth403Callback, 3, 4),
-			at(loggen.Auth403Session, 4, 5), at(loggen.AuthCookieMissing, 5, 6), at(loggen.CORSPreflightRejected, 6, 7),
-			at(loggen.APIOrigin403, 8, 9), at(loggen.Origin5xx, 9, 10), at(loggen.InsecureScheme, 10, 11),
-			at(loggen.ScannerFlood, 0, 12), at(loggen.Stray403, 0, 12), at(loggen.Origin403Post, 0, 12),
-		}}
-}
+// incidents is every incident kind in its own hour (datasettest.Incidents).
+func incidents() loggen.Config { return datasettest.Incidents(t0, 29, 4000) }
 
 var (
 	dsOnce sync.Once

@@ -22,22 +22,9 @@ import (
 // incidentsStart is the start of the generated day of incidents.
 var incidentsStart = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
-// incidentsConfig is twelve hours of traffic with cookie logging on and one
-// of each of the seed's failures in its own hour, over noise that must not
-// raise alerts: every rule has something to find.
-func incidentsConfig() loggen.Config {
-	at := func(k loggen.Kind, from, until int) loggen.Incident {
-		return loggen.Incident{Kind: k, From: incidentsStart.Add(time.Duration(from) * time.Hour),
-			Until: incidentsStart.Add(time.Duration(until) * time.Hour), Rate: k.DefaultRate()}
-	}
-	return loggen.Config{Seed: 23, Start: incidentsStart, Duration: 12 * time.Hour, RequestsPerHour: 5000, CookieLogging: true,
-		Incidents: []loggen.Incident{
-			at(loggen.AuthCacheHit, 1, 2), at(loggen.MethodRejected, 2, 3), at(loggen.Auth403Callback, 3, 4),
-			at(loggen.Auth403Session, 4, 5), at(loggen.AuthCookieMissing, 5, 6), at(loggen.CORSPreflightRejected, 6, 7),
-			at(loggen.APIOrigin403, 8, 9), at(loggen.Origin5xx, 9, 10), at(loggen.InsecureScheme, 10, 11),
-			at(loggen.ScannerFlood, 0, 12), at(loggen.Stray403, 0, 12), at(loggen.Origin403Post, 0, 12),
-		}}
-}
+// incidentsConfig is every incident kind in its own hour
+// (datasettest.Incidents).
+func incidentsConfig() loggen.Config { return datasettest.Incidents(incidentsStart, 23, 5000) }
 
 // The incidents' logs and dataset are written once per test run, into
 // incidentsDir (removed by TestMain).

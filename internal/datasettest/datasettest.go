@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cfwatch/cfwatch/dataset"
+	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/logparse"
 )
 
@@ -130,4 +131,22 @@ func writeLog(path, root string, opts dataset.Options) ([]string, error) {
 		files = append(files, parts[p].path)
 	}
 	return files, nil
+}
+
+// Incidents is twelve hours of traffic from start with cookie logging on,
+// one of each of the seed's failures in its own hour (an hour apart), and
+// noise that must not raise alerts over all twelve: every rule and check has
+// something to count.
+func Incidents(start time.Time, seed uint64, requestsPerHour int) loggen.Config {
+	at := func(k loggen.Kind, from, until int) loggen.Incident {
+		return loggen.Incident{Kind: k, From: start.Add(time.Duration(from) * time.Hour),
+			Until: start.Add(time.Duration(until) * time.Hour), Rate: k.DefaultRate()}
+	}
+	return loggen.Config{Seed: seed, Start: start, Duration: 12 * time.Hour, RequestsPerHour: requestsPerHour, CookieLogging: true,
+		Incidents: []loggen.Incident{
+			at(loggen.AuthCacheHit, 1, 2), at(loggen.MethodRejected, 2, 3), at(loggen.Auth403Callback, 3, 4),
+			at(loggen.Auth403Session, 4, 5), at(loggen.AuthCookieMissing, 5, 6), at(loggen.CORSPreflightRejected, 6, 7),
+			at(loggen.APIOrigin403, 8, 9), at(loggen.Origin5xx, 9, 10), at(loggen.InsecureScheme, 10, 11),
+			at(loggen.ScannerFlood, 0, 12), at(loggen.Stray403, 0, 12), at(loggen.Origin403Post, 0, 12),
+		}}
 }
