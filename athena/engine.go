@@ -101,7 +101,12 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan := newPlan(table, opts.Dialect, win, base, series.Interval, ro.TopN, cfg, opts.Distributions)
+	dists := opts.Distributions
+	if len(ro.Filter.Distributions) > 0 {
+		dists = ro.Filter.Distributions
+	}
+	plan := newPlan(table, opts.Dialect, win, base, series.Interval, ro.TopN, cfg, dists)
+	plan.hosts = ro.Filter.Hosts
 
 	figs := newFigures(len(series.Points), base != nil)
 	eng := detectors.New(cfg)

@@ -181,6 +181,10 @@ func TestSameAsLocal(t *testing.T) {
 		{"edges", report.Options{Window: window(2*time.Hour+7*time.Minute+30*time.Second, 3*time.Hour+55*time.Minute)}},
 		{"settings", report.Options{Window: window(time.Hour, 11*time.Hour), Detectors: &cfg, TopN: 5}},
 		{"empty", report.Options{Window: window(20*time.Hour, 21*time.Hour)}},
+		// --host (any case) leaves out the *.cloudfront.net requests of the
+		// insecure-scheme hour; --distribution of another one leaves nothing.
+		{"host-filter", report.Options{Window: window(0, 12*time.Hour), Filter: report.Filter{Hosts: []string{"APP.example.COM"}}}},
+		{"distribution-filter", report.Options{Window: window(0, 12*time.Hour), Filter: report.Filter{Distributions: []string{"E9OTHERDIST"}}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			local := localReport(t, root, c.opts)

@@ -38,6 +38,7 @@ type queryPlan struct {
 	topN     int
 	cfg      detectors.Config
 	dists    []string
+	hosts    []string // report.Filter.Hosts: viewer host names, any case
 
 	auth string   // cleaned auth prefix
 	apis []string // cleaned API prefixes, longest first
@@ -103,7 +104,8 @@ func hours(w source.Window) (hourRange, bool) {
 // partitions is the WHERE condition on the partition columns that limits a
 // query to the hours of the windows (and the distributions, when given):
 // what Athena's partition projection turns into the list of S3 prefixes to
-// read.
+// read. The hosts of report.Filter, when given, are a further condition on
+// the rows.
 func (p *queryPlan) partitions(windows ...source.Window) string {
 	var ranges []hourRange
 	for _, w := range windows {
@@ -145,6 +147,14 @@ func (p *queryPlan) partitions(windows ...source.Window) string {
 			q[i] = str(d)
 		}
 		cond = "distribution IN (" + strings.Join(q, ", ") + ") AND " + cond
+	}
+	if len(p.hosts) > 0 {
+		// The local engine's match: x-host-header, else cs(Host), any case.
+		q := make([]string, len(p.hosts))
+		for i, h := range p.hosts {
+			q[i] = str(strings.ToLower(h))
+		}
+		cond += " AND lower(coalesce(x_host_header, cs_host)) IN (" + strings.Join(q, ", ") + ")"
 	}
 	return cond
 }

@@ -63,6 +63,53 @@ type Options struct {
 	// ReadAhead bounds the bytes the files fetched ahead hold in memory: 0
 	// means source.DefaultBudget. A larger file is streamed.
 	ReadAhead int64
+	// Filter, when set, limits the report to some distributions and hosts.
+	Filter Filter
+}
+
+// A Filter limits a report to the records of some distributions and hosts.
+// An empty list lets every value through.
+type Filter struct {
+	// Distributions: the record's DistributionId (standard logging v2),
+	// else the one its object key names. Objects whose key names another
+	// distribution are not read at all.
+	Distributions []string
+	// Hosts: the name the viewer used, x-host-header (cs(Host) when
+	// absent), matched without regard to case, as the detectors group
+	// findings.
+	Hosts []string
+}
+
+// Empty reports whether f lets every record through.
+func (f Filter) Empty() bool { return len(f.Distributions) == 0 && len(f.Hosts) == 0 }
+
+// keepDist reports whether records of distribution dist are wanted.
+func (f Filter) keepDist(dist string) bool {
+	return len(f.Distributions) == 0 || slices.Contains(f.Distributions, dist)
+}
+
+// keep reports whether rec is wanted; dist is the distribution its object
+// key names.
+func (f Filter) keep(rec *logparse.Record, dist string) bool {
+	if len(f.Distributions) > 0 {
+		d := rec.DistributionID
+		if d == "" {
+			d = dist
+		}
+		if !slices.Contains(f.Distributions, d) {
+			return false
+		}
+	}
+	if len(f.Hosts) > 0 {
+		h := rec.HostHeader
+		if h == "" {
+			h = rec.Host
+		}
+		if !slices.ContainsFunc(f.Hosts, func(x string) bool { return strings.EqualFold(x, h) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // Progress is how far a run has read its input.
@@ -138,8 +185,13 @@ type Input struct {
 	Bytes              int64       `json:"bytes"`                  // bytes of the files read, as stored (compressed)
 	Records            int64       `json:"records"`                // records read, in and out of the window
 	RecordsOutside     int64       `json:"records_outside_window"` // records read but outside the window
-	SkippedLines       int64       `json:"skipped_lines"`          // lines that could not be read
-	LineErrors         []FileError `json:"line_errors,omitempty"`  // the first few of them
+	// FilesFiltered and RecordsFiltered count what --distribution and
+	// --host left out: files whose key names another distribution (not
+	// read), and records read but of another distribution or host.
+	FilesFiltered   int         `json:"files_filtered,omitempty"`
+	RecordsFiltered int64       `json:"records_filtered,omitempty"`
+	SkippedLines    int64       `json:"skipped_lines"`         // lines that could not be read
+	LineErrors      []FileError `json:"line_errors,omitempty"` // the first few of them
 
 	// Engine names the query engine that read the input ("athena"), when
 	// cfwatch did not read the files itself (FromFigures); Files and Bytes
@@ -233,6 +285,10 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 			skipped++
 			continue
 		}
+		if o.KeyOK && o.Key.DistributionID != "" && !opts.Filter.keepDist(o.Key.DistributionID) {
+			rep.Input.FilesFiltered++
+			continue
+		}
 		kept = append(kept, o)
 	}
 	// Read in name order, whatever order the objects were listed or
@@ -241,7 +297,7 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 	objs = kept
 	rep.Input.FilesOutsideWindow = skipped
 
-	rd := &reading{rep: rep, win: win, bwin: bwin, prefix: cleanPrefix(cfg.AuthPrefix), log: log, report: opts.Progress}
+	rd := &reading{rep: rep, win: win, bwin: bwin, prefix: cleanPrefix(cfg.AuthPrefix), log: log, report: opts.Progress, filter: opts.Filter}
 	rd.progress.FilesTotal = len(objs)
 	for _, o := range objs {
 		rd.progress.BytesTotal += o.Size
@@ -345,6 +401,7 @@ type reading struct {
 	read     int64 // bytes read from the last file
 
 	parquet *dataset.Reader // reads the dataset's files, one after the other
+	filter  Filter
 }
 
 func (rd *reading) tick() {
@@ -421,6 +478,10 @@ func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Read
 // distribution named by the object key, for records that name none.
 func (rd *reading) observe(rec *logparse.Record, dist string) {
 	rep := rd.rep
+	if !rd.filter.Empty() && !rd.filter.keep(rec, dist) {
+		rep.Input.RecordsFiltered++
+		return
+	}
 	in := rd.win.Contains(rec.Time)
 	inBase := rep.base != nil && rd.bwin.Contains(rec.Time)
 	if !in {

@@ -76,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	authPrefix := fs.String("auth-prefix", "", "path NextAuth is mounted at (default /api/auth)")
 	apiPrefixes := fs.StringArray("api-prefix", nil, "path prefix served by the API origin (default /api); repeatable")
 	sets := fs.StringArray("set", nil, "one detector setting, KEY=VALUE, e.g. auth_403_burst.min_count=8; repeatable")
+	dists := fs.StringArray("distribution", nil, "report only on this distribution ID (the log's DistributionId, else the object key's); repeatable")
+	hosts := fs.StringArray("host", nil, "report only on requests for this host (x-host-header, else cs(Host); any case); repeatable")
 	engine := fs.String("engine", "local", "who reads the input: local (cfwatch reads --source) or athena (Athena queries the dataset's Glue table)")
 	var af athenaFlags
 	fs.StringVar(&af.workgroup, "athena-workgroup", athena.DefaultWorkGroup, "Athena workgroup of the queries (--engine athena)")
@@ -131,7 +133,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *workers < 1 {
 		return fail("--workers %d: want 1 or more", *workers)
 	}
-	opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers}
+	opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers,
+		Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
 	// Whole seconds: the window's bounds are printed and carried into the
 	// JSON series.
 	if opts.Window, err = source.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
