@@ -141,7 +141,7 @@ func (rep *Report) htmlPage() htmlPage {
 		Interval:   rep.Series.Interval,
 	}
 	in := rep.Input
-	pg.Input = fmt.Sprintf("%s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines))
+	pg.Input = fmt.Sprintf("%s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines)) + filteredText(in)
 	if in.FilesOutsideWindow > 0 {
 		pg.Input += fmt.Sprintf(", %s files outside the window not read", num(in.FilesOutsideWindow))
 	}

@@ -23,7 +23,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	if q := in.queried(); q != "" {
 		p("Input: %s", mdEscape(q))
 	} else {
-		p("Input: %s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines))
+		p("Input: %s files (%s), %s records, %s skipped lines%s", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines), filteredText(in))
 	}
 	if in.FilesOutsideWindow > 0 {
 		p(", %s files outside the window not read", num(in.FilesOutsideWindow))

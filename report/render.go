@@ -26,6 +26,7 @@ func (rep *Report) writeText(w io.Writer, st style) error {
 	if in.FilesOutsideWindow > 0 {
 		input += fmt.Sprintf(", %s files outside the window not read", num(in.FilesOutsideWindow))
 	}
+	input += filteredText(in)
 	if len(in.FailedFiles) > 0 {
 		input += fmt.Sprintf(", %s files not read to the end (listed below)", num(len(in.FailedFiles)))
 	}
@@ -235,4 +236,17 @@ func wrap(prefix, text string, width int) string {
 	}
 	b.WriteByte('\n')
 	return b.String()
+}
+
+// filteredText says what --distribution and --host left out, "" without
+// filters.
+func filteredText(in Input) string {
+	var s string
+	if in.FilesFiltered > 0 {
+		s += fmt.Sprintf(", %s files of other distributions not read", num(in.FilesFiltered))
+	}
+	if in.RecordsFiltered > 0 {
+		s += fmt.Sprintf(", %s records of other distributions or hosts left out", num(in.RecordsFiltered))
+	}
+	return s
 }
