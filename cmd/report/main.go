@@ -2,7 +2,7 @@
 //
 //	report --source DIR_OR_FILE|s3://BUCKET/PREFIX [--source …] [--s3-endpoint URL] [--since 24h | --from T --until T]
 //	       [--format text|json|markdown|html] [--out FILE] [--compare | --baseline 7d]
-//	       [--interval 15m] [--fail-on critical|warning|none]
+//	       [--interval 15m] [--fail-on critical|warning|none] [--distribution ID …] [--host NAME …]
 //	report --engine athena [--athena-workgroup W] [--athena-database cfwatch] [--athena-table cloudfront_logs]
 //	       [--athena-output s3://BUCKET/PREFIX/] [--athena-distribution ID …] [the same window and output flags]
 //
