@@ -395,19 +395,7 @@ func testNoSecrets(t *testing.T, db *sql.DB, logs string) {
 		}
 		recs = append(recs, parquettest.ParseLog(t, data)...)
 	}
-	cookies, oauth := parquettest.Secrets(recs)
-	if len(cookies) < 100 || len(oauth) < 10 {
-		t.Fatalf("the generated logs have %d cookie values and %d code/state values: not a test", len(cookies), len(oauth))
-	}
-	find := newSecretFinder()
-	for s := range cookies {
-		find.add(s)
-		find.add(logparse.Decode(s))
-	}
-	for s := range oauth {
-		find.add(s)
-		find.add(logparse.Decode(s))
-	}
+	find := secretsOf(t, recs)
 
 	// In SQL: every cookie pair is name=[redacted] or name= (cleared), and
 	// every code and state parameter's value is [redacted].

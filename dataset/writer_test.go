@@ -105,19 +105,7 @@ func TestWriteGenerated(t *testing.T) {
 
 	// The privacy rules: no cookie value, no OAuth code or state anywhere,
 	// neither in a column nor in the file's bytes (statistics, page index).
-	cookies, oauth := parquettest.Secrets(recs)
-	if len(cookies) < 100 || len(oauth) < 10 {
-		t.Fatalf("the generated log has %d cookie values and %d code/state values: not a test", len(cookies), len(oauth))
-	}
-	find := newSecretFinder()
-	for s := range cookies {
-		find.add(s)
-		find.add(logparse.Decode(s))
-	}
-	for s := range oauth {
-		find.add(s)
-		find.add(logparse.Decode(s))
-	}
+	find := secretsOf(t, recs)
 	leaks := 0
 	for name, vals := range values {
 		for r, v := range vals {
@@ -513,7 +501,24 @@ func gcUntil(ch chan struct{}) bool {
 // one pass, by their first 8 bytes.
 type secretFinder map[string][]string
 
-func newSecretFinder() secretFinder { return secretFinder{} }
+// secretsOf returns a finder of the values the dataset must not hold in
+// recs (parquettest.Secrets), as logged and decoded; it fails t when recs
+// hold too few of them to test with.
+func secretsOf(t *testing.T, recs []logparse.Record) secretFinder {
+	t.Helper()
+	cookies, oauth := parquettest.Secrets(recs)
+	if len(cookies) < 100 || len(oauth) < 10 {
+		t.Fatalf("the generated logs have %d cookie values and %d code/state values: not a test", len(cookies), len(oauth))
+	}
+	find := secretFinder{}
+	for _, set := range []map[string]bool{cookies, oauth} {
+		for s := range set {
+			find.add(s)
+			find.add(logparse.Decode(s))
+		}
+	}
+	return find
+}
 
 func (f secretFinder) add(s string) {
 	if len(s) >= 8 {
