@@ -27,9 +27,11 @@ demo:
 	@echo "The logs as an Athena dataset (Parquet): $(DEMO)/dataset"
 
 # Parser speed against decompression alone, detection overhead, and S3
-# (MinIO) against local files, on a 1,000,000-line file.
+# (MinIO) against local files, on a 1,000,000-line file; then plain-text
+# parsing on one core (GOMAXPROCS=1).
 bench:
 	$(GO) test ./logparse ./detectors ./source -run '^$$' -bench . -benchmem -benchtime 3x
+	$(GO) test ./logparse -run '^$$' -bench ParsePlain -benchtime 3x -count 5 -cpu 1
 
 # report against decompression alone and GoAccess, with peak memory.
 bench-report:

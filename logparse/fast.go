@@ -21,7 +21,7 @@ func isLegacy33(names []string) bool {
 }
 
 // col returns value i of a line whose n tabs are at p.
-func col(line string, p *[maxCols]int32, n, i int) string {
+func col(line string, p *tabIndex, n, i int) string {
 	start := 0
 	if i > 0 {
 		start = int(p[i-1]) + 1

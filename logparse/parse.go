@@ -1,14 +1,11 @@
 package logparse
 
 import (
-	"encoding/binary"
 	"math"
-	"math/bits"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 )
 
 // A layout is the field order of a W3C log, from its #Fields header.
@@ -137,52 +134,6 @@ func (r *Reader) parseSpaced(line string, rec *Record, tp *timeParts) error {
 func (r *Reader) tooManyFields(col int) error {
 	return &ParseError{Column: col + 1, Err: ErrFieldCount,
 		Value: "(" + strconv.Itoa(len(r.layout.fields)) + " declared)"}
-}
-
-// maxCols bounds the values one W3C line may have.
-const maxCols = 256
-
-// SWAR constants: a byte-wise test for tabs on eight bytes at a time.
-const (
-	swarTabs = 0x0909090909090909
-	swarLow7 = 0x7f7f7f7f7f7f7f7f
-	swarHigh = 0x8080808080808080
-)
-
-// tabPositions records the offset of every tab in line, in order, and
-// returns how many there are, or -1 for more than maxCols.
-//
-// Finding the separators is the hot loop of parsing: testing eight bytes per
-// step (the exact zero-byte test on word^0x09…, which has no false
-// positives) is much faster than a call into IndexByte per field, since most
-// fields are shorter than the call's set-up. The byte view of the string is
-// only read.
-func tabPositions(line string, pos *[maxCols]int32) int {
-	b := unsafe.Slice(unsafe.StringData(line), len(line))
-	n := 0
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:]) ^ swarTabs
-		m := ^(((w & swarLow7) + swarLow7) | w) & swarHigh
-		for m != 0 {
-			if n == maxCols {
-				return -1
-			}
-			pos[n] = int32(i + bits.TrailingZeros64(m)>>3)
-			n++
-			m &= m - 1
-		}
-	}
-	for ; i < len(b); i++ {
-		if b[i] == '\t' {
-			if n == maxCols {
-				return -1
-			}
-			pos[n] = int32(i)
-			n++
-		}
-	}
-	return n
 }
 
 // set stores value v of field f (at position col) into rec.

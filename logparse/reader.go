@@ -69,7 +69,7 @@ type Reader struct {
 	records int
 	skipped int
 
-	tabs [maxCols]int32 // tab offsets in the line being parsed
+	tabs tabIndex // tab offsets in the line being parsed
 
 	// Date cache: logs hold a few distinct dates, parsed once each.
 	lastDate    string
