@@ -18,7 +18,7 @@ import (
 const (
 	DefaultRowGroupRows  = 1_000_000
 	DefaultRowGroupBytes = 128 << 20
-	DefaultPageBytes     = 1 << 20
+	DefaultPageBytes     = 128 << 10
 	// DefaultDictionaryBytes caps one column's dictionary in a row group;
 	// past it the column falls back to plain encoding for the rest of the
 	// row group, which is cheaper than a dictionary that no longer repeats.

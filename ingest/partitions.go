@@ -22,10 +22,11 @@ type partitions struct {
 	dist string // distribution from the key, for records that name none
 	max  int
 
-	open   []*part // writing, most recently used last
-	closed []*part // Parquet complete, waiting for commit
-	last   *part
-	seq    map[partID]int // Parquet files started per partition
+	open    []*part // writing, most recently used last
+	closed  []*part // Parquet complete (or being completed), waiting for commit
+	last    *part
+	seq     map[partID]int // Parquet files started per partition
+	closing chan error     // the close running in the background, if any
 }
 
 type partID struct {
@@ -95,18 +96,40 @@ func (ps *partitions) start(id partID) (*part, error) {
 	return &part{id: id, key: key, obj: obj, w: dataset.NewWriter(obj, opts)}, nil
 }
 
-// close writes pt's Parquet footer; the object is committed with the rest.
+// close finishes pt's Parquet file (its last pages and footer) in the
+// background while reading goes on; the object is committed with the rest.
+// At most one close runs at a time: close first waits for the one before,
+// and returns its error.
 func (ps *partitions) close(pt *part) error {
 	if ps.last == pt {
 		ps.last = nil
 	}
+	if err := ps.wait(); err != nil {
+		return err
+	}
 	w := pt.w
 	pt.w, pt.rows = nil, w.Rows()
 	ps.closed = append(ps.closed, pt)
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", ps.p.sink.Location(pt.key), err)
-	}
+	done := make(chan error, 1)
+	ps.closing = done
+	go func() {
+		if err := w.Close(); err != nil {
+			done <- fmt.Errorf("writing %s: %w", ps.p.sink.Location(pt.key), err)
+			return
+		}
+		done <- nil
+	}()
 	return nil
+}
+
+// wait waits for the background close, if one is running.
+func (ps *partitions) wait() error {
+	if ps.closing == nil {
+		return nil
+	}
+	err := <-ps.closing
+	ps.closing = nil
+	return err
 }
 
 // commit finishes every file and makes them visible, in key order.
@@ -117,6 +140,9 @@ func (ps *partitions) commit() ([]Output, error) {
 		if err := ps.close(pt); err != nil {
 			return nil, err
 		}
+	}
+	if err := ps.wait(); err != nil {
+		return nil, err
 	}
 	all := ps.closed
 	slices.SortFunc(all, func(a, b *part) int { return strings.Compare(a.key, b.key) })
@@ -136,14 +162,17 @@ func (ps *partitions) commit() ([]Output, error) {
 
 // abort drops every file not committed.
 func (ps *partitions) abort(cause error) {
+	for _, pt := range ps.closed {
+		pt.obj.Abort(cause)
+	}
+	// A close running in the background now fails at its next write, if
+	// it has not finished already.
+	ps.wait()
 	for _, pt := range ps.open {
 		// The object first: the writer's last bytes then fail at once
 		// instead of reaching an upload.
 		pt.obj.Abort(cause)
 		pt.w.Close()
-	}
-	for _, pt := range ps.closed {
-		pt.obj.Abort(cause)
 	}
 	ps.open, ps.closed, ps.last = nil, nil, nil
 }

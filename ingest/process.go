@@ -42,7 +42,9 @@ type Options struct {
 	// with its own Parquet writer and buffers. CloudFront's files hold one
 	// hour and a few minutes of its neighbours; a file that wanders over
 	// more hours gets one more Parquet file (".2", ".3", …) each time it
-	// comes back to an hour it had to close. Default DefaultMaxOpenHours.
+	// comes back to an hour it had to close. One more file may be
+	// finishing (last pages, footer) in the background while reading goes
+	// on. Default DefaultMaxOpenHours.
 	MaxOpenHours int
 	// Logger receives one line per skipped line (at most MaxLineErrors
 	// per file). Nil discards.

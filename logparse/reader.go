@@ -5,7 +5,7 @@
 // W3C files with 12 to 33 fields, standard logging v2 in W3C with any
 // selection and order of fields, and v2 JSON), gzipped or plain, detected from
 // the content. Memory does not grow with the input: the input is read in
-// blocks of about 1 MiB and records are sliced out of them without copying.
+// blocks of 256 KiB and records are sliced out of them without copying.
 package logparse
 
 import (
