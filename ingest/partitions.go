@@ -62,11 +62,10 @@ func (ps *partitions) writer(rec *logparse.Record) (*dataset.Writer, error) {
 		}
 	}
 	if len(ps.open) >= ps.max {
-		lru := ps.open[0]
-		ps.open = slices.Delete(ps.open, 0, 1)
-		if err := ps.close(lru); err != nil {
+		if err := ps.close(ps.open[0]); err != nil {
 			return nil, err
 		}
+		ps.open = slices.Delete(ps.open, 0, 1)
 	}
 	pt, err := ps.start(id)
 	if err != nil {
@@ -99,7 +98,8 @@ func (ps *partitions) start(id partID) (*part, error) {
 // close finishes pt's Parquet file (its last pages and footer) in the
 // background while reading goes on; the object is committed with the rest.
 // At most one close runs at a time: close first waits for the one before,
-// and returns its error.
+// and returns its error, leaving pt open for abort. The caller removes pt
+// from ps.open once close succeeds.
 func (ps *partitions) close(pt *part) error {
 	if ps.last == pt {
 		ps.last = nil
@@ -135,11 +135,10 @@ func (ps *partitions) wait() error {
 // commit finishes every file and makes them visible, in key order.
 func (ps *partitions) commit() ([]Output, error) {
 	for len(ps.open) > 0 {
-		pt := ps.open[0]
-		ps.open = ps.open[1:]
-		if err := ps.close(pt); err != nil {
+		if err := ps.close(ps.open[0]); err != nil {
 			return nil, err
 		}
+		ps.open = ps.open[1:]
 	}
 	if err := ps.wait(); err != nil {
 		return nil, err

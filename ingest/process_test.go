@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -274,4 +275,92 @@ func TestProcessMaxOpenHours(t *testing.T) {
 	if !second {
 		t.Errorf("no second file for hour 12 in %v", got)
 	}
+}
+
+// heldSink is a DirSink whose first object is the hour that ingest finishes
+// in the background: its writes wait until the object is aborted
+// (hold), or fail at once (fail).
+type heldSink struct {
+	*ingest.DirSink
+	fail    error
+	mu      sync.Mutex
+	created int
+}
+
+func (s *heldSink) Create(ctx context.Context, key string) (ingest.Object, error) {
+	obj, err := s.DirSink.Create(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.created++; s.created > 1 {
+		return obj, nil
+	}
+	return &heldObject{Object: obj, fail: s.fail, aborted: make(chan struct{})}, nil
+}
+
+type heldObject struct {
+	ingest.Object
+	fail    error
+	once    sync.Once
+	aborted chan struct{}
+}
+
+func (o *heldObject) Write(p []byte) (int, error) {
+	if o.fail != nil {
+		return 0, o.fail
+	}
+	<-o.aborted
+	return 0, errors.New("object aborted")
+}
+
+func (o *heldObject) Abort(cause error) {
+	o.once.Do(func() { close(o.aborted) })
+	o.Object.Abort(cause)
+}
+
+// TestProcessBackgroundClose: with one hour open at a time, each hour's
+// file is finished in the background while the next is read. A log file
+// that fails while that is still going on ends it (no hang) and leaves
+// nothing; a background close that fails fails the log file, naming the
+// output.
+func TestProcessBackgroundClose(t *testing.T) {
+	text := logText(t) // 12:40 to 14:10: hours 12, 13 and 14
+	data := testenv.Gzip(t, text)
+	bad := slices.Clone(data)
+	for i := len(bad) / 2; i < len(bad)/2+64; i++ {
+		bad[i] ^= 0x5a // past 13:00, when hour 12 is being finished
+	}
+	run := func(t *testing.T, in []byte, fail error) (string, ingest.Result, error) {
+		dir := t.TempDir()
+		p := ingest.NewProcessor(&heldSink{DirSink: ingest.NewDirSink(dir), fail: fail}, ingest.Options{MaxOpenHours: 1})
+		res, err := p.Process(context.Background(), ingest.Input{Name: "test/" + logKey, Key: logKey, Body: bytes.NewReader(in)})
+		return dir, res, err
+	}
+	t.Run("log fails while an hour is finishing", func(t *testing.T) {
+		dir, res, err := run(t, bad, nil)
+		var se *logparse.StreamError
+		if !errors.As(err, &se) {
+			t.Fatalf("err = %v, want the log's StreamError", err)
+		}
+		if res.Status != ingest.StatusFailed || len(res.Outputs) != 0 {
+			t.Errorf("result %+v", res)
+		}
+		if f := files(t, dir); len(f) != 0 {
+			t.Errorf("a failed file left %v behind", f)
+		}
+	})
+	t.Run("finishing an hour fails", func(t *testing.T) {
+		dir, res, err := run(t, data, errors.New("disk full"))
+		if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), "hour=12") {
+			t.Fatalf("err = %v, want the failed write of hour 12's file", err)
+		}
+		if res.Status != ingest.StatusFailed || len(res.Outputs) != 0 {
+			t.Errorf("result %+v", res)
+		}
+		if f := files(t, dir); len(f) != 0 {
+			t.Errorf("a failed file left %v behind", f)
+		}
+	})
 }
