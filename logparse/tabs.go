@@ -9,7 +9,7 @@ import (
 // Finding the tabs that separate a line's values is the hot loop of
 // parsing. tabPositions records the offset of every tab in a line at once;
 // on amd64 with AVX2 it does so 64 bytes per step in assembly (tabs_amd64.s),
-// elsewhere eight bytes per step in Go.
+// elsewhere (or built with -tags purego) eight bytes per step in Go.
 
 // maxCols bounds the values one W3C line may have.
 const maxCols = 256

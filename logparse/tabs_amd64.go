@@ -1,3 +1,5 @@
+//go:build !purego
+
 package logparse
 
 import "golang.org/x/sys/cpu"
