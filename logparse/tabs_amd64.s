@@ -2,6 +2,18 @@
 
 #include "textflag.h"
 
+// TABMASK sets AX to the mask of the tabs in the 64 bytes at SI+off: bit i
+// is set when byte i is '\t' (Y0 holds 32 tabs). Clobbers BX, Y1, Y2.
+#define TABMASK(off) \
+	VMOVDQU   (SI)(off*1), Y1   \
+	VMOVDQU   32(SI)(off*1), Y2 \
+	VPCMPEQB  Y0, Y1, Y1        \
+	VPCMPEQB  Y0, Y2, Y2        \
+	VPMOVMSKB Y1, AX            \
+	VPMOVMSKB Y2, BX            \
+	SHLQ      $32, BX           \
+	ORQ       BX, AX
+
 // func tabScanAVX2(line string, pos *tabIndex) int
 //
 // Records the offset of every tab in line (len(line) >= 64) into pos and
@@ -29,14 +41,7 @@ step:
 	LEAQ 64(R8), R10
 	CMPQ R10, CX
 	JA   last
-	VMOVDQU (SI)(R8*1), Y1
-	VMOVDQU 32(SI)(R8*1), Y2
-	VPCMPEQB Y0, Y1, Y1
-	VPCMPEQB Y0, Y2, Y2
-	VPMOVMSKB Y1, AX
-	VPMOVMSKB Y2, BX
-	SHLQ $32, BX
-	ORQ  BX, AX
+	TABMASK(R8)
 	CALL extract<>(SB)
 	CMPQ R9, $256
 	JA   overflow
@@ -49,18 +54,9 @@ last:
 	// The final 64 bytes start at len-64; the first 64-(len-R8) of them
 	// were seen by the previous step.
 	LEAQ -64(CX), R11
-	VMOVDQU (SI)(R11*1), Y1
-	VMOVDQU 32(SI)(R11*1), Y2
-	VPCMPEQB Y0, Y1, Y1
-	VPCMPEQB Y0, Y2, Y2
-	VPMOVMSKB Y1, AX
-	VPMOVMSKB Y2, BX
-	SHLQ $32, BX
-	ORQ  BX, AX
-	MOVQ R8, BX
-	SUBQ R11, BX // bits already seen
-	MOVQ BX, R12
-	MOVQ R12, CX
+	TABMASK(R11)
+	MOVQ R8, CX
+	SUBQ R11, CX // bits already seen
 	SHRQ CX, AX
 	CALL extract<>(SB)
 	CMPQ R9, $256
