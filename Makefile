@@ -28,10 +28,11 @@ demo:
 
 # Parser speed against decompression alone, detection overhead, and S3
 # (MinIO) against local files, on a 1,000,000-line file; then plain-text
-# parsing on one core (GOMAXPROCS=1).
+# parsing on one core (GOMAXPROCS=1), and the tab scan alone.
 bench:
-	$(GO) test ./logparse ./detectors ./source -run '^$$' -bench . -benchmem -benchtime 3x
+	$(GO) test ./logparse ./detectors ./source -run '^$$' -bench . -skip TabPositions -benchmem -benchtime 3x
 	$(GO) test ./logparse -run '^$$' -bench ParsePlain -benchtime 3x -count 5 -cpu 1
+	$(GO) test ./logparse -run '^$$' -bench TabPositions
 
 # report against decompression alone and GoAccess, with peak memory.
 bench-report:
