@@ -72,6 +72,14 @@ overflow:
 	MOVQ $-1, ret+24(FP)
 	RET
 
+// SLOT stores R8 + the offset of AX's lowest set bit at pos[R11+off/4] and
+// clears that bit. (TZCNT of 0 is 64: past the last tab, junk is stored.)
+#define SLOT(off) \
+	TZCNTQ AX, BX                \
+	ADDQ   R8, BX                \
+	MOVL   BX, off(DI)(R11*4)    \
+	BLSRQ  AX, AX
+
 // extract stores base R8 + the offset of each set bit of AX into
 // pos (DI) from index R9 on, and adds the bit count to R9. Clobbers AX, BX,
 // DX, R11.
@@ -81,38 +89,14 @@ TEXT extract<>(SB), NOSPLIT, $0-0
 	ADDQ DX, R9
 
 eight:
-	TZCNTQ AX, BX
-	ADDQ   R8, BX
-	MOVL   BX, 0(DI)(R11*4)
-	BLSRQ  AX, AX
-	TZCNTQ AX, BX
-	ADDQ   R8, BX
-	MOVL   BX, 4(DI)(R11*4)
-	BLSRQ  AX, AX
-	TZCNTQ AX, BX
-	ADDQ   R8, BX
-	MOVL   BX, 8(DI)(R11*4)
-	BLSRQ  AX, AX
-	TZCNTQ AX, BX
-	ADDQ   R8, BX
-	MOVL   BX, 12(DI)(R11*4)
-	BLSRQ  AX, AX
-	TZCNTQ AX, BX
-	ADDQ   R8, BX
-	MOVL   BX, 16(DI)(R11*4)
-	BLSRQ  AX, AX
-	TZCNTQ AX, BX
-	ADDQ   R8, BX
-	MOVL   BX, 20(DI)(R11*4)
-	BLSRQ  AX, AX
-	TZCNTQ AX, BX
-	ADDQ   R8, BX
-	MOVL   BX, 24(DI)(R11*4)
-	BLSRQ  AX, AX
-	TZCNTQ AX, BX
-	ADDQ   R8, BX
-	MOVL   BX, 28(DI)(R11*4)
-	BLSRQ  AX, AX
+	SLOT(0)
+	SLOT(4)
+	SLOT(8)
+	SLOT(12)
+	SLOT(16)
+	SLOT(20)
+	SLOT(24)
+	SLOT(28)
 	ADDQ   $8, R11
 	CMPQ   R11, R9
 	JB     eight

@@ -51,13 +51,20 @@ func TestTabPositions(t *testing.T) {
 		if wn != wantCount {
 			t.Fatalf("tabPositionsGo(len %d) = %d, want %d", len(line), wn, wantCount)
 		}
-		if n != wn {
-			t.Fatalf("tabPositions(len %d) = %d, Go version %d", len(line), n, wn)
-		}
-		for i := 0; i < n; i++ {
-			if got[i] != want[i] || line[got[i]] != '\t' {
-				t.Fatalf("len %d: tab %d at %d, Go version %d", len(line), i, got[i], want[i])
-			}
+		sameTabs(t, line, &got, n, &want, wn)
+	}
+}
+
+// sameTabs fails t unless tabPositions' result (got, n) is the Go
+// version's (want, wn), every offset a tab.
+func sameTabs(t *testing.T, line string, got *tabIndex, n int, want *tabIndex, wn int) {
+	t.Helper()
+	if n != wn {
+		t.Fatalf("tabPositions(len %d) = %d, Go version %d", len(line), n, wn)
+	}
+	for i := 0; i < n; i++ {
+		if got[i] != want[i] || line[got[i]] != '\t' {
+			t.Fatalf("len %d: tab %d at %d, Go version %d", len(line), i, got[i], want[i])
 		}
 	}
 }
@@ -93,13 +100,6 @@ func FuzzTabPositions(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		var got, want tabIndex
 		n, wn := tabPositions(line, &got), tabPositionsGo(line, &want)
-		if n != wn {
-			t.Fatalf("tabPositions = %d, Go version %d", n, wn)
-		}
-		for i := 0; i < n; i++ {
-			if got[i] != want[i] {
-				t.Fatalf("tab %d at %d, Go version %d", i, got[i], want[i])
-			}
-		}
+		sameTabs(t, line, &got, n, &want, wn)
 	})
 }
