@@ -15,15 +15,15 @@ import (
 // workers, column by column, in the most compact form: a string column is a
 // []string, a number column a []uint64 with a presence bit per row, the
 // three time columns one []int64 of milliseconds. Write stores into it;
-// the workers turn it into parquet-go values. (Storing parquet-go values
+// the workers encode it into pages. (Storing parquet-go values
 // directly, 24 bytes each, made Write's stores the most expensive thing it
 // did: the batch moves between cores, and fewer bytes move faster.)
 //
 // String values point at the record's own strings (the reader's blocks,
 // which are never written again) or, for derived strings (the client IP as
 // text, redacted and decoded values), at the batch's arena or the decode
-// caches. parquet-go copies what it is given, so once the batch is written
-// it references nothing that matters, and it is reused.
+// caches. The column writers copy what they keep, so once the batch is
+// written it references nothing that matters, and it is reused.
 type batch struct {
 	str  [numColumns][]string // string columns
 	num  [numColumns][]uint64 // number columns: int64, int32 or float32 bits
@@ -251,130 +251,6 @@ func (c *decodeCache) decode(s string) string {
 	}
 	c.m[strings.Clone(s)] = d
 	return d
-}
-
-// A converter turns a batch's column into parquet-go values: it is the
-// column workers' half of the conversion. Each worker has its own, for its
-// scratch space.
-type converter struct {
-	vals  []parquet.Value // one column of a batch
-	clock []byte          // "HH:MM:SS" strings of the time column
-}
-
-func newConverter() *converter {
-	return &converter{vals: make([]parquet.Value, batchRows), clock: make([]byte, 0, 8*batchRows)}
-}
-
-// column returns column c of b as parquet-go values, NULLs included. The
-// values are valid until the next call.
-func (cv *converter) column(b *batch, c int) []parquet.Value {
-	n := b.n
-	out := cv.vals[:n]
-	switch columnKinds[c] {
-	case kindString:
-		if !b.used[c] {
-			return nullRun[c][:n]
-		}
-		for i, s := range b.str[c][:n] {
-			if s == "" {
-				out[i] = nulls[c]
-				continue
-			}
-			present(&out[i], parquet.ByteArrayValue(bytesOf(s)), c)
-		}
-	case kindInt64:
-		bit := uint64(1) << c
-		for i, x := range b.num[c][:n] {
-			if b.has[i]&bit == 0 {
-				out[i] = nulls[c]
-				continue
-			}
-			present(&out[i], parquet.Int64Value(int64(x)), c)
-		}
-	case kindInt32:
-		bit := uint64(1) << c
-		for i, x := range b.num[c][:n] {
-			if b.has[i]&bit == 0 {
-				out[i] = nulls[c]
-				continue
-			}
-			present(&out[i], parquet.Int32Value(int32(x)), c)
-		}
-	case kindFloat:
-		bit := uint64(1) << c
-		for i, x := range b.num[c][:n] {
-			if b.has[i]&bit == 0 {
-				out[i] = nulls[c]
-				continue
-			}
-			present(&out[i], parquet.FloatValue(math.Float32frombits(uint32(x))), c)
-		}
-	case kindTime:
-		ms := b.ms[:n]
-		switch c {
-		case colDate:
-			for i, t := range ms {
-				required(&out[i], parquet.Int32Value(int32(floorDiv(t, 86_400_000))), c)
-			}
-		case colRequestTime:
-			for i, t := range ms {
-				required(&out[i], parquet.Int64Value(t), c)
-			}
-		case colTime:
-			// Records come in time order: one string per second.
-			cv.clock = cv.clock[:0]
-			var last int64
-			var clock []byte
-			for i, t := range ms {
-				if sec := floorDiv(t, 1000); clock == nil || sec != last {
-					start := len(cv.clock)
-					cv.clock = appendClock(cv.clock, sec)
-					last, clock = sec, cv.clock[start:len(cv.clock):len(cv.clock)]
-				}
-				required(&out[i], parquet.ByteArrayValue(clock), c)
-			}
-		}
-	}
-	return out
-}
-
-// nulls holds each column's NULL value.
-var nulls = func() (n [numColumns]parquet.Value) {
-	for c := range n {
-		n[c] = parquet.Value{}.Level(0, 0, c)
-	}
-	return n
-}()
-
-// nullRun is batchRows NULLs of each column.
-var nullRun = func() (r [numColumns][]parquet.Value) {
-	for c := range r {
-		r[c] = make([]parquet.Value, batchRows)
-		for i := range r[c] {
-			r[c][i] = nulls[c]
-		}
-	}
-	return r
-}()
-
-// present stores x, a value of optional column c, in *p.
-func present(p *parquet.Value, x parquet.Value, c int) {
-	*p = x
-	p.SetDefinitionLevel(1)
-	p.SetColumnIndex(c)
-}
-
-// required stores x, a value of required column c, in *p.
-func required(p *parquet.Value, x parquet.Value, c int) {
-	*p = x
-	p.SetColumnIndex(c)
-}
-
-// bytesOf returns the bytes of s without copying them. parquet-go only
-// reads the bytes of a value it is given (and copies them), never writes
-// them, so the string's immutability holds.
-func bytesOf(s string) []byte {
-	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // appendClock appends the UTC time of day of Unix second sec as "HH:MM:SS".

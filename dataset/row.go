@@ -26,12 +26,12 @@ import (
 // same columns straight from a [logparse.Record].
 type Row struct {
 	// date: the UTC day of the request (Athena DATE). Always set.
-	Date time.Time `parquet:"date,date"`
+	Date time.Time `parquet:"date,date,dict"`
 	// time: the UTC time of day, "HH:MM:SS", as CloudFront logs it. Always set.
 	Time             string   `parquet:"time"`
 	EdgeLocation     string   `parquet:"x_edge_location,optional,dict"`
 	BytesSent        *int64   `parquet:"sc_bytes"`
-	ClientIP         string   `parquet:"c_ip,optional"`
+	ClientIP         string   `parquet:"c_ip,optional,dict"`
 	Method           string   `parquet:"cs_method,optional,dict"`
 	Host             string   `parquet:"cs_host,optional,dict"`
 	URIStem          string   `parquet:"cs_uri_stem,optional,dict"`

@@ -42,9 +42,13 @@ type Options struct {
 	// DefaultRowGroupBytes.
 	RowGroupRows  int64
 	RowGroupBytes int64
-	// PageBytes is the size of a column's uncompressed page buffer
-	// (default DefaultPageBytes).
+	// PageBytes is the uncompressed size at which a column's page is
+	// written (default DefaultPageBytes).
 	PageBytes int
+	// DictionaryBytes caps a column's dictionary in a row group (default
+	// DefaultDictionaryBytes); past it the column's pages are PLAIN until
+	// the row group ends.
+	DictionaryBytes int
 	// DistributionID fills distribution_id for records whose log and whose
 	// Write call name no distribution.
 	DistributionID string
@@ -67,6 +71,9 @@ func (o Options) withDefaults() Options {
 	if o.PageBytes <= 0 {
 		o.PageBytes = DefaultPageBytes
 	}
+	if o.DictionaryBytes <= 0 {
+		o.DictionaryBytes = DefaultDictionaryBytes
+	}
 	if o.Workers <= 0 {
 		o.Workers = min(2, runtime.GOMAXPROCS(0))
 	}
@@ -84,58 +91,21 @@ var codecs = [5]zstd.Codec{
 	zstd.SpeedBestCompression:   {Level: zstd.SpeedBestCompression},
 }
 
-// writerOptions are the parquet-go options every Writer shares.
-//
-// Strings that are not dictionary-encoded are PLAIN (parquet-go would
-// otherwise pick DELTA_LENGTH_BYTE_ARRAY). INT64 columns (byte counts,
-// request_time) are DELTA_BINARY_PACKED: request_time is sorted and shrinks
-// from 8 bytes a value to about 1.3 before compression, and the writer spends
-// 5% less time than with PLAIN, for a file 0.5% larger (sc_content_len
-// compresses a little worse). Trino, and so Athena engine v3, and Arrow read
-// both encodings.
-//
-// Page header statistics are left out (SkipPageStatistics on every column):
-// the same min/max go into the column index, the page index Athena engine v3
-// reads, and into the column chunk statistics, and computing them a second
-// time per page cost a tenth of the writer's time. (SkipPageBounds would be
-// wrong, not just slower: parquet-go then indexes empty min/max for the
-// column's pages, which lets a reader prune pages it must read.)
-func writerOptions(opts Options) []parquet.WriterOption {
-	codec := &codecs[zstd.SpeedFastest]
-	if l := int(opts.CompressionLevel); l > 0 && l < len(codecs) {
-		codec = &codecs[l]
-	}
-	o := []parquet.WriterOption{
-		schema,
-		parquet.Compression(codec),
-		parquet.PageBufferSize(opts.PageBytes),
-		parquet.WriteBufferSize(256 << 10),
-		parquet.DataPageVersion(1),
-		parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.Plain),
-		parquet.DefaultEncodingFor(parquet.Int64, &parquet.DeltaBinaryPacked),
-		parquet.DictionaryMaxBytes(DefaultDictionaryBytes),
-		parquet.KeyValueMetadata("cfwatch.dataset", SchemaVersion),
-	}
-	for _, name := range colNames {
-		o = append(o, parquet.SkipPageStatistics(name))
-	}
-	return o
-}
-
 // A Writer converts records to the dataset's rows and writes them as one
 // Parquet file to an io.Writer.
 //
 // Write converts and redacts a record into the per-column values of a batch
 // of batchRows rows, on the caller's goroutine. A full batch goes to the
 // Writer's column workers: goroutines that each own a fixed share of the
-// columns and hand them to parquet-go (dictionary encoding, statistics,
+// columns and encode them into pages (column.go: dictionaries, statistics,
 // compression), while Write fills the next batch. Columns are independent
 // until a row group ends, so the workers need no locks; the row group is
-// ended, and the footer written, by the caller's goroutine once the workers
-// are idle.
+// written out, and the footer, by the caller's goroutine once the workers
+// are idle (file.go).
 //
-// parquet-go copies every value it is given, so a written batch holds
-// nothing: record strings are referenced, not copied, until then (at most
+// The column writers copy every value they keep (into pages or
+// dictionaries), so a written batch holds nothing: record strings are
+// referenced, not copied, until then (at most
 // numBatches batches, a few of the reader's blocks), and derived strings
 // (decoded, redacted, formatted) live in the batch's arena, reused by the
 // next batch. Memory is bounded by the row group limits.
@@ -147,13 +117,12 @@ type Writer struct {
 	cur  *batch // being filled by Write; nil once closed
 	err  error  // sticky
 
-	rows       int64 // rows handed to the workers
-	groupRows  int64 // of which in the current row group
-	rawBytes   int64 // logged size of the rows since the last size check
-	groupStart int64 // pw.Size() when the current row group began
+	rows      int64 // rows handed to the workers
+	groupRows int64 // of which in the current row group
+	rawBytes  int64 // logged size of the rows since the last size check
 
-	pw      *parquet.GenericWriter[Row]
-	cols    []*parquet.ColumnWriter // changed only while the workers are idle
+	file    *fileWriter
+	cols    []*columnWriter // column c's writer is cols[c], owned by one worker
 	workers []*columnWorker
 	free    chan *batch   // batches every worker is done with
 	idle    chan struct{} // a worker's answer to a barrier or a flush
@@ -182,14 +151,16 @@ var errClosed = errors.New("dataset: writer is closed")
 // the file's footer.
 func NewWriter(w io.Writer, opts Options) *Writer {
 	opts = opts.withDefaults()
-	pw := parquet.NewGenericWriter[Row](w, writerOptions(opts)...)
 	wr := &Writer{
 		opts:  opts,
-		pw:    pw,
-		cols:  pw.ColumnWriters(),
+		file:  newFileWriter(w),
+		cols:  make([]*columnWriter, numColumns),
 		free:  make(chan *batch, numBatches),
 		idle:  make(chan struct{}),
 		flush: new(batch),
+	}
+	for c := range wr.cols {
+		wr.cols[c] = newColumnWriter(c, opts)
 	}
 	for range numBatches {
 		wr.free <- newBatch()
@@ -204,8 +175,8 @@ func NewWriter(w io.Writer, opts Options) *Writer {
 }
 
 // columnCost estimates each column's share of the workers' time, from
-// profiles: dictionary-encoded strings cost most (a hash lookup per value,
-// and the page statistics compare values), long ones more; numbers least.
+// profiles: dictionary-encoded strings cost most (a hash lookup per value
+// that differs from the row before), long ones more; numbers least.
 func columnCost(c int) int {
 	switch c {
 	case colUserAgent, colUserAgentDecoded, colReferrer, colURIStem, colURIStemDecoded, colClientIP:
@@ -318,7 +289,7 @@ func (w *Writer) send() error {
 		if err := w.barrier(); err != nil {
 			return err
 		}
-		if w.pw.Size()-w.groupStart >= w.opts.RowGroupBytes {
+		if w.buffered() >= w.opts.RowGroupBytes {
 			return w.endRowGroup()
 		}
 	}
@@ -357,14 +328,37 @@ func (w *Writer) endRowGroup() error {
 	if w.groupRows == 0 {
 		return nil
 	}
-	if err := w.pw.Flush(); err != nil {
+	if err := w.file.writeRowGroup(w.cols, w.groupRows); err != nil {
 		w.err = fmt.Errorf("dataset: writing row group: %w", err)
 		return w.err
 	}
 	w.groupRows = 0
-	w.groupStart = w.pw.Size()
-	w.cols = w.pw.ColumnWriters()
 	w.releaseIdle()
+	return nil
+}
+
+// buffered is the current row group's size so far: its encoded pages, the
+// open pages and the dictionaries. The workers must be idle.
+func (w *Writer) buffered() int64 {
+	var n int64
+	for _, cw := range w.cols {
+		n += cw.buffered()
+	}
+	return n
+}
+
+// closeFile writes the last row group, if it has rows, the page index and
+// the footer. The workers must be idle.
+func (w *Writer) closeFile() error {
+	if w.groupRows > 0 {
+		if err := w.file.writeRowGroup(w.cols, w.groupRows); err != nil {
+			return fmt.Errorf("dataset: writing row group: %w", err)
+		}
+		w.groupRows = 0
+	}
+	if err := w.file.close(); err != nil {
+		return fmt.Errorf("dataset: writing footer: %w", err)
+	}
 	return nil
 }
 
@@ -411,9 +405,7 @@ func (w *Writer) Close() error {
 		close(wk.jobs)
 	}
 	if w.err == nil {
-		if err := w.pw.Close(); err != nil {
-			w.err = fmt.Errorf("dataset: writing footer: %w", err)
-		}
+		w.err = w.closeFile()
 	}
 	// Drop the references the batches hold into input blocks. After a
 	// failed send the workers may still hold batches: they free them when
@@ -434,7 +426,6 @@ func (w *Writer) fail(c int, err error) {
 
 // work is a column worker's goroutine.
 func (w *Writer) work(wk *columnWorker) {
-	cv := newConverter()
 	for b := range wk.jobs {
 		if b == nil {
 			w.idle <- struct{}{}
@@ -443,7 +434,7 @@ func (w *Writer) work(wk *columnWorker) {
 		if b == w.flush {
 			if w.werr.Load() == nil {
 				for _, c := range wk.cols {
-					if err := w.cols[c].Flush(); err != nil {
+					if err := w.cols[c].flushPage(); err != nil {
 						w.fail(c, err)
 						break
 					}
@@ -454,7 +445,7 @@ func (w *Writer) work(wk *columnWorker) {
 		}
 		if w.werr.Load() == nil {
 			for _, c := range wk.cols {
-				if _, err := w.cols[c].WriteRowValues(cv.column(b, c)); err != nil {
+				if err := w.cols[c].write(b); err != nil {
 					w.fail(c, err)
 					break
 				}

@@ -153,13 +153,22 @@ func TestChain(t *testing.T) {
 	m.CreateBucket(t, "lake")
 	ctx := context.Background()
 	client := m.Client()
-	_, err := client.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
-		Bucket: aws.String("logs"),
-		NotificationConfiguration: &types.NotificationConfiguration{QueueConfigurations: []types.QueueConfiguration{{
-			QueueArn: aws.String("arn:minio:sqs::CFWATCH:webhook"),
-			Events:   []types.Event{"s3:ObjectCreated:*"},
-		}}},
-	})
+	// MinIO registers the webhook target in the background after it starts
+	// serving: on a busy machine the bucket notification can come first and
+	// be refused ("destination ARN does not exist"). Try again for a while.
+	var err error
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		_, err = client.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
+			Bucket: aws.String("logs"),
+			NotificationConfiguration: &types.NotificationConfiguration{QueueConfigurations: []types.QueueConfiguration{{
+				QueueArn: aws.String("arn:minio:sqs::CFWATCH:webhook"),
+				Events:   []types.Event{"s3:ObjectCreated:*"},
+			}}},
+		})
+		if err == nil || !strings.Contains(err.Error(), "ARN does not exist") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatalf("bucket notification: %v\n%s", err, m.Log())
 	}
