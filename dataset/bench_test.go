@@ -27,34 +27,27 @@ import (
 // the same run. cpu-s figures are the process's CPU time (getrusage): on a
 // shared machine they vary less than wall time.
 //
-// Measured on this project's 2-core machine (AMD EPYC), the range of three
-// runs of three iterations, while other work ran on the machine at times:
+// Measured on this project's 2-core machine (AMD EPYC), idle, three
+// iterations a run:
 //
-//	BenchmarkWrite            0.81–0.89 s  1.12–1.24 M records/s  1.37–1.53 cpu-s  78.4 bytes/record
-//	                          (about 0.005 allocations per record)
-//	BenchmarkWriteZstdDefault 0.91–0.97 s  1.03–1.10 M records/s  1.50–1.61 cpu-s  77.4 bytes/record
-//	BenchmarkIngest           1.39–1.52 s  0.66–0.72 M records/s  2.55–2.79 cpu-s
-//	    decompression alone   0.67–0.70 s; ingest/decompress 2.07–2.24
+//	BenchmarkWrite            0.51–0.60 s  1.66–1.96 M records/s  0.94–1.12 cpu-s  78.4 bytes/record
+//	BenchmarkWriteZstdDefault 0.56–0.57 s  1.77–1.80 M records/s  1.02–1.04 cpu-s  77.2 bytes/record
+//	BenchmarkIngest           0.86–0.95 s  1.05–1.17 M records/s  1.66–1.83 cpu-s
+//	    decompression alone   0.68 s; ingest/decompress 1.27–1.39
+//
+// (With parquet-go's writer, before the package encoded its own pages:
+// Write 0.81–0.89 s, ingest 2.07–2.24× decompression.)
 //
 // Where the time goes, from go test -cpuprofile on BenchmarkWrite, CPU per
 // 1,000,000 records:
 //
-//	0.30 s  Write, on the caller's goroutine: fill (decode cache 0.08,
-//	        redaction 0.06, client IP as text 0.04, storing 0.05)
-//	0.24 s  column workers, turning the batch into parquet-go values (mostly
-//	        reading the batch the other core wrote)
-//	0.52 s  parquet-go buffering values: dictionary hash lookups 0.29,
-//	        definition levels and row indexes
-//	0.46 s  parquet-go page flushes: min/max bounds for the page index and
-//	        chunk statistics 0.17, zstd 0.19, encoding 0.05
-//	0.05 s  row group flushes; 0.05 s garbage collection
-//
-// The target was 1.5 M records/s written and an ingest within 2× of
-// decompression. The writer reaches 1.1–1.2 M records/s on two cores, about
-// 0.7 M records/s of CPU time per core, and the ingest 2.1–2.2× decompression:
-// parquet-go's per-value work (a parquet.Value per cell, a map lookup per
-// dictionary-encoded value, bounds computed over every value of every page)
-// is most of the cost.
+//	0.16 s  Write, on the caller's goroutine: fill (redaction 0.12, storing
+//	        the batch 0.03)
+//	0.28 s  dictionary lookups (hashing 0.07; the rest is probing and
+//	        comparing strings)
+//	0.17 s  page flushes: zstd 0.12, RLE, bit-packing and delta 0.02
+//	0.13 s  the rest of the column workers: numbers, levels, page bounds
+//	0.05 s  garbage collection
 
 type countingWriter struct{ n int64 }
 

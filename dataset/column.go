@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"net/netip"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -14,6 +16,8 @@ import (
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/cfwatch/cfwatch/logparse"
 )
 
 // This file encodes the dataset's column chunks: a column of a row group as
@@ -46,6 +50,7 @@ type columnSpec struct {
 	// second of the day (the same order) and written as strings (clock).
 	bounds format.Type
 	clock  bool
+	src    int // kindDecoded: the column decoded
 }
 
 var columnSpecs = func() (s [numColumns]columnSpec) {
@@ -73,6 +78,7 @@ var columnSpecs = func() (s [numColumns]columnSpec) {
 			sp.compress = false
 		}
 		sp.bounds = sp.phys
+		sp.src = decodedFrom[c]
 		if c == colTime {
 			sp.bounds, sp.clock = format.Int64, true
 		}
@@ -103,6 +109,19 @@ type columnWriter struct {
 	seen      []uint32    // per dictionary entry: the last page it was in
 	distinct  []int32     // the open page's dictionary entries
 
+	// kindDecoded: source value → rawDict index → rawTo → strDict index,
+	// so each distinct value is decoded once; decodes once strDict is full.
+	rawDict *stringDict
+	rawTo   []int32
+	decodes decodeCache
+	// kindAddr: address → strDict index, so each distinct address is
+	// formatted once; the last one is checked before the map.
+	addrs    map[netip.Addr]int32
+	lastAddr netip.Addr
+	lastIdx  int32
+	haveLast bool
+	text     []byte // an address as text
+
 	// The open page.
 	rows, nulls, size int
 	levels            []byte  // definition levels (optional columns), one per row
@@ -125,9 +144,25 @@ type columnWriter struct {
 	index      format.ColumnIndex
 	locs       []format.PageLocation // offsets from the first data page
 
+	buf *pageBuffers // shared by the columns of one worker
+}
+
+// pageBuffers are the scratch space of writing a page out: encoded values,
+// the page body, its compressed form and its header. A column uses them
+// only within flushPage and writeChunk, so the columns of one worker share
+// one set (assigned by NewWriter) rather than each growing its own: ingest
+// opens a Writer per hour of a log, and per-column scratch was most of a
+// Writer's allocations.
+type pageBuffers struct {
 	body, scratch, out []byte
 	hdr                bytes.Buffer
 	enc                *thrift.Encoder
+}
+
+func newPageBuffers() *pageBuffers {
+	b := new(pageBuffers)
+	b.enc = thrift.NewEncoder(new(thrift.CompactProtocol).NewWriter(&b.hdr))
+	return b
 }
 
 func newColumnWriter(c int, opts Options) *columnWriter {
@@ -152,7 +187,12 @@ func newColumnWriter(c int, opts Options) *columnWriter {
 			cw.intDict = newInt32Dict()
 		}
 	}
-	cw.enc = thrift.NewEncoder(new(thrift.CompactProtocol).NewWriter(&cw.hdr))
+	switch cw.spec.kind {
+	case kindDecoded:
+		cw.rawDict = newStringDict()
+	case kindAddr:
+		cw.addrs = make(map[netip.Addr]int32)
+	}
 	return cw
 }
 
@@ -186,6 +226,7 @@ func (cw *columnWriter) write(b *batch) error {
 				return err
 			}
 			cw.dictFull = true
+			cw.dropKeys()
 		}
 	}
 	c, n := cw.col, b.n
@@ -197,6 +238,13 @@ func (cw *columnWriter) write(b *batch) error {
 		return cw.writeStrings(b.str[c][:n])
 	case kindInt64, kindInt32, kindFloat:
 		return cw.writeNumbers(b.num[c][:n], b.has[:n])
+	case kindDecoded:
+		if !b.used[cw.spec.src] {
+			return cw.writeNulls(n)
+		}
+		return cw.writeDecoded(b.str[cw.spec.src][:n])
+	case kindAddr:
+		return cw.writeAddrs(b.ip[:n])
 	}
 	return cw.writeTimes(b.ms[:b.n])
 }
@@ -248,13 +296,83 @@ func (cw *columnWriter) writeStrings(vals []string) error {
 		case dict:
 			cw.dictIndex(cw.strDict.index(s))
 		default:
-			cw.plain = binary.LittleEndian.AppendUint32(cw.plain, uint32(len(s)))
-			cw.plain = append(cw.plain, s...)
-			cw.pb.addString(s)
-			cw.value(4 + len(s))
+			cw.plainString(s)
 		}
 	}
 	return nil
+}
+
+func (cw *columnWriter) plainString(s string) {
+	cw.plain = binary.LittleEndian.AppendUint32(cw.plain, uint32(len(s)))
+	cw.plain = append(cw.plain, s...)
+	cw.pb.addString(s)
+	cw.value(4 + len(s))
+}
+
+// writeDecoded writes a decoded column from its source column's values.
+func (cw *columnWriter) writeDecoded(raw []string) error {
+	dict := cw.usesDict()
+	for _, s := range raw {
+		if cw.full() {
+			if err := cw.flushPage(); err != nil {
+				return err
+			}
+		}
+		switch {
+		case s == "":
+			cw.null()
+		case dict:
+			r := cw.rawDict.index(s)
+			if int(r) == len(cw.rawTo) {
+				cw.rawTo = append(cw.rawTo, cw.strDict.index(logparse.Decode(s)))
+			}
+			cw.dictIndex(cw.rawTo[r])
+		default:
+			cw.plainString(cw.decodes.decode(s))
+		}
+	}
+	return nil
+}
+
+// writeAddrs writes c_ip, addresses as text.
+func (cw *columnWriter) writeAddrs(ips []netip.Addr) error {
+	dict := cw.usesDict()
+	for _, a := range ips {
+		if cw.full() {
+			if err := cw.flushPage(); err != nil {
+				return err
+			}
+		}
+		switch {
+		case !a.IsValid():
+			cw.null()
+		case dict:
+			if !cw.haveLast || a != cw.lastAddr {
+				i, ok := cw.addrs[a]
+				if !ok {
+					cw.text = a.AppendTo(cw.text[:0])
+					i = cw.strDict.index(string(cw.text))
+					cw.addrs[a] = i
+				}
+				cw.lastAddr, cw.lastIdx, cw.haveLast = a, i, true
+			}
+			cw.dictIndex(cw.lastIdx)
+		default:
+			cw.text = a.AppendTo(cw.text[:0])
+			cw.plainString(unsafe.String(unsafe.SliceData(cw.text), len(cw.text)))
+		}
+	}
+	return nil
+}
+
+// dropKeys empties the maps from source values to dictionary indexes.
+func (cw *columnWriter) dropKeys() {
+	if cw.rawDict != nil {
+		cw.rawDict.reset()
+		cw.rawTo = cw.rawTo[:0]
+	}
+	clear(cw.addrs)
+	cw.haveLast = false
 }
 
 // dictIndex adds a value by its dictionary index, and notes the entry as
@@ -352,15 +470,15 @@ func (cw *columnWriter) flushPage() error {
 	if cw.rows == 0 {
 		return nil
 	}
-	body := cw.body[:0]
+	body := cw.buf.body[:0]
 	var err error
 	if cw.spec.optional {
 		// Data page v1: the definition levels' length, then the levels.
-		if cw.scratch, err = levelEncoding.EncodeLevels(cw.scratch, cw.levels); err != nil {
+		if cw.buf.scratch, err = levelEncoding.EncodeLevels(cw.buf.scratch, cw.levels); err != nil {
 			return cw.errorf("definition levels: %w", err)
 		}
-		body = binary.LittleEndian.AppendUint32(body, uint32(len(cw.scratch)))
-		body = append(body, cw.scratch...)
+		body = binary.LittleEndian.AppendUint32(body, uint32(len(cw.buf.scratch)))
+		body = append(body, cw.buf.scratch...)
 	}
 	enc := format.Plain
 	switch {
@@ -369,25 +487,25 @@ func (cw *columnWriter) flushPage() error {
 		n, _ := cw.dictionary()
 		width := max(1, bits.Len32(uint32(n-1)))
 		ix := rle.Encoding{BitWidth: width}
-		if cw.scratch, err = ix.EncodeInt32(cw.scratch, cw.idx); err != nil {
+		if cw.buf.scratch, err = ix.EncodeInt32(cw.buf.scratch, cw.idx); err != nil {
 			return cw.errorf("dictionary indexes: %w", err)
 		}
 		body = append(body, byte(width))
-		body = append(body, cw.scratch...)
+		body = append(body, cw.buf.scratch...)
 		cw.dictPages++
 		cw.pageBoundsFromDict()
 	case cw.spec.enc == encDelta:
 		enc = format.DeltaBinaryPacked
-		if cw.scratch, err = deltaEncoding.EncodeInt64(cw.scratch, cw.ints); err != nil {
+		if cw.buf.scratch, err = deltaEncoding.EncodeInt64(cw.buf.scratch, cw.ints); err != nil {
 			return cw.errorf("delta encoding: %w", err)
 		}
-		body = append(body, cw.scratch...)
+		body = append(body, cw.buf.scratch...)
 		cw.deltaPages++
 	default:
 		body = append(body, cw.plain...)
 		cw.plainPages++
 	}
-	cw.body = body
+	cw.buf.body = body
 
 	hdr := format.PageHeader{
 		Type:                 format.DataPage,
@@ -455,21 +573,21 @@ func (cw *columnWriter) appendPage(buf *chunkBuf, hdr *format.PageHeader, body [
 	out := body
 	if cw.codec != nil {
 		var err error
-		if cw.out, err = cw.codec.Encode(cw.out, body); err != nil {
+		if cw.buf.out, err = cw.codec.Encode(cw.buf.out, body); err != nil {
 			return 0, cw.errorf("compressing a page: %w", err)
 		}
-		out = cw.out
+		out = cw.buf.out
 	}
 	hdr.CompressedPageSize = int32(len(out))
-	cw.hdr.Reset()
-	if err := cw.enc.Encode(hdr); err != nil {
+	cw.buf.hdr.Reset()
+	if err := cw.buf.enc.Encode(hdr); err != nil {
 		return 0, cw.errorf("page header: %w", err)
 	}
-	buf.append(cw.hdr.Bytes())
+	buf.append(cw.buf.hdr.Bytes())
 	buf.append(out)
-	cw.unc += int64(cw.hdr.Len() + len(body))
-	cw.comp += int64(cw.hdr.Len() + len(out))
-	return cw.hdr.Len() + len(out), nil
+	cw.unc += int64(cw.buf.hdr.Len() + len(body))
+	cw.comp += int64(cw.buf.hdr.Len() + len(out))
+	return cw.buf.hdr.Len() + len(out), nil
 }
 
 func (cw *columnWriter) errorf(format string, args ...any) error {
@@ -497,11 +615,11 @@ func (cw *columnWriter) writeChunk(w io.Writer, off int64) (chunkMeta, error) {
 		n, _ := cw.dictionary()
 		var plain []byte
 		if cw.strDict != nil {
-			plain = cw.strDict.appendPlain(cw.body[:0])
+			plain = cw.strDict.appendPlain(cw.buf.body[:0])
 		} else {
-			plain = cw.intDict.appendPlain(cw.body[:0])
+			plain = cw.intDict.appendPlain(cw.buf.body[:0])
 		}
-		cw.body = plain
+		cw.buf.body = plain
 		hdr := format.PageHeader{
 			Type:                 format.DictionaryPage,
 			UncompressedPageSize: int32(len(plain)),
@@ -604,6 +722,7 @@ func (cw *columnWriter) reset() {
 	cw.locs = cw.locs[:0]
 	cw.dictFull = false
 	cw.seen = cw.seen[:0]
+	cw.dropKeys()
 	if cw.strDict != nil {
 		cw.strDict.reset()
 	}

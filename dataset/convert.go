@@ -3,6 +3,7 @@ package dataset
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"strings"
 	"unsafe"
 
@@ -14,7 +15,8 @@ import (
 // A batch is up to batchRows rows on their way from Write to the column
 // workers, column by column, in the most compact form: a string column is a
 // []string, a number column a []uint64 with a presence bit per row, the
-// three time columns one []int64 of milliseconds. Write stores into it;
+// three time columns one []int64 of milliseconds, c_ip the parsed
+// addresses. Write stores into it;
 // the workers encode it into pages. (Storing parquet-go values
 // directly, 24 bytes each, made Write's stores the most expensive thing it
 // did: the batch moves between cores, and fewer bytes move faster.)
@@ -29,6 +31,7 @@ type batch struct {
 	num  [numColumns][]uint64 // number columns: int64, int32 or float32 bits
 	has  []uint64             // per row: bit c is set when number column c has a value
 	ms   []int64              // per row: request_time in Unix milliseconds
+	ip   []netip.Addr         // per row: c_ip
 	used [numColumns]bool     // string columns: a non-empty value so far
 	n    int
 
@@ -44,14 +47,29 @@ const (
 	kindInt64
 	kindInt32
 	kindFloat
-	kindTime // date, time and request_time, all from batch.ms
+	kindTime    // date, time and request_time, all from batch.ms
+	kindAddr    // c_ip, from batch.ip: formatted once per distinct address
+	kindDecoded // cs_uri_stem_decoded and cs_user_agent_decoded: their
+	// source column's strings, decoded once per distinct value
 )
+
+// decodedFrom names the source column of each kindDecoded column.
+var decodedFrom = map[int]int{
+	colURIStemDecoded:   colURIStem,
+	colUserAgentDecoded: colUserAgent,
+}
 
 var columnKinds = func() (k [numColumns]kind) {
 	for c, f := range schema.Fields() {
 		switch c {
 		case colDate, colTime, colRequestTime:
 			k[c] = kindTime
+			continue
+		case colClientIP:
+			k[c] = kindAddr
+			continue
+		case colURIStemDecoded, colUserAgentDecoded:
+			k[c] = kindDecoded
 			continue
 		}
 		switch f.Type().Kind() {
@@ -74,6 +92,7 @@ func newBatch() *batch {
 	b := &batch{
 		has:   make([]uint64, batchRows),
 		ms:    make([]int64, batchRows),
+		ip:    make([]netip.Addr, batchRows),
 		arena: make([]byte, 0, 64<<10),
 	}
 	for c, k := range columnKinds {
@@ -141,13 +160,7 @@ func (w *Writer) fill(b *batch, i int, rec *logparse.Record, dist string) {
 	b.has[i] = has
 
 	b.set(colEdgeLocation, i, rec.EdgeLocation)
-	if rec.ClientIP.IsValid() {
-		start := len(b.arena)
-		b.arena = rec.ClientIP.AppendTo(b.arena)
-		b.set(colClientIP, i, b.view(start))
-	} else {
-		b.set(colClientIP, i, "")
-	}
+	b.ip[i] = rec.ClientIP // NULL when not IsValid
 	b.set(colMethod, i, rec.Method)
 	b.set(colHost, i, rec.Host)
 	b.set(colURIStem, i, rec.URIStem)
@@ -175,8 +188,6 @@ func (w *Writer) fill(b *batch, i int, rec *logparse.Record, dist string) {
 		d = w.opts.DistributionID
 	}
 	b.set(colDistributionID, i, d)
-	b.set(colURIStemDecoded, i, w.pathCache.decode(rec.URIStem))
-	b.set(colUserAgentDecoded, i, w.uaCache.decode(rec.UserAgent))
 	b.set(colCountry, i, rec.Country)
 	b.set(colCacheBehaviorPathPattern, i, rec.CacheBehaviorPathPattern)
 }
@@ -232,10 +243,10 @@ func (b *batch) redactCookie(s string) string {
 // maxDecodeCache bounds a decodeCache; it is emptied when full.
 const maxDecodeCache = 4096
 
-// A decodeCache remembers logparse.Decode's results. User agents and paths
-// repeat: a few hundred distinct user agents make most of a log, so a map
-// lookup replaces decoding and allocating the decoded copy for nearly every
-// record. Keys are cloned, so the cache keeps no input block alive.
+// A decodeCache remembers logparse.Decode's results, for a decoded column
+// whose dictionary is full (see columnWriter.writeDecoded): a map lookup
+// replaces decoding and allocating the decoded copy for most rows. Keys
+// are cloned, so the cache keeps no input block alive.
 type decodeCache struct{ m map[string]string }
 
 func (c *decodeCache) decode(s string) string {

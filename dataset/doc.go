@@ -93,26 +93,31 @@
 //
 // Every column is compressed with zstd at its fastest level
 // (Options.CompressionLevel). On the benchmark file (1,000,000 generated
-// records) the file takes 78.4 bytes a record with zstd, 81.2 with snappy
-// and 127.5 uncompressed, and the writer spends the same time (within 1%)
-// with zstd as with snappy; zstd's default level saves about 1% more for
-// 5–15% more CPU. Most of a record is its request ID (56 of the 78 bytes):
+// records) the file takes 78.4 bytes a record. With parquet-go's writer,
+// before this package encoded its own pages, it took 78.4 with zstd, 81.2
+// with snappy and 127.5 uncompressed, the writer spent the same time
+// (within 1%) with zstd as with snappy, and zstd's default level saved
+// about 1% more for 5–15% more CPU. Most of a record is its request ID (56 of the 78 bytes):
 // on the rest zstd is 11% smaller than snappy. Athena bills by bytes scanned
 // and reads zstd Parquet natively, and the smaller file costs nothing here,
 // so zstd. x_edge_request_id is stored uncompressed: it is random base64,
 // and zstd gained nothing on it (56 MB in, 56 MB out).
 //
-// Strings with few distinct values per file (edge location, method, host,
-// result types, protocol, TLS, content type, user agent, referrer, path,
-// query, redacted cookies, distribution) and sc_status are dictionary-encoded:
-// a page holds small integer indexes, which compress to almost nothing, and
-// Athena can filter on the dictionary. A column whose dictionary outgrows
-// DefaultDictionaryBytes in a row group falls back to plain encoding. The
-// other strings are PLAIN: request IDs are unique; client IPs and the time
-// of day have too many distinct values per file for a dictionary to pay for
-// its hash lookups, and the sorted times compress as well without one.
-// INT64 columns are DELTA_BINARY_PACKED (see writerOptions). Data pages are
-// version 1, the layout every Parquet reader supports.
+// Strings with few distinct values per file (edge location, client IP,
+// method, host, result types, protocol, TLS, content type, user agent,
+// referrer, path, query, redacted cookies, distribution), sc_status and date
+// are dictionary-encoded (the "dict" tags on Row): a page holds small
+// integer indexes, which compress to almost nothing, and Athena can filter
+// on the dictionary. A column whose dictionary outgrows
+// Options.DictionaryBytes (DefaultDictionaryBytes) in a row group falls back
+// to PLAIN pages for the rest of it, as parquet-java does. The other strings
+// are PLAIN: request IDs are unique; the time of day changes every second,
+// and sorted it compresses as well without a dictionary. INT64 columns are
+// DELTA_BINARY_PACKED: request_time is sorted and shrinks from 8 bytes a
+// value to about 1.3 before compression; Trino (so Athena engine v3) and
+// Arrow read it. Data pages are version 1, the layout every Parquet reader
+// supports; their headers carry no statistics, since the page index holds
+// the same min/max.
 //
 // Row groups hold up to DefaultRowGroupRows rows or DefaultRowGroupBytes
 // (128 MiB) of buffered data, whichever comes first. Athena splits work by
@@ -121,30 +126,46 @@
 // (about 80 MB of Parquet) is one row group. The limits also bound the
 // writer's memory, which holds the current row group's compressed pages.
 // Pages are 128 KiB uncompressed (DefaultPageBytes), an eighth of
-// parquet-mr's default: on the benchmark file they make it 1.6% larger (79.7
-// bytes a record against 78.4 with 1 MiB pages) and the writer faster, since
-// a column's open page stays in the CPU's cache while it fills and is
-// compressed, and parquet-go buffers less (ingest's peak memory on 1,000,000
-// records falls from 167–179 MB to 122–139 MB, so the garbage collector
-// runs less under its memory limit, and the run from 1.59 s to 1.45 s).
-// Smaller pages also let the page index narrow a scan more; 64 KiB pages
-// gained no measurable time and cost another 0.9% of size. Every column
-// chunk has min/max statistics
-// (request_time's let Athena skip row groups outside a time range) and the
-// file has a page index (column and offset indexes). Data page headers carry
-// no statistics of their own, see writerOptions.
+// parquet-mr's default: a column's open page stays in the CPU's cache while
+// it fills and is compressed (with parquet-go's writer, 1 MiB pages made
+// the file 1.6% smaller and ingest 8% slower, with 30–40 MB more memory),
+// and the page index can narrow a scan more. Every column chunk has min/max
+// statistics and a null count (request_time's let Athena skip row groups
+// outside a time range), and the file has a page index: a column index
+// (each page's min, max and null count; strings cut to 64 bytes, the max
+// rounded up) and an offset index.
 //
 // # Speed
 //
-// Write converts a record on the caller's goroutine (about 0.3 µs: redaction,
-// decoding through a cache, the client IP as text); encoding, statistics and
-// compression run on the Writer's column workers while Write goes on (about
-// 1.2 µs of CPU a record, mostly parquet-go's dictionary lookups, min/max
-// bounds and zstd). On this project's 2-core machine, 1,000,000 records
-// written to io.Discard take 0.75–0.80 s (1.25–1.33 M records/s, 1.39–1.49 s
-// of CPU), and the whole path from the gzipped log (decompress, parse,
-// write) takes 1.24–1.34 s against 0.67–0.72 s to decompress alone
-// (1.85–1.89×). bench_test.go has the benchmarks and the profile.
+// Write stores a record's fields in a batch on the caller's goroutine
+// (redaction included); the Writer's column workers encode the batch's
+// columns into pages while Write goes on. The column chunks are encoded
+// here (column.go, dict.go, file.go), not by parquet-go's writer, which
+// handles every cell as a parquet.Value through an interface and took most
+// of ingest's time: here a column's values go straight from the batch into
+// page bytes. The savings, per value:
+//
+//   - Dictionaries (stringDict) answer a value equal to the row before
+//     without hashing: consecutive log lines share their user agent,
+//     referrer or edge location 55–60% of the time.
+//   - A page's min and max come from its distinct dictionary entries, not
+//     from a comparison per row.
+//   - c_ip is kept as a netip.Addr until its column writer formats it, once
+//     per distinct address; cs_uri_stem_decoded and cs_user_agent_decoded
+//     are decoded once per distinct source value, from their source
+//     columns.
+//
+// parquet-go still defines the schema (Row) and the footer's schema
+// elements, reads the files (Reader), and provides the RLE/bit-packing and
+// delta encoders, the Thrift structures and zstd. Tests read every file back
+// with Apache Arrow's reader, and hold each column chunk's statistics and
+// each page index entry to the values read.
+//
+// On this project's 2-core machine, 1,000,000 records written to
+// io.Discard take 0.52–0.60 s (0.84 s with parquet-go's writer), and the
+// whole path from the gzipped log (decompress, parse, write) takes
+// 0.86–0.95 s against 0.68 s to decompress alone (1.27–1.39×).
+// bench_test.go has the benchmarks and the profile.
 //
 // # Reading
 //

@@ -128,8 +128,6 @@ type Writer struct {
 	idle    chan struct{} // a worker's answer to a barrier or a flush
 	flush   *batch        // the job that tells workers to flush their columns' pages
 	werr    atomic.Pointer[error]
-
-	pathCache, uaCache decodeCache
 }
 
 // A columnWorker writes its columns of each batch it receives. A nil batch
@@ -167,6 +165,10 @@ func NewWriter(w io.Writer, opts Options) *Writer {
 	}
 	wr.cur = <-wr.free
 	for _, cols := range assignColumns(opts.Workers) {
+		buf := newPageBuffers()
+		for _, c := range cols {
+			wr.cols[c].buf = buf
+		}
 		wk := &columnWorker{cols: cols, jobs: make(chan *batch, numBatches+1)}
 		wr.workers = append(wr.workers, wk)
 		go wr.work(wk)
