@@ -249,9 +249,14 @@ func (cw *columnWriter) write(b *batch) error {
 	return cw.writeTimes(b.ms[:b.n])
 }
 
-// full reports whether the open page has reached its size; it is then
-// written before the next value.
-func (cw *columnWriter) full() bool { return cw.size >= cw.pageBytes }
+// room makes room for the next row: once the open page has reached its
+// size, it is written out.
+func (cw *columnWriter) room() error {
+	if cw.size >= cw.pageBytes {
+		return cw.flushPage()
+	}
+	return nil
+}
 
 func (cw *columnWriter) null() {
 	cw.levels = append(cw.levels, 0)
@@ -272,10 +277,8 @@ func (cw *columnWriter) value(size int) {
 
 func (cw *columnWriter) writeNulls(n int) error {
 	for range n {
-		if cw.full() {
-			if err := cw.flushPage(); err != nil {
-				return err
-			}
+		if err := cw.room(); err != nil {
+			return err
 		}
 		cw.null()
 	}
@@ -285,10 +288,8 @@ func (cw *columnWriter) writeNulls(n int) error {
 func (cw *columnWriter) writeStrings(vals []string) error {
 	dict := cw.usesDict()
 	for _, s := range vals {
-		if cw.full() {
-			if err := cw.flushPage(); err != nil {
-				return err
-			}
+		if err := cw.room(); err != nil {
+			return err
 		}
 		switch {
 		case s == "":
@@ -313,10 +314,8 @@ func (cw *columnWriter) plainString(s string) {
 func (cw *columnWriter) writeDecoded(raw []string) error {
 	dict := cw.usesDict()
 	for _, s := range raw {
-		if cw.full() {
-			if err := cw.flushPage(); err != nil {
-				return err
-			}
+		if err := cw.room(); err != nil {
+			return err
 		}
 		switch {
 		case s == "":
@@ -338,10 +337,8 @@ func (cw *columnWriter) writeDecoded(raw []string) error {
 func (cw *columnWriter) writeAddrs(ips []netip.Addr) error {
 	dict := cw.usesDict()
 	for _, a := range ips {
-		if cw.full() {
-			if err := cw.flushPage(); err != nil {
-				return err
-			}
+		if err := cw.room(); err != nil {
+			return err
 		}
 		switch {
 		case !a.IsValid():
@@ -392,10 +389,8 @@ func (cw *columnWriter) dictIndex(i int32) {
 func (cw *columnWriter) writeNumbers(vals []uint64, has []uint64) error {
 	bit := uint64(1) << cw.col
 	for i, x := range vals {
-		if cw.full() {
-			if err := cw.flushPage(); err != nil {
-				return err
-			}
+		if err := cw.room(); err != nil {
+			return err
 		}
 		if has[i]&bit == 0 {
 			cw.null()
@@ -426,10 +421,8 @@ func (cw *columnWriter) writeNumbers(vals []uint64, has []uint64) error {
 // the day, which orders the same) and request_time (milliseconds, INT64).
 func (cw *columnWriter) writeTimes(ms []int64) error {
 	for _, t := range ms {
-		if cw.full() {
-			if err := cw.flushPage(); err != nil {
-				return err
-			}
+		if err := cw.room(); err != nil {
+			return err
 		}
 		switch cw.col {
 		case colDate:
