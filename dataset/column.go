@@ -130,7 +130,8 @@ type columnWriter struct {
 	plain             []byte  // PLAIN values
 	pb                bounds
 	pageNo            uint32
-	lastSec           int64 // the time column: the second clock holds
+	lastSec           int64 // the time column: the Unix second clock holds
+	daySec            int64 // and its second of the day
 	clock             []byte
 
 	// The column chunk: pages written so far.
@@ -437,12 +438,12 @@ func (cw *columnWriter) writeTimes(ms []int64) error {
 		case colTime:
 			// Records come in time order: one clock string per second.
 			if sec := floorDiv(t, 1000); sec != cw.lastSec {
-				cw.lastSec = sec
+				cw.lastSec, cw.daySec = sec, sec-floorDiv(sec, 86400)*86400
 				cw.clock = appendClock(cw.clock[:0], sec)
 			}
 			cw.plain = append(cw.plain, 8, 0, 0, 0)
 			cw.plain = append(cw.plain, cw.clock...)
-			cw.pb.addInt(cw.lastSec - floorDiv(cw.lastSec, 86400)*86400)
+			cw.pb.addInt(cw.daySec)
 			cw.value(12)
 		default: // request_time
 			cw.ints = append(cw.ints, t)
