@@ -20,7 +20,7 @@ demo:
 	@rm -rf $(DEMO)/logs
 	$(GO) run ./cmd/loggen --out $(DEMO)/logs --scenario method-rejected
 	$(GO) run ./cmd/report --source $(DEMO)/logs --since 24h --fail-on none
-	@$(GO) run ./cmd/report --source $(DEMO)/logs --since 6h --compare --fail-on none --format html --out $(DEMO)/report.html
+	@$(GO) run ./cmd/report --source $(DEMO)/logs --since 24h --compare --fail-on none --format html --out $(DEMO)/report.html
 	@echo "The same audit as a page: $(DEMO)/report.html"
 	@rm -rf $(DEMO)/dataset
 	@$(GO) run ./cmd/ingest --local $(DEMO)/logs --out $(DEMO)/dataset >/dev/null

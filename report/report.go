@@ -125,6 +125,38 @@ func Shifted(w source.Window, d time.Duration) source.Window {
 	return source.Window{From: w.From.Add(-d), Until: w.Until.Add(-d)}
 }
 
+// CompareOffset is how far back --compare looks when no --baseline is
+// given: the same time a day earlier, since traffic has a daily rhythm (the
+// night compared with the afternoon before it would show changes that are
+// only the hour of day). A window longer than a day is compared with the
+// same hours whole days earlier, as many days as it covers, so that the
+// two periods do not overlap (a 7-day window with the week before).
+func CompareOffset(w source.Window) time.Duration {
+	const day = 24 * time.Hour
+	d := w.Until.Sub(w.From)
+	return max(1, (d+day-1)/day) * day
+}
+
+// BaselineWindow is the period a report compares with, from the command
+// line's --baseline and --compare: the window shifted back by baseline
+// ("24h", "7d") when given (--compare then adds nothing), else with
+// compare by CompareOffset; nil for neither.
+func BaselineWindow(w source.Window, baseline string, compare bool) (*source.Window, error) {
+	switch {
+	case baseline != "":
+		d, err := source.ParseDuration(baseline)
+		if err != nil {
+			return nil, fmt.Errorf("--baseline %q: %w", baseline, err)
+		}
+		b := Shifted(w, d)
+		return &b, nil
+	case compare:
+		b := Shifted(w, CompareOffset(w))
+		return &b, nil
+	}
+	return nil, nil
+}
+
 // Union returns the smallest window that holds a and, if set, b: the
 // window to list objects for when a run has a baseline.
 func Union(a source.Window, b *source.Window) source.Window {

@@ -433,6 +433,44 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// TestBaselineWindow: --compare looks back a day (whole days for a longer
+// window, so that the periods never overlap); --baseline sets the offset,
+// with or without --compare.
+func TestBaselineWindow(t *testing.T) {
+	at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+	for _, c := range []struct {
+		from, until float64 // hours after t0
+		baseline    string
+		compare     bool
+		back        time.Duration // 0: no baseline
+	}{
+		{22, 28, "", true, 24 * time.Hour}, // the night with the night before, not with the afternoon
+		{0, 1, "", true, 24 * time.Hour},
+		{0, 24, "", true, 24 * time.Hour},
+		{0, 25, "", true, 48 * time.Hour},
+		{0, 7 * 24, "", true, 7 * 24 * time.Hour},
+		{0, 6, "7d", false, 7 * 24 * time.Hour},
+		{0, 6, "7d", true, 7 * 24 * time.Hour},
+		{0, 6, "90m", false, 90 * time.Minute},
+		{0, 6, "", false, 0},
+	} {
+		w := source.Window{From: at(c.from), Until: at(c.until)}
+		b, err := BaselineWindow(w, c.baseline, c.compare)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case c.back == 0 && b != nil:
+			t.Errorf("%+v: baseline %v, want none", c, b)
+		case c.back != 0 && (b == nil || !b.From.Equal(w.From.Add(-c.back)) || !b.Until.Equal(w.Until.Add(-c.back))):
+			t.Errorf("%+v: baseline %v, want the window %v earlier", c, b, c.back)
+		}
+	}
+	if _, err := BaselineWindow(window, "yesterday", true); err == nil || !strings.Contains(err.Error(), "--baseline") {
+		t.Errorf("--baseline yesterday: %v", err)
+	}
+}
+
 // TestProgress: the callback sees the input advance to its end.
 func TestProgress(t *testing.T) {
 	var calls []Progress

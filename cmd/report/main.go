@@ -67,8 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	until := fs.String("until", "", "window end, RFC 3339 (default now)")
 	format := fs.String("format", "text", "output format: text, json, markdown (md) or html")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
-	baseline := fs.String("baseline", "", "compare with the window shifted back by this much: 24h, 7d")
-	compare := fs.Bool("compare", false, "compare with the previous window of the same length (--baseline equal to the window's length)")
+	baseline := fs.String("baseline", "", "compare with the window shifted back by this much: 24h, 7d (implies --compare)")
+	compare := fs.Bool("compare", false, "compare with the same time a day earlier (a window longer than a day: as many whole days earlier as it covers)")
 	interval := fs.String("interval", "", "time series step: 5m, 1h, 1d (default from the window's length; at most 400 points)")
 	top := fs.Int("top", 10, "rows in the path tables")
 	failOn := fs.String("fail-on", "critical", "exit 1 when a finding at or above this severity exists: critical, warning or none")
@@ -140,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if opts.Window, err = source.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
 		return fail("%v", err)
 	}
-	if opts.Baseline, err = baselineWindow(opts.Window, *baseline, *compare); err != nil {
+	if opts.Baseline, err = report.BaselineWindow(opts.Window, *baseline, *compare); err != nil {
 		return fail("%v", err)
 	}
 	if *interval != "" {
@@ -201,26 +201,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFindings
 	}
 	return exitOK
-}
-
-// baselineWindow returns the period to compare with: the window shifted
-// back by --baseline, or by its own length for --compare; nil for neither.
-func baselineWindow(w source.Window, baseline string, compare bool) (*source.Window, error) {
-	switch {
-	case baseline != "" && compare:
-		return nil, errors.New("--baseline and --compare cannot be used together")
-	case compare:
-		b := report.Shifted(w, w.Until.Sub(w.From))
-		return &b, nil
-	case baseline != "":
-		d, err := source.ParseDuration(baseline)
-		if err != nil {
-			return nil, fmt.Errorf("--baseline %q: %w", baseline, err)
-		}
-		b := report.Shifted(w, d)
-		return &b, nil
-	}
-	return nil, nil
 }
 
 // isTerminal reports whether w is a terminal.

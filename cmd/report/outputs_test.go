@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 func TestReportCompare(t *testing.T) {
 	dir := callbackDir(t)
 	args := []string{"--source", dir, "--from", "2026-11-20T01:00:00Z", "--until", "2026-11-20T02:00:00Z", "--fail-on", "none"}
-	code, text, errs := runReport(t, append(args, "--compare")...)
+	code, text, errs := runReport(t, append(args, "--baseline", "1h")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -69,7 +69,7 @@ func TestReportCompare(t *testing.T) {
 		t.Fatalf("no callback comparison line:\n%s", text)
 	}
 
-	code, out, errs := runReport(t, append(args, "--compare", "--format", "json")...)
+	code, out, errs := runReport(t, append(args, "--baseline", "1h", "--format", "json")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -87,9 +87,24 @@ func TestReportCompare(t *testing.T) {
 	if now.Endpoint != "callback/*" || then.Codes["403"] != 0 || then.Requests == 0 || float64(now.Codes["403"]) < 0.5*float64(now.Requests) {
 		t.Errorf("callback then %+v, now %+v", then, now)
 	}
-	// --baseline 1h is --compare here.
-	if _, same, _ := runReport(t, append(args, "--baseline", "1h", "--format", "json")...); same != out {
-		t.Error("--baseline 1h differs from --compare over a 1h window")
+	// --compare with --baseline takes the offset of --baseline.
+	if _, same, _ := runReport(t, append(args, "--compare", "--baseline", "1h", "--format", "json")...); same != out {
+		t.Error("--compare --baseline 1h differs from --baseline 1h")
+	}
+	// --compare alone: the same time a day earlier, not the hour before.
+	code, out, errs = runReport(t, append(args, "--compare", "--format", "json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var d struct {
+		Baseline *report.Baseline `json:"baseline"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if b := d.Baseline; b == nil || b.Offset != "24h" || b.OffsetSeconds != 86400 ||
+		!b.Window.From.Equal(time.Date(2026, 11, 19, 1, 0, 0, 0, time.UTC)) || !b.Window.Until.Equal(time.Date(2026, 11, 19, 2, 0, 0, 0, time.UTC)) {
+		t.Errorf("--compare over 01:00–02:00: baseline %+v, want 2026-11-19 01:00–02:00 (24h earlier)", b)
 	}
 }
 
@@ -123,7 +138,6 @@ func TestReportFormats(t *testing.T) {
 		t.Errorf("series %+v, %v", r.Series, err)
 	}
 	for _, bad := range [][]string{
-		{"--compare", "--baseline", "24h"},
 		{"--baseline", "yesterday"},
 		{"--interval", "1s"}, // 7,200 points
 		{"--format", "pdf"},
