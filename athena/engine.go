@@ -171,7 +171,7 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 		return nil, errs[0]
 	}
 
-	in := report.Input{Engine: opts.Engine, Records: figs.cur.Requests}
+	in := report.Input{Engine: opts.Engine, Records: figs.cur.Requests, LastRecord: figs.latest}
 	if in.Engine == "" {
 		in.Engine = "athena"
 	}
@@ -211,6 +211,7 @@ func tableName(t string) (string, error) {
 type figures struct {
 	mu        sync.Mutex // the two queries' rows arrive concurrently
 	cur, base report.Figures
+	latest    time.Time // the latest record of the partitions read
 }
 
 func newFigures(points int, baseline bool) *figures {
@@ -273,7 +274,8 @@ func (c *cols) fail(err error) {
 }
 
 // figuresRow adds one row of figuresSQL: g, w, s, rt, o, ak, n, bs, br,
-// first_ms, last_ms, e4, e5, hits, misses.
+// first_ms, last_ms, e4, e5, hits, misses; or with g = setLatest, the
+// latest record's time in last_ms (NULL when the partitions hold none).
 func (f *figures) figuresRow(r []*string, interval time.Duration) error {
 	c := cols{r: r}
 	g, w, n := c.int(0), c.int(1), c.int(6)
@@ -282,6 +284,12 @@ func (f *figures) figuresRow(r []*string, interval time.Duration) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if g == setLatest {
+		if !c.null(10) {
+			f.latest = time.UnixMilli(c.int(10)).UTC()
+		}
+		return c.err
+	}
 	p, err := f.period(w)
 	if err != nil {
 		return err

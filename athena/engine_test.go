@@ -181,6 +181,13 @@ func TestSameAsLocal(t *testing.T) {
 		{"edges", report.Options{Window: window(2*time.Hour+7*time.Minute+30*time.Second, 3*time.Hour+55*time.Minute)}},
 		{"settings", report.Options{Window: window(time.Hour, 11*time.Hour), Detectors: &cfg, TopN: 5}},
 		{"empty", report.Options{Window: window(20*time.Hour, 21*time.Hour)}},
+		// The logs end at 12:00: the last intervals have no data yet, in
+		// the window and in a baseline that reaches past 12:00.
+		{"no-data-yet", func() report.Options {
+			w := window(10*time.Hour, 13*time.Hour+30*time.Minute)
+			b := report.Shifted(w, time.Hour)
+			return report.Options{Window: w, Baseline: &b, Filter: report.Filter{Hosts: []string{"app.example.com"}}}
+		}()},
 		// --host (any case) leaves out the *.cloudfront.net requests of the
 		// insecure-scheme hour; --distribution of another one leaves nothing.
 		{"host-filter", report.Options{Window: window(0, 12*time.Hour), Filter: report.Filter{Hosts: []string{"APP.example.COM"}}}},
@@ -206,6 +213,17 @@ func TestSameAsLocal(t *testing.T) {
 			}
 			if lt.String() != at.String() {
 				t.Errorf("text differs:\n%s", firstDiff(lt.String(), at.String()))
+			}
+			if c.name == "no-data-yet" {
+				// Records to 11:59:59.x, and none after: the intervals from
+				// 12:00 have no data.
+				for _, s := range []*report.Series{local.Series, local.Baseline.Series} {
+					if s.NoDataAfter == nil || s.NoDataAfter.Before(t0.Add(12*time.Hour-time.Minute)) || !s.NoDataAfter.Before(t0.Add(12*time.Hour)) {
+						t.Errorf("no_data_after %v, want just before 12:00", s.NoDataAfter)
+					}
+				}
+			} else if local.Series.NoDataAfter != nil {
+				t.Errorf("no_data_after %v in a window whose logs are all delivered", local.Series.NoDataAfter)
 			}
 			if c.name == "empty" && local.Totals.Requests != 0 {
 				t.Errorf("the empty window has %d requests", local.Totals.Requests)

@@ -187,7 +187,11 @@ func (p *queryPlan) authKey(path, decoded string) string {
 
 // figuresSQL computes, per period, the status and result-type mix with
 // the totals, the time series, and the NextAuth paths per point and per
-// status, in one scan (three grouping sets, told apart by grouping()).
+// status, in one scan (three grouping sets, told apart by grouping()); and
+// in a last row (g = setLatest) the time of the latest record of the
+// partitions read, in the periods or not: how far the logs delivered so far
+// reach (report.Input.LastRecord), as the local engine sees it in the same
+// files.
 func (p *queryPlan) figuresSQL() string {
 	join, cond, all := p.windowsJoin()
 	iv := p.interval.Milliseconds()
@@ -216,9 +220,13 @@ SELECT grouping(s, rt, o, ak) AS g, w, s, rt, o, ak,
   CAST(sum(CASE WHEN rt IN ('Hit', 'RefreshHit') THEN 1 ELSE 0 END) AS BIGINT) AS hits,
   CAST(sum(CASE WHEN rt = 'Miss' THEN 1 ELSE 0 END) AS BIGINT) AS misses
 FROM p
-GROUP BY GROUPING SETS ((w, s, rt), (w, o, ak), (w, ak, s))`,
+GROUP BY GROUPING SETS ((w, s, rt), (w, o, ak), (w, ak, s))
+UNION ALL
+SELECT %[8]d, NULL, NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, max(%[1]s), NULL, NULL, NULL, NULL
+FROM %[3]s
+WHERE %[5]s`,
 		epochMS, p.authKey("coalesce(cs_uri_stem, '')", "coalesce(cs_uri_stem_decoded, '')"),
-		p.table, join, p.partitions(all...), cond, iv)
+		p.table, join, p.partitions(all...), cond, iv, setLatest)
 }
 
 // Grouping sets of figuresSQL, as grouping(s, rt, o, ak) numbers them (a
@@ -227,6 +235,7 @@ const (
 	setStatus   = 0b0011 // (w, s, rt)
 	setPoints   = 0b1100 // (w, o, ak)
 	setAuthCode = 0b0110 // (w, ak, s)
+	setLatest   = 0b1111 // not a grouping set: the latest record (last_ms) of the partitions
 )
 
 // pathsSQL returns, per period and status, the requests and bytes of the

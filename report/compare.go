@@ -15,6 +15,25 @@ type Series struct {
 	Interval        string        `json:"interval"` // "5m", "15m", "1h", "24h"
 	IntervalSeconds int64         `json:"interval_seconds"`
 	Points          []SeriesPoint `json:"points"`
+	// NoDataAfter, when set, is the time of the latest record delivered
+	// (Input.LastRecord): the points that start after it have no data yet,
+	// their zeros are logs not yet delivered rather than no traffic. It is
+	// set only when some point starts after it.
+	NoDataAfter *time.Time `json:"no_data_after,omitempty"`
+}
+
+// markNoData sets NoDataAfter to last when some point starts after it.
+func (s *Series) markNoData(last time.Time) {
+	if last.IsZero() || len(s.Points) == 0 || !s.Points[len(s.Points)-1].Start.After(last) {
+		return
+	}
+	t := last.UTC()
+	s.NoDataAfter = &t
+}
+
+// NoData reports whether point i starts after the last record delivered.
+func (s *Series) NoData(i int) bool {
+	return s.NoDataAfter != nil && s.Points[i].Start.After(*s.NoDataAfter)
 }
 
 // A SeriesPoint is one interval. It starts at Start and lasts the series'

@@ -73,7 +73,8 @@ type AuthPoint struct {
 // FromFigures builds the report for opts from figures computed elsewhere:
 // cur for opts.Window, base for opts.Baseline (nil without one), and the
 // findings and checks of a detectors.Engine that observed the window's
-// records. in describes the input (Engine, Queries, DataScannedBytes…).
+// records. in describes the input (Engine, Queries, DataScannedBytes…, and
+// LastRecord for the series' intervals with no data yet).
 func FromFigures(opts Options, in Input, cur Figures, base *Figures, findings []detectors.Finding, checks []detectors.Check) (*Report, error) {
 	if opts.TopN <= 0 {
 		opts.TopN = 10
@@ -101,6 +102,7 @@ func FromFigures(opts Options, in Input, cur Figures, base *Figures, findings []
 	rep.Paths = rows.top(opts.TopN, func(r traffic.PathRow) int64 { return r.Requests })
 	rep.Errors = rows.top(opts.TopN, func(r traffic.PathRow) int64 { return r.Errors4xx + r.Errors5xx })
 	rep.Series = seriesJSON(p.series)
+	rep.Series.markNoData(in.LastRecord)
 	rep.AuthEndpoints = authEndpoints(prefix, &p.eps)
 	for i := range rep.AuthEndpoints {
 		rep.AuthEndpoints[i].Series = &EndpointSeries{Requests: p.epReq[i], Failures: p.epFail[i]}
@@ -116,6 +118,7 @@ func FromFigures(opts Options, in Input, cur Figures, base *Figures, findings []
 		b.Totals, b.Status, b.Cache = base.figures()
 		b.AuthEndpoints = authEndpoints(prefix, &bp.eps)
 		b.Series = seriesJSON(bp.series)
+		b.Series.markNoData(in.LastRecord)
 		brows := base.pathRows()
 		b.ChangedPaths = changedPathsOf(rows.all(), brows.get, opts.TopN)
 		rep.Baseline = b

@@ -232,6 +232,14 @@ type Input struct {
 	Engine           string `json:"engine,omitempty"`
 	Queries          int    `json:"queries,omitempty"`
 	DataScannedBytes int64  `json:"data_scanned_bytes,omitempty"`
+
+	// LastRecord is the time of the latest record read, in the window or
+	// out of it (but not one --distribution or --host left out): how far
+	// the logs delivered so far reach. Zero when no record was read. The
+	// intervals of a series that start after it have no data yet
+	// (Series.NoDataAfter). A query engine sets it to the latest record of
+	// the partitions it read.
+	LastRecord time.Time `json:"-"`
 }
 
 // A FileError is a problem with one file, or one line of it.
@@ -514,6 +522,9 @@ func (rd *reading) observe(rec *logparse.Record, dist string) {
 		rep.Input.RecordsFiltered++
 		return
 	}
+	if rec.Time.After(rep.Input.LastRecord) {
+		rep.Input.LastRecord = rec.Time
+	}
 	in := rd.win.Contains(rec.Time)
 	inBase := rep.base != nil && rd.bwin.Contains(rec.Time)
 	if !in {
@@ -541,6 +552,7 @@ func (rep *Report) fill(topN int) {
 	rep.Paths = rows(s.TopPaths(topN))
 	rep.Errors = rows(s.ErrorPaths(topN))
 	rep.Series = seriesJSON(rep.cur.series)
+	rep.Series.markNoData(rep.Input.LastRecord)
 	rep.AuthEndpoints = authEndpoints(rep.AuthPrefix, &rep.cur.eps)
 	for i := range rep.AuthEndpoints {
 		rep.AuthEndpoints[i].Series = &EndpointSeries{Requests: rep.cur.epReq[i], Failures: rep.cur.epFail[i]}
@@ -551,6 +563,7 @@ func (rep *Report) fill(topN int) {
 		rep.Baseline.Totals, rep.Baseline.Status, rep.Baseline.Cache = figures(&b.sum)
 		rep.Baseline.AuthEndpoints = authEndpoints(rep.AuthPrefix, &b.eps)
 		rep.Baseline.Series = seriesJSON(b.series)
+		rep.Baseline.Series.markNoData(rep.Input.LastRecord)
 		rep.Baseline.ChangedPaths = changedPaths(&b.sum, s, topN)
 	}
 }

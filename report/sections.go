@@ -67,14 +67,28 @@ func (rep *Report) writeTimeline(b *strings.Builder, st style, indent string) {
 	fmt.Fprintf(b, "%s%s  one mark per %s, %s → %s UTC\n", indent, st.paint(sgrBold, "Over time"), span(tl.span),
 		clock(rep.Window.From, d), clock(rep.Window.Until, d))
 	t := textTable{indent: indent + "  "}
+	// The marks that start after the last record delivered have no data
+	// yet: a mark of their own, not the zero that would look like a
+	// recovery.
+	data := len(tl.points)
+	if s.NoDataAfter != nil {
+		for data > 0 && tl.starts[data-1].After(*s.NoDataAfter) {
+			data--
+		}
+	}
+	noData := strings.Repeat(string(noDataMark), len(tl.points)-data)
 	line := func(label string, sgr string, f func(traffic.Point) int64) {
-		v := tl.values(f)
+		v := tl.values(f)[:data]
+		if len(v) == 0 {
+			t.add(c(label), cell{noData, sgrDim})
+			return
+		}
 		i := peak(v)
 		if v[i] == 0 {
 			t.add(c(label), cell{"none", sgrDim})
 			return
 		}
-		t.add(c(label), cell{sparkline(v, v[i]), sgr}, c(fmt.Sprintf("peak %s at %s", num(v[i]), clock(tl.starts[i], d))))
+		t.add(c(label), cell{sparkline(v, v[i]) + noData, sgr}, c(fmt.Sprintf("peak %s at %s", num(v[i]), clock(tl.starts[i], d))))
 	}
 	line("Requests", sgrCyan, func(p traffic.Point) int64 { return p.Requests })
 	line("4xx", sgrYellow, func(p traffic.Point) int64 { return p.Errors4xx })
@@ -84,7 +98,7 @@ func (rep *Report) writeTimeline(b *strings.Builder, st style, indent string) {
 	// nothing was a cache decision.
 	var hit strings.Builder
 	low, lowAt := 2.0, -1
-	for i, p := range tl.points {
+	for i, p := range tl.points[:data] {
 		r, ok := p.HitRatio()
 		if !ok {
 			hit.WriteByte(' ')
@@ -98,13 +112,19 @@ func (rep *Report) writeTimeline(b *strings.Builder, st style, indent string) {
 	if lowAt < 0 {
 		t.add(c("Cache hits"), cell{"no cache decision", sgrDim})
 	} else {
-		t.add(c("Cache hits"), cell{hit.String(), sgrGreen}, c(fmt.Sprintf("scale 0–100%%, lowest %.0f%% at %s", low*100, clock(tl.starts[lowAt], d))))
+		t.add(c("Cache hits"), cell{hit.String() + noData, sgrGreen}, c(fmt.Sprintf("scale 0–100%%, lowest %.0f%% at %s", low*100, clock(tl.starts[lowAt], d))))
 	}
 	// The time axis under the marks.
 	first, last := clock(rep.Window.From, d), clock(rep.Window.Until, d)
 	gap := len(tl.points) - utf8.RuneCountInString(first) - utf8.RuneCountInString(last)
 	if gap >= 1 {
 		t.add(c(""), cell{first + strings.Repeat(" ", gap) + last, sgrDim})
+	}
+	switch {
+	case noData != "":
+		t.add(c(""), cell{fmt.Sprintf("%c no data yet: the logs delivered so far end at %s UTC", noDataMark, clock(*s.NoDataAfter, d)), sgrDim})
+	case s.NoDataAfter != nil: // only the last mark's end
+		t.add(c(""), cell{fmt.Sprintf("no data yet after %s UTC: the logs delivered so far end there", clock(*s.NoDataAfter, d)), sgrDim})
 	}
 	t.render(b, st)
 	b.WriteByte('\n')

@@ -134,6 +134,10 @@ func (t *textTable) isRight(i int) bool { return i < len(t.right) && t.right[i] 
 // its own, so that a single error still shows.
 var sparkMarks = []rune("▁▂▃▄▅▆▇█")
 
+// noDataMark stands in a timeline for time after the last record delivered
+// (Series.NoDataAfter): not a zero, which would look like a recovery.
+const noDataMark = '·'
+
 // sparkline draws values on a scale of 0 to top.
 func sparkline(values []int64, top int64) string {
 	var b strings.Builder
