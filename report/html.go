@@ -22,7 +22,29 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"sub":         func(a, b float64) float64 { return a - b },
 	"half":        func(n int) int { return n / 2 },
 	"changeClass": changeClass,
+	"pathParts":   pathParts,
 }).Parse(htmlSource))
+
+// maxPathRun is the longest run of a path without a place to break.
+const maxPathRun = 20
+
+// pathParts cuts a path where a line may break: before each "/" but a
+// leading one, and every maxPathRun characters of a longer segment (an
+// encoded path may go on for hundreds without a "/"). The template puts
+// <wbr/> between the parts, each escaped, so that a path wraps at its
+// slashes on a narrow screen rather than a character per line.
+func pathParts(p string) []string {
+	var parts []string
+	start, run := 0, 0
+	for i, r := range p {
+		if i > start && (r == '/' || run >= maxPathRun) {
+			parts = append(parts, p[start:i])
+			start, run = i, 0
+		}
+		run++
+	}
+	return append(parts, p[start:])
+}
 
 // WriteHTML writes the report as one self-contained HTML page: inline CSS
 // and SVG charts, no script, nothing fetched from the network. Every value
@@ -334,11 +356,21 @@ func (rep *Report) timeCharts() []*svgChart {
 				end = until
 			}
 			h := svgHover{X: x, W: w, Start: p.Start.Format(time.RFC3339), Requests: p.Requests, E4xx: p.Errors4xx, E5xx: p.Errors5xx, AuthFail: p.AuthFailures}
+			if s.NoData(i) {
+				h.NoData = true
+				h.Title = fmt.Sprintf("%s – %s UTC: no data yet (the logs delivered so far end at %s UTC)", p.Start.Format("Jan 2 15:04"),
+					end.Format("15:04"), s.NoDataAfter.Format("Jan 2 15:04:05"))
+				ch.Hover = append(ch.Hover, h)
+				continue
+			}
 			title := fmt.Sprintf("%s – %s UTC: %s requests, %s 4xx, %s 5xx, %s auth failures", p.Start.Format("Jan 2 15:04"),
 				end.Format("15:04"), num(p.Requests), num(p.Errors4xx), num(p.Errors5xx), num(p.AuthFailures))
 			if r := p.CacheHitRatio; r != nil {
 				h.HitRatio = fmt.Sprintf("%.4f", *r)
 				title += fmt.Sprintf(", cache hit ratio %.1f%%", *r*100)
+			}
+			if nd := s.NoDataAfter; nd != nil && end.After(*nd) {
+				title += fmt.Sprintf(" (logs delivered up to %s only)", nd.Format("15:04:05"))
 			}
 			h.Title = title
 			ch.Hover = append(ch.Hover, h)
@@ -358,6 +390,7 @@ func (rep *Report) timeCharts() []*svgChart {
 	}
 	y := req.yScale(top, false, true)
 	req.bands(rep, ax, true, "")
+	req.noData(s, ax, true)
 	for i, p := range s.Points {
 		x, w := intervalX(ax, s, i)
 		ok := float64(p.Requests - p.Errors4xx - p.Errors5xx)
@@ -385,12 +418,13 @@ func (rep *Report) timeCharts() []*svgChart {
 	}
 	y = errs.yScale(top, false, true)
 	errs.bands(rep, ax, true, "")
+	errs.noData(s, ax, true)
 	xs, ys, ok := make([]float64, n), make([]float64, n), make([]bool, n)
 	for i, p := range s.Points {
 		x, w := intervalX(ax, s, i)
 		errs.bar(x, w, y, 0, float64(p.Errors4xx), "e4")
 		errs.bar(x, w, y, float64(p.Errors4xx), float64(p.Errors4xx+p.Errors5xx), "e5")
-		xs[i], ys[i], ok[i] = x+w/2, y(float64(p.AuthFailures)), true
+		xs[i], ys[i], ok[i] = x+w/2, y(float64(p.AuthFailures)), !s.NoData(i) // no line through time not yet delivered
 	}
 	errs.Lines = polylines(xs, ys, ok, "auth")
 	errs.Legend = []svgLegend{{"e4", "4xx"}, {"e5", "5xx"}, {"auth", "auth failures"}}
@@ -404,6 +438,7 @@ func (rep *Report) timeCharts() []*svgChart {
 	cache.Y0 = 14 // no labels above the plot
 	y = cache.yScale(1, true, true)
 	cache.bands(rep, ax, false, "")
+	cache.noData(s, ax, true)
 	line := func(pts []SeriesPoint, class string) []svgLine {
 		xs, ys, ok := make([]float64, n), make([]float64, n), make([]bool, n)
 		for i := range min(n, len(pts)) {
@@ -451,6 +486,7 @@ func (rep *Report) endpointChart(i int) *svgChart {
 		ch.YTicks = append(ch.YTicks, svgTick{Pos: yFail(failTop), Label: count(failTop)})
 	}
 	ch.bands(rep, ax, false, e.Path)
+	ch.noData(s, ax, false)
 	for j := range s.Points {
 		x, w := intervalX(ax, s, j)
 		ch.bar(x, w, yReq, 0, float64(e.Series.Requests[j]), "req")

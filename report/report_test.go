@@ -346,7 +346,9 @@ func TestEscaping(t *testing.T) {
 		}
 	}
 	page := string(render(t, rep, FormatHTML, WriteOptions{}))
-	if strings.Contains(page, "<script>") || !strings.Contains(page, "/&lt;script&gt;alert(1)&lt;/script&gt;") || !strings.Contains(page, "/x&amp;y&#34;z&#39;") {
+	// Paths are cut for line breaks at their slashes (<wbr/>).
+	unbroken := strings.ReplaceAll(page, "<wbr/>", "")
+	if strings.Contains(page, "<script>") || !strings.Contains(unbroken, "/&lt;script&gt;alert(1)&lt;/script&gt;") || !strings.Contains(unbroken, "/x&amp;y&#34;z&#39;") {
 		t.Errorf("html does not escape the paths")
 	}
 	d := xml.NewDecoder(strings.NewReader(page))

@@ -24,7 +24,21 @@ type svgChart struct {
 	Hover          []svgHover // one per interval: values on hover, and the data for tests
 	Legend         []svgLegend
 	Texts          []svgText
-	Empty          string // shown instead of the plot when set
+	NoData         *svgNoData // time after the last record delivered
+	Empty          string     // shown instead of the plot when set
+}
+
+// svgNoData is the time after the last record delivered (Series.NoDataAfter)
+// on a chart: grey and hatched, labelled "no data yet", so that its zeros
+// do not read as a recovery. The hatching is drawn as lines (Stripes, a
+// path's d) rather than a pattern: the page refers to nothing, not even by
+// url(#id).
+type svgNoData struct {
+	X, W    float64
+	Stripes string
+	Label   string
+	LX, LY  float64
+	Anchor  string
 }
 
 type svgText struct {
@@ -62,6 +76,7 @@ type svgHover struct {
 	Start                          string
 	Requests, E4xx, E5xx, AuthFail int64
 	HitRatio                       string // "" when no cache decision
+	NoData                         bool   // the interval starts after the last record delivered
 }
 
 type svgLegend struct {
@@ -161,7 +176,7 @@ func count(v float64) string {
 // chartFrame sets up a chart of w×h with room for the axes, and the time
 // axis of the series over the window.
 func chartFrame(id, title string, w, h int, from, until time.Time, compact bool) (*svgChart, timeAxis) {
-	ch := &svgChart{ID: id, Title: title, W: w, H: h, X0: 52, Y0: 30, X1: float64(w) - 16, Y1: float64(h) - 24}
+	ch := &svgChart{ID: id, Title: title, W: w, H: h, X0: 64, Y0: 30, X1: float64(w) - 16, Y1: float64(h) - 24}
 	if compact {
 		ch.X0, ch.Y0, ch.X1, ch.Y1 = 34, 6, float64(w)-16, float64(h)-20
 	}
@@ -317,4 +332,46 @@ func polylines(xs []float64, ys []float64, ok []bool, class string) []svgLine {
 	}
 	flush()
 	return out
+}
+
+// noDataLabel marks the time after the last record delivered on the charts.
+const noDataLabel = "no data yet"
+
+// noData greys and hatches the chart from the last record delivered to the
+// end of the window, when the series has intervals with no data yet. With
+// label, "no data yet" is written at the top of the plot: inside the
+// region when it is wide enough, else ending at the plot's right edge.
+func (ch *svgChart) noData(s *Series, ax timeAxis, label bool) {
+	if s.NoDataAfter == nil {
+		return
+	}
+	x0 := ax.x(*s.NoDataAfter)
+	if x0 >= ch.X1 {
+		return
+	}
+	nd := &svgNoData{X: x0, W: ch.X1 - x0, Stripes: stripes(x0, ch.Y0, ch.X1, ch.Y1, 7)}
+	if label {
+		nd.Label, nd.LY = noDataLabel, ch.Y0+12
+		if nd.W >= 6.5*float64(len(noDataLabel))+8 {
+			nd.LX, nd.Anchor = x0+nd.W/2, "middle"
+		} else {
+			nd.LX, nd.Anchor = ch.X1-3, "end"
+		}
+	}
+	ch.NoData = nd
+}
+
+// stripes is the d of a path of parallel 45° lines, step apart, that fill
+// the rectangle (x0, y0)–(x1, y1).
+func stripes(x0, y0, x1, y1, step float64) string {
+	var b strings.Builder
+	// Lines x - y = k, from k = x0 - y1 to x1 - y0.
+	for k := x0 - y1 + step/2; k < x1-y0; k += step {
+		ax, bx := max(x0, k+y0), min(x1, k+y1)
+		if bx-ax < 0.5 {
+			continue
+		}
+		fmt.Fprintf(&b, "M%s %sL%s %s", f1(ax), f1(ax-k), f1(bx), f1(bx-k))
+	}
+	return b.String()
 }
