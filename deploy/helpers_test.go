@@ -55,6 +55,8 @@ const (
 	slackSecret = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:cfwatch/slack-AbCdEf"
 	slackKey    = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	alarmTopic  = "arn:aws:sns:eu-west-1:111122223333:ops-alerts"
+	// The key of an SSE-KMS log bucket, in a central logging account.
+	logKey = "arn:aws:kms:eu-west-1:444455556666:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 )
 
 // scenarios covers both ways of every condition of the template.
@@ -65,6 +67,7 @@ var scenarios = []scenario{
 	{"existing", map[string]string{
 		"LogBucketName":              "acme-cloudfront-logs",
 		"LogPrefix":                  "cf/",
+		"LogBucketKmsKeyArn":         logKey,
 		"OutputBucketName":           "acme-lake",
 		"OutputPrefix":               "cfwatch/cloudfront/",
 		"StatePrefix":                "cfwatch/state/",

@@ -151,6 +151,10 @@ func TestIngestRolePolicy(t *testing.T) {
 			"AlertState":         {[]string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"}, []string{"arn:aws:s3:::" + out + "/" + sp + "*"}, nil},
 			"ListOutput":         {[]string{"s3:ListBucket"}, []string{"arn:aws:s3:::" + out}, prefixCond(op, sp)},
 		}
+		if key := s.param("LogBucketKmsKeyArn"); key != "" {
+			want["DecryptCloudFrontLogs"] = grant{[]string{"kms:Decrypt"}, []string{key},
+				map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + Region + ".amazonaws.com"}}}
+		}
 		if arn := s.param("SlackSecretArn"); arn != "" {
 			want["ReadSlackSecret"] = grant{[]string{"secretsmanager:GetSecretValue"}, []string{arn}, nil}
 			if key := s.param("SlackSecretKmsKeyArn"); key != "" {
@@ -171,6 +175,56 @@ func TestIngestRolePolicy(t *testing.T) {
 			t.Errorf("ingest role grants\n got %s\nwant %s", g, w)
 		}
 	})
+}
+
+// An SSE-KMS log bucket's key (LogBucketKmsKeyArn): without it the role
+// has no KMS permission at all; with it, kms:Decrypt on exactly that key,
+// and only through S3 in the stack's Region. The key of a bucket the stack
+// creates (SSE-S3) is refused.
+func TestLogBucketKmsKey(t *testing.T) {
+	tmpl := load(t)
+	kmsGrants := func(t *testing.T, params map[string]string) []map[string]any {
+		t.Helper()
+		s, err := tmpl.Resolve(params)
+		if err != nil {
+			t.Fatalf("resolve: %v", err)
+		}
+		var out []map[string]any
+		for _, p := range identityPolicies(s) {
+			for _, st := range statements(p.doc) {
+				for _, a := range list(st["Action"]) {
+					if strings.HasPrefix(strings.ToLower(a), "kms:") || a == "*" {
+						out = append(out, st)
+						break
+					}
+				}
+			}
+		}
+		return out
+	}
+	for _, params := range []map[string]string{
+		{},                                // the stack's own bucket
+		{"LogBucketName": "acme-cf-logs"}, // an existing SSE-S3 bucket
+		{"LogBucketName": "acme-cf-logs", "LogBucketKmsKeyArn": ""},
+	} {
+		if got := kmsGrants(t, params); len(got) != 0 {
+			t.Errorf("%v: KMS permissions %s, want none", params, js(got))
+		}
+	}
+	got := kmsGrants(t, map[string]string{"LogBucketName": "acme-cf-logs", "LogBucketKmsKeyArn": logKey})
+	want := map[string]any{
+		"Sid": "DecryptCloudFrontLogs", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": logKey,
+		"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + Region + ".amazonaws.com"}},
+	}
+	if len(got) != 1 || !jsonEq(got[0], want) {
+		t.Errorf("KMS permissions %s, want only %s", js(got), js(want))
+	}
+	if _, err := tmpl.Resolve(map[string]string{"LogBucketKmsKeyArn": logKey}); err == nil || !strings.Contains(err.Error(), "LogBucketKmsKeyArn") {
+		t.Errorf("a key for the stack's own bucket: err = %v, want it refused", err)
+	}
+	if _, err := tmpl.Resolve(map[string]string{"LogBucketName": "acme-cf-logs", "LogBucketKmsKeyArn": "alias/cloudfront-logs"}); err == nil || !strings.Contains(err.Error(), "LogBucketKmsKeyArn") {
+		t.Errorf("a key alias: err = %v, want it refused (a key ARN is needed for the policy)", err)
+	}
 }
 
 // Resource policies that let an AWS service in (S3, EventBridge, log

@@ -691,6 +691,7 @@ func TestOutputs(t *testing.T) {
 			"DeadLetterQueueUrl":  "{DeadLetterQueue}",
 			"IngestFunctionName":  "{IngestFunction}",
 			"IngestLogGroupName":  "{IngestLogGroup}",
+			"IngestRoleArn":       "{IngestRole.Arn}",
 		}
 		got := map[string]any{}
 		for name, o := range s.CFN.Outputs {
