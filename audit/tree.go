@@ -28,7 +28,10 @@ func get(n *yaml.Node, key string) *yaml.Node {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			return deref(n.Content[i+1])
+			if v := deref(n.Content[i+1]); !isNull(v) {
+				return v
+			}
+			return nil
 		}
 	}
 	return nil
