@@ -55,6 +55,7 @@ var fixtureKinds = []fixtureKind{
 	{"distconfig", ".json", KindDistributionConfig},
 	{"cfn-yaml", ".yaml", KindCloudFormation},
 	{"cfn-json", ".json", KindCloudFormation},
+	{"terraform", ".json", KindTerraform},
 }
 
 func firedRules(rep *Report) []string {
@@ -109,7 +110,7 @@ func TestFixtures(t *testing.T) {
 					}
 					t.Fatalf("fired %v, want %v", got, exp)
 				}
-				if k.dir == "distconfig" {
+				if k.dir == "distconfig" || k.dir == "terraform" {
 					return
 				}
 				checkLines(t, file, rep)
@@ -198,4 +199,22 @@ func lineOf(t *testing.T, file, s string, nth int) int {
 	}
 	t.Fatalf("%s: %q not found", file, s)
 	return 0
+}
+
+// A plan whose cache policy is created in the same plan: the distribution's
+// cache_policy_id is known only after apply, and the audit follows the
+// configuration's reference to the planned policy.
+func TestTerraformPlanFollowsReferences(t *testing.T) {
+	cfg, err := LoadFiles([]string{"testdata/terraform/plan-policy-known-after-apply.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Audit(cfg, Options{})
+	if got := firedRules(rep); !slices.Equal(got, []string{"config-auth-cached"}) {
+		t.Fatalf("fired %v, want config-auth-cached", got)
+	}
+	f := rep.Findings[0]
+	if f.Resource != "aws_cloudfront_distribution.site" || !strings.Contains(f.Value, "api-cache") || !strings.Contains(f.Value, "DefaultTTL 3600") {
+		t.Errorf("finding %+v", f)
+	}
 }

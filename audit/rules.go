@@ -428,6 +428,7 @@ func (a *auditor) forwarded(b *Behavior, what string) forwarding {
 	}
 	if b.Legacy == nil {
 		f.setting, f.line = "OriginRequestPolicyId", b.Line
+		add(b.OriginRequestPolicy, OriginRequestPolicyKind, "origin request policy")
 		return f
 	}
 	add(b.OriginRequestPolicy, OriginRequestPolicyKind, "origin request policy")

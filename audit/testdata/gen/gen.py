@@ -316,8 +316,84 @@ def tag_inline(t):
     return "!" + t.fn + " " + scalar(t.arg)
 
 
+def tf_behavior(b, default, m):
+    out = {}
+    if not default:
+        out["path_pattern"] = b["PathPattern"]
+    out["target_origin_id"] = b["TargetOriginId"]
+    out["viewer_protocol_policy"] = b["ViewerProtocolPolicy"]
+    out["allowed_methods"] = b["AllowedMethods"]
+    out["cached_methods"] = ["GET", "HEAD"]
+    out["compress"] = True
+    for key, tf in (("CachePolicyId", "cache_policy_id"), ("OriginRequestPolicyId", "origin_request_policy_id"), ("ResponseHeadersPolicyId", "response_headers_policy_id")):
+        val = b.get(key, "")
+        if val == "CUSTOM_NO_CACHE":
+            val = "c0ffee00-0000-4000-8000-000000000001"
+        elif val == "CUSTOM_ORP":
+            val = "c0ffee00-0000-4000-8000-000000000002"
+        out[tf] = val
+    out["forwarded_values"] = []
+    out["min_ttl"], out["default_ttl"], out["max_ttl"] = 0, 0, 0
+    if "Legacy" in b:
+        lg = b["Legacy"]
+        out["forwarded_values"] = [{"query_string": lg["QueryString"], "headers": lg["Headers"], "query_string_cache_keys": [],
+                                    "cookies": [{"forward": lg["Cookies"], "whitelisted_names": lg.get("CookieNames", [])}]}]
+        ttl = b.get("TTL")
+        out["min_ttl"], out["default_ttl"], out["max_ttl"] = (0, 86400, 31536000) if ttl is None else (ttl, ttl, ttl)
+    return out
+
+
+def tf_state(m):
+    res = []
+    def add(typ, name, values):
+        res.append({"address": f"{typ}.{name}", "mode": "managed", "type": typ, "name": name,
+                    "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 1, "values": values})
+    if m["design"] == "001":
+        add("aws_cloudfront_cache_policy", "api_no_cache", {"id": "c0ffee00-0000-4000-8000-000000000001", "name": "api-no-cache",
+            "min_ttl": 0, "default_ttl": 0, "max_ttl": 0, "parameters_in_cache_key_and_forwarded_to_origin": [{
+                "enable_accept_encoding_gzip": False, "enable_accept_encoding_brotli": False,
+                "headers_config": [{"header_behavior": "none", "headers": []}],
+                "cookies_config": [{"cookie_behavior": "none", "cookies": []}],
+                "query_strings_config": [{"query_string_behavior": "none", "query_strings": []}]}]})
+        orp = m["CustomORP"]
+        add("aws_cloudfront_origin_request_policy", "api_forward", {"id": "c0ffee00-0000-4000-8000-000000000002", "name": "api-forward",
+            "headers_config": [{"header_behavior": "whitelist", "headers": [{"items": orp["Headers"]}]}],
+            "cookies_config": [{"cookie_behavior": orp["Cookies"], "cookies": [{"items": orp["CookieNames"]}] if orp["CookieNames"] else []}],
+            "query_strings_config": [{"query_string_behavior": orp["Query"], "query_strings": []}]})
+    acl_arn = ""
+    if m["WebACL"] is not None:
+        acl_arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/abcd"
+        mg = {"vendor_name": "AWS", "name": "AWSManagedRulesCommonRuleSet", "version": "",
+              "rule_action_override": [{"name": n, "action_to_use": [{"count": [{"custom_request_handling": []}]}]} for n in m["WebACL"]["overrides"]],
+              "scope_down_statement": []}
+        add("aws_wafv2_web_acl", "site", {"arn": acl_arn, "id": "abcd", "name": "site", "scope": "CLOUDFRONT",
+            "rule": [{"name": "core", "priority": 0, "override_action": [{"none": [{}], "count": []}], "action": [],
+                      "statement": [{"managed_rule_group_statement": [mg]}]}]})
+    origins = []
+    for o in m["Origins"]:
+        oo = {"origin_id": o["Id"], "domain_name": domain(o, "api"), "origin_access_control_id": "",
+              "s3_origin_config": [{"origin_access_identity": ""}] if o.get("S3") else [],
+              "custom_origin_config": [] if o.get("S3") else [{"http_port": 80, "https_port": 443, "origin_protocol_policy": "https-only", "origin_ssl_protocols": ["TLSv1.2"]}]}
+        if o.get("OAC"):
+            oo["origin_access_control_id"] = "E2ABCDEFOAC123" if o.get("S3") else "E3LAMBDAOAC456"
+        origins.append(oo)
+    lg = m["Logging"]
+    add("aws_cloudfront_distribution", "site", {
+        "id": "E1TFFIXTURE0001", "arn": "arn:aws:cloudfront::123456789012:distribution/E1TFFIXTURE0001",
+        "aliases": m["Aliases"], "enabled": True, "http_version": "http2",
+        "origin": origins,
+        "default_cache_behavior": [tf_behavior(m["Default"], True, m)],
+        "ordered_cache_behavior": [tf_behavior(b, False, m) for b in m["Behaviors"]],
+        "logging_config": [{"bucket": "logs-bucket.s3.amazonaws.com", "include_cookies": lg["IncludeCookies"], "prefix": "cf/"}] if lg else [],
+        "custom_error_response": [{"error_code": e["ErrorCode"], "response_code": int(e["ResponseCode"]), "response_page_path": e["ResponsePagePath"], "error_caching_min_ttl": 10} for e in m["ErrorResponses"]],
+        "web_acl_id": acl_arn,
+    })
+    return {"format_version": "1.0", "terraform_version": "1.9.8", "values": {"root_module": {"child_modules": [{"address": "module.cdn", "resources": [
+        dict(r, address="module.cdn." + r["address"]) for r in res]}]}}}
+
+
 def main():
-    for sub in ("distconfig", "cfn-yaml", "cfn-json"):
+    for sub in ("distconfig", "cfn-yaml", "cfn-json", "terraform"):
         os.makedirs(sub, exist_ok=True)
     for name, m in variants().items():
         with open(f"distconfig/{name}.json", "w") as f:
@@ -337,6 +413,9 @@ def main():
             with open(f"distconfig/{name}.policy.json", "w") as f:
                 json.dump(pol, f, indent=4)
                 f.write("\n")
+        with open(f"terraform/{name}.json", "w") as f:
+            json.dump(tf_state(m), f, indent=2)
+            f.write("\n")
         t = template(m)
         with open(f"cfn-json/{name}.json", "w") as f:
             json.dump(to_json(t), f, indent=1)
