@@ -46,7 +46,7 @@ func Rules() []Rule {
 			"CloudFront's OAC does not sign request bodies for Lambda function URLs (\"Lambda doesn't support unsigned payloads\"): every POST/PUT without an x-amz-content-sha256 header from the browser gets 403. Put API Gateway in front, or drop OAC on this origin and protect the function URL another way."},
 		{"config-error-pages-mask-api", SeverityWarning, "Custom error pages turn API errors into 200 HTML", "auth-html-response",
 			"Custom error responses apply to every behavior: a 403/404 from the API becomes a 200 HTML page that NextAuth's client cannot parse. Scope the SPA fallback to the static origin (e.g. a CloudFront Function) or remove the 403/404 → 200 mapping."},
-		{"config-cookies-to-static", SeverityWarning, "All cookies forwarded to the S3 origin", "static-origin-header-too-large",
+		{"config-cookies-to-static", SeverityWarning, "All cookies forwarded to the S3 origin", "auth-cookie-oversize",
 			"Large or chunked session cookies make the request header exceed S3's limit (400 RequestHeaderSectionTooLarge). Forward no cookies to S3 (CachingOptimized " + IDCachingOptimized + ", no origin request policy)."},
 		{"config-waf-blocks-auth", SeverityWarning, "The web ACL's core rule set can block NextAuth", "edge-refusals-on-auth",
 			"AWSManagedRulesCommonRuleSet rules such as EC2MetaDataSSRF_COOKIE (callback-url cookie), SizeRestrictions_Cookie_HEADER (large session cookies) and GenericRFI_QUERYARGUMENTS (callbackUrl) block NextAuth requests. Override them to Count (RuleActionOverrides) or scope the rule group down to exclude the auth path."},
