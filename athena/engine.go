@@ -291,8 +291,8 @@ func (f *figures) figuresRow(r []*string, interval time.Duration) error {
 		s, rt := int(c.int(2)), c.str(3)
 		first, last := time.UnixMilli(c.int(9)).UTC(), time.UnixMilli(c.int(10)).UTC()
 		p.Requests += n
-		p.BytesSent += c.int(7)
-		p.BytesReceived += c.int(8)
+		p.BytesSent = traffic.SatAdd(p.BytesSent, c.int(7))
+		p.BytesReceived = traffic.SatAdd(p.BytesReceived, c.int(8))
 		if p.First.IsZero() || first.Before(p.First) {
 			p.First = first
 		}

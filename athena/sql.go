@@ -194,7 +194,7 @@ func (p *queryPlan) figuresSQL() string {
 	return fmt.Sprintf(`WITH r AS (
   SELECT wins.w AS w,
     %[1]s - wins.fms AS off,
-    coalesce(sc_status, 0) AS s,
+    coalesce(sc_status, -1) AS s,
     coalesce(x_edge_result_type, '') AS rt,
     coalesce(sc_bytes, 0) AS bs,
     coalesce(cs_bytes, 0) AS br,
