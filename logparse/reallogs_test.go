@@ -75,8 +75,8 @@ type readResult struct {
 	records   []logparse.Record
 	parseErr  map[int]*logparse.ParseError
 	fieldErrs []*logparse.ParseError
-	endErr   error
-	format   logparse.Format
+	endErr    error
+	format    logparse.Format
 }
 
 func readAll(t *testing.T, path string) readResult {

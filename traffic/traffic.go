@@ -46,8 +46,8 @@ type Summary struct {
 	status        [600]int64 // by code; 000 (no response) is code 0
 	otherStatus   int64      // codes outside 0..599
 	unknownStatus int64      // no status, or one that could not be read
-	results     map[string]int64
-	paths       map[string]*PathStats
+	results       map[string]int64
+	paths         map[string]*PathStats
 }
 
 // PathStats is the traffic of one path (cs-uri-stem, as logged).
