@@ -115,9 +115,9 @@ func allocatedBy(f func()) uint64 {
 // readCount reads everything and counts records, line errors and the end.
 func readCount(r *logparse.Reader) (recs, errs int, end error) {
 	var rec logparse.Record
+	var pe *logparse.ParseError
 	for {
 		err := r.Read(&rec)
-		var pe *logparse.ParseError
 		switch {
 		case err == nil:
 			recs++
@@ -225,5 +225,27 @@ func TestNoRecordRefused(t *testing.T) {
 	o := readString(t, in)
 	if o.end != nil || len(o.recs) != 2 || len(o.errs) != 990 {
 		t.Fatalf("records %d, line errors %d, end %v", len(o.recs), len(o.errs), o.end)
+	}
+}
+
+// Field errors cost nothing when every value is good: reading allocates
+// per block of input, not per record.
+func TestReadAllocatesPerBlock(t *testing.T) {
+	const n = 50000
+	in := manyLines(n)
+	var ms0, ms1 runtime.MemStats
+	var recs int
+	runtime.GC()
+	runtime.ReadMemStats(&ms0)
+	r := logparse.NewReader(strings.NewReader(in))
+	recs, _, end := readCount(r)
+	runtime.ReadMemStats(&ms1)
+	r.Close()
+	if end != nil || recs != n {
+		t.Fatalf("records %d end %v", recs, end)
+	}
+	blocks := uint64(len(in)/(256<<10) + 1)
+	if mallocs := ms1.Mallocs - ms0.Mallocs; mallocs > 4*blocks+64 {
+		t.Errorf("%d allocations for %d records in %d blocks: more than a few per block", mallocs, n, blocks)
 	}
 }
