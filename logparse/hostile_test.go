@@ -214,7 +214,7 @@ func TestNoRecordRefused(t *testing.T) {
 	r := logparse.NewReader(g)
 	defer r.Close()
 	recs, _, end := readCount(r)
-	if !errors.Is(end, logparse.ErrNotAccessLog) || !strings.Contains(end.Error(), "line 4") || recs != 1 {
+	if !errors.Is(end, logparse.ErrNotAccessLog) || !strings.Contains(end.Error(), "line 4 runs on") || recs != 1 {
 		t.Fatalf("want a FormatError naming line 4, got %v (%d records)", end, recs)
 	}
 	if g.served > 80<<20 {

@@ -204,7 +204,7 @@ func (r *Reader) refuseRunaway() error {
 	var reason string
 	switch {
 	case r.runaway > maxRunawayLine:
-		reason = fmt.Sprintf("line %d runs on past %d MiB without an end", r.line+1, maxRunawayLine>>20)
+		reason = fmt.Sprintf("line %d runs on past %d MiB without an end", r.line, maxRunawayLine>>20)
 	case r.records > 0:
 		return nil
 	case r.line > maxLinesWithoutRecord:
