@@ -382,7 +382,6 @@ func (rp *replay) row(r []*string) error {
 		Host:             c.str(dcHost),
 		URIStem:          c.str(dcPath),
 		Method:           c.str(dcMethod),
-		Status:           &status,
 		EdgeResultType:   c.str(dcResult),
 		EdgeDetailedType: c.str(dcDetailed),
 		Protocol:         c.str(dcProtocol),
@@ -392,6 +391,9 @@ func (rp *replay) row(r []*string) error {
 		Query:            c.str(dcQuery),
 		RequestID:        c.str(dcRequestID),
 		ClientIP:         c.str(dcClientIP),
+	}
+	if status >= 0 {
+		row.Status = &status // else NULL: no readable status, unknown to the rules
 	}
 	if ttfb < 0 || ttfb >= int64(len(ttfbValues)) {
 		return fmt.Errorf("time-to-first-byte class %d", ttfb)

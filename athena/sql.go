@@ -395,7 +395,7 @@ func (p *queryPlan) detectSQL() string {
     coalesce(cs_uri_stem, '') AS p,
     coalesce(cs_uri_stem_decoded, '') AS d,
     coalesce(cs_method, '') AS m,
-    coalesce(sc_status, 0) AS s,
+    coalesce(sc_status, -1) AS s,
     coalesce(x_edge_result_type, '') AS rt,
     coalesce(x_edge_detailed_result_type, '') AS dt,
     coalesce(cs_protocol, '') AS proto,
