@@ -299,8 +299,8 @@ func (f *figures) figuresRow(r []*string, interval time.Duration) error {
 		s, rt := int(c.int(2)), c.str(3)
 		first, last := time.UnixMilli(c.int(9)).UTC(), time.UnixMilli(c.int(10)).UTC()
 		p.Requests += n
-		p.BytesSent += c.int(7)
-		p.BytesReceived += c.int(8)
+		p.BytesSent = traffic.SatAdd(p.BytesSent, c.int(7))
+		p.BytesReceived = traffic.SatAdd(p.BytesReceived, c.int(8))
 		if p.First.IsZero() || first.Before(p.First) {
 			p.First = first
 		}
@@ -390,7 +390,6 @@ func (rp *replay) row(r []*string) error {
 		Host:             c.str(dcHost),
 		URIStem:          c.str(dcPath),
 		Method:           c.str(dcMethod),
-		Status:           &status,
 		EdgeResultType:   c.str(dcResult),
 		EdgeDetailedType: c.str(dcDetailed),
 		Protocol:         c.str(dcProtocol),
@@ -400,6 +399,9 @@ func (rp *replay) row(r []*string) error {
 		Query:            c.str(dcQuery),
 		RequestID:        c.str(dcRequestID),
 		ClientIP:         c.str(dcClientIP),
+	}
+	if status >= 0 {
+		row.Status = &status // else NULL: no readable status, unknown to the rules
 	}
 	if ttfb < 0 || ttfb >= int64(len(ttfbValues)) {
 		return fmt.Errorf("time-to-first-byte class %d", ttfb)

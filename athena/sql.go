@@ -198,7 +198,7 @@ func (p *queryPlan) figuresSQL() string {
 	return fmt.Sprintf(`WITH r AS (
   SELECT wins.w AS w,
     %[1]s - wins.fms AS off,
-    coalesce(sc_status, 0) AS s,
+    coalesce(sc_status, -1) AS s,
     coalesce(x_edge_result_type, '') AS rt,
     coalesce(sc_bytes, 0) AS bs,
     coalesce(cs_bytes, 0) AS br,
@@ -404,7 +404,7 @@ func (p *queryPlan) detectSQL() string {
     coalesce(cs_uri_stem, '') AS p,
     coalesce(cs_uri_stem_decoded, '') AS d,
     coalesce(cs_method, '') AS m,
-    coalesce(sc_status, 0) AS s,
+    coalesce(sc_status, -1) AS s,
     coalesce(x_edge_result_type, '') AS rt,
     coalesce(x_edge_detailed_result_type, '') AS dt,
     coalesce(cs_protocol, '') AS proto,

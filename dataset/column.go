@@ -221,13 +221,9 @@ func (cw *columnWriter) buffered() int64 {
 func (cw *columnWriter) write(b *batch) error {
 	if cw.spec.enc == encDict && !cw.dictFull {
 		if _, size := cw.dictionary(); size > cw.dictBytes {
-			// Past the limit the dictionary no longer pays: PLAIN pages
-			// for the rest of the chunk.
-			if err := cw.flushPage(); err != nil {
+			if err := cw.endDict(); err != nil {
 				return err
 			}
-			cw.dictFull = true
-			cw.dropKeys()
 		}
 	}
 	c, n := cw.col, b.n
@@ -297,10 +293,29 @@ func (cw *columnWriter) writeStrings(vals []string) error {
 			cw.null()
 		case dict:
 			cw.dictIndex(cw.strDict.index(s))
+			if cw.strDict.bytes > cw.dictBytes {
+				if err := cw.endDict(); err != nil {
+					return err
+				}
+				dict = false
+			}
 		default:
 			cw.plainString(s)
 		}
 	}
+	return nil
+}
+
+// endDict ends dictionary encoding for the rest of the chunk: past
+// dictBytes the dictionary no longer pays, and PLAIN pages follow. It is
+// checked after each new value too, so that a batch of long values (lines
+// near the 1 MiB limit) cannot grow a dictionary far past its bound.
+func (cw *columnWriter) endDict() error {
+	if err := cw.flushPage(); err != nil {
+		return err
+	}
+	cw.dictFull = true
+	cw.dropKeys()
 	return nil
 }
 
@@ -327,6 +342,12 @@ func (cw *columnWriter) writeDecoded(raw []string) error {
 				cw.rawTo = append(cw.rawTo, cw.strDict.index(logparse.Decode(s)))
 			}
 			cw.dictIndex(cw.rawTo[r])
+			if cw.strDict.bytes > cw.dictBytes || cw.rawDict.bytes > cw.dictBytes {
+				if err := cw.endDict(); err != nil {
+					return err
+				}
+				dict = false
+			}
 		default:
 			cw.plainString(cw.decodes.decode(s))
 		}
@@ -526,7 +547,14 @@ func (cw *columnWriter) flushPage() error {
 	if cw.pb.ok {
 		lo, hi := cw.pb.plain(&cw.spec)
 		if cw.spec.phys == format.ByteArray {
-			lo, hi = truncateMin(lo, columnIndexLimit), truncateMax(hi, columnIndexLimit)
+			// Keep copies of the prefixes only: a slice of a long value
+			// would keep all of it until the row group is written.
+			if len(lo) > columnIndexLimit {
+				lo = bytes.Clone(truncateMin(lo, columnIndexLimit))
+			}
+			if len(hi) > columnIndexLimit {
+				hi = bytes.Clone(truncateMax(hi, columnIndexLimit))
+			}
 		}
 		cw.index.NullPages = append(cw.index.NullPages, false)
 		cw.index.MinValues = append(cw.index.MinValues, lo)

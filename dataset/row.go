@@ -19,7 +19,9 @@ import (
 //
 // NULL rules: a string column is NULL when the log had "-" or nothing (an
 // empty string is never stored); a number column is NULL when the log did not
-// give it ([logparse.Record.Has] is false), so a logged 0 stays 0. Read back
+// give it, or gave a value that cannot be read ([logparse.Record.Has] is
+// false, [logparse.Record.Invalid] tells the two apart), so a logged 0 stays
+// 0 and a bad value loses only itself, not the row. Read back
 // with parquet-go, a NULL string is "" and a NULL number is a nil pointer.
 //
 // Row is for readers and tests: [Writer] does not build Rows, it writes the

@@ -120,6 +120,7 @@ type Writer struct {
 	rows      int64 // rows handed to the workers
 	groupRows int64 // of which in the current row group
 	rawBytes  int64 // logged size of the rows since the last size check
+	curBytes  int64 // logged size of the rows of the batch being filled
 
 	file    *fileWriter
 	cols    []*columnWriter // column c's writer is cols[c], owned by one worker
@@ -248,10 +249,12 @@ func (w *Writer) Write(rec *logparse.Record, dist string) error {
 	w.fill(b, b.n, rec, dist)
 	b.n++
 	// A rough size of the row as logged, for deciding when to measure the
-	// row group (see send).
-	w.rawBytes += int64(rowOverhead + len(rec.URIStem) + len(rec.UserAgent) + len(rec.Referrer) +
+	// row group (see send), and to bound the input a batch keeps alive.
+	size := int64(rowOverhead + len(rec.URIStem) + len(rec.UserAgent) + len(rec.Referrer) +
 		len(rec.Query) + len(rec.Cookie) + len(rec.ForwardedFor))
-	if b.n == batchRows || w.groupRows+int64(b.n) >= w.opts.RowGroupRows {
+	w.rawBytes += size
+	w.curBytes += size
+	if b.n == batchRows || w.curBytes >= maxBatchBytes || w.groupRows+int64(b.n) >= w.opts.RowGroupRows {
 		return w.send()
 	}
 	return nil
@@ -261,6 +264,12 @@ func (w *Writer) Write(rec *logparse.Record, dist string) error {
 // its variable-length ones, roughly, as logged.
 const rowOverhead = 200
 
+// maxBatchBytes ends a batch before batchRows rows when its rows are long:
+// a batch keeps its records' input blocks alive until it is written, so
+// this bounds that memory (lines near logparse's 1 MiB limit would
+// otherwise keep 512 MiB alive per batch).
+const maxBatchBytes = 4 << 20
+
 // send hands the current batch to the workers, takes a free one, and ends
 // the row group when it is full.
 func (w *Writer) send() error {
@@ -269,6 +278,7 @@ func (w *Writer) send() error {
 		return w.err
 	}
 	b := w.cur
+	w.curBytes = 0
 	if b.n == 0 {
 		return nil
 	}

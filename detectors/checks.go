@@ -88,6 +88,9 @@ func (e *Engine) observeChecks(rec *logparse.Record, pc *pathClass) {
 		}
 	}
 	st := rec.Status
+	if !rec.StatusKnown() {
+		st = -1 // unknown: neither a success nor a failure
+	}
 	switch pc.ep {
 	case epCsrf:
 		if rec.Method != "GET" {

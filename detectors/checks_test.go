@@ -1,11 +1,14 @@
 package detectors
 
 import (
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cfwatch/cfwatch/loggen"
+	"github.com/cfwatch/cfwatch/logparse"
 )
 
 func checkByName(t *testing.T, cs []Check, name string) Check {
@@ -112,5 +115,45 @@ func TestChecksStray403Evidence(t *testing.T) {
 	c := checkByName(t, eng.Checks(), CheckSessionOK)
 	if c.Status != CheckPass || !strings.Contains(c.Evidence, "403 ×3") || !strings.Contains(c.Evidence, "isolated") {
 		t.Errorf("session-ok: %+v", c)
+	}
+}
+
+// A session request whose status the log gave unreadably is neither a
+// success nor a failure; a logged 000 (the viewer left) still fails.
+func TestChecksUnknownStatus(t *testing.T) {
+	log := "#Fields: date time cs-method cs-uri-stem sc-status\n"
+	for i := range 100 {
+		log += fmt.Sprintf("2026-11-20\t12:%02d:%02d\tGET\t/api/auth/session\t200\n", i/60, i%60)
+	}
+	unknown := log
+	for i := range 10 {
+		unknown += fmt.Sprintf("2026-11-20\t12:30:%02d\tGET\t/api/auth/session\t99999999999\n", i)
+	}
+	noResponse := log
+	for i := range 10 {
+		noResponse += fmt.Sprintf("2026-11-20\t12:30:%02d\tGET\t/api/auth/session\t000\n", i)
+	}
+	observe := func(in string) Check {
+		e := New(DefaultConfig())
+		r := logparse.NewReader(strings.NewReader(in))
+		defer r.Close()
+		var rec logparse.Record
+		for {
+			err := r.Read(&rec)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.Observe(&rec, "E1")
+		}
+		return checkByName(t, e.Checks(), CheckSessionOK)
+	}
+	if c := observe(unknown); c.Status != CheckPass || strings.Contains(c.Evidence, "failed") {
+		t.Errorf("unknown statuses: %s %q, want a pass with no failure", c.Status, c.Evidence)
+	}
+	if c := observe(noResponse); c.Status != CheckFail || !strings.Contains(c.Evidence, "10 failed") {
+		t.Errorf("000s: %s %q, want 10 failures", c.Status, c.Evidence)
 	}
 }

@@ -15,7 +15,9 @@ import (
 // alarms with no agent and no PutMetricData call.
 //
 // Per file, with no dimensions: Records, SkippedLines (lines that could not
-// be parsed), Bytes, and FailedFiles (1 when the file could not be read).
+// be parsed), FieldErrors (values that could not be read, written as NULL
+// in records that are kept), Bytes, and FailedFiles (1 when the file could
+// not be read).
 // Per file and rule that fired: Findings, with the dimension sets
 // [Rule, Severity] and [Severity], so one alarm on Findings{Severity=critical}
 // covers every critical rule.
@@ -62,12 +64,13 @@ func (m *Metrics) File(r *Result) error {
 			Namespace:  m.namespace,
 			Dimensions: [][]string{{}},
 			Metrics: []emfMetric{
-				{"Records", "Count"}, {"SkippedLines", "Count"},
+				{"Records", "Count"}, {"SkippedLines", "Count"}, {"FieldErrors", "Count"},
 				{"Bytes", "Bytes"}, {"FailedFiles", "Count"},
 			},
 		}}},
 		"Records":      r.Records,
 		"SkippedLines": r.SkippedLines,
+		"FieldErrors":  r.InvalidValues,
 		"Bytes":        r.Bytes,
 		"FailedFiles":  failed,
 		"object":       r.Name,

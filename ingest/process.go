@@ -22,8 +22,8 @@ import (
 // once (see Options.MaxOpenHours).
 const DefaultMaxOpenHours = 2
 
-// MaxLineErrors bounds how many bad lines of one file are logged; all are
-// counted.
+// MaxLineErrors bounds how many bad lines, and how many bad values, of one
+// file are logged; all are counted.
 const MaxLineErrors = 5
 
 // Options configure a Processor.
@@ -46,8 +46,8 @@ type Options struct {
 	// finishing (last pages, footer) in the background while reading goes
 	// on. Default DefaultMaxOpenHours.
 	MaxOpenHours int
-	// Logger receives one line per skipped line (at most MaxLineErrors
-	// per file). Nil discards.
+	// Logger receives one line per skipped line and one per invalid value
+	// (at most MaxLineErrors of each per file). Nil discards.
 	Logger *slog.Logger
 }
 
@@ -93,7 +93,7 @@ type Status string
 const (
 	StatusOK      Status = "ok"        // read to the end and written
 	StatusEmpty   Status = "empty"     // no records: nothing written
-	StatusNotALog Status = "not-a-log" // not a CloudFront access log: skipped
+	StatusNotALog Status = "not-a-log" // not a CloudFront access log (binary, a refused header, no record): skipped
 	StatusDeleted Status = "deleted"   // gone before it could be read
 	StatusSkipped Status = "skipped"   // not read, see Result.Reason
 	StatusFailed  Status = "failed"    // see the error
@@ -113,11 +113,14 @@ type Result struct {
 	Records int64  `json:"records"`
 	// SkippedLines counts the lines that could not be read (each a
 	// logparse.ParseError); the rest of the file was read.
-	SkippedLines int64               `json:"skipped_lines"`
-	Bytes        int64               `json:"bytes"` // bytes read, as stored (compressed)
-	Outputs      []Output            `json:"outputs,omitempty"`
-	Findings     []detectors.Finding `json:"findings,omitempty"`
-	Duration     time.Duration       `json:"-"`
+	SkippedLines int64 `json:"skipped_lines"`
+	// InvalidValues counts the values that could not be read (field
+	// errors): their records are written with those columns NULL.
+	InvalidValues int64               `json:"invalid_values"`
+	Bytes         int64               `json:"bytes"` // bytes read, as stored (compressed)
+	Outputs       []Output            `json:"outputs,omitempty"`
+	Findings      []detectors.Finding `json:"findings,omitempty"`
+	Duration      time.Duration       `json:"-"`
 }
 
 // LogAttrs returns r as log attributes (no finding details: those may be
@@ -129,7 +132,7 @@ func (r *Result) LogAttrs() []any {
 	}
 	attrs := []any{
 		"object", r.Name, "status", string(r.Status),
-		"records", r.Records, "skipped_lines", r.SkippedLines, "bytes", r.Bytes,
+		"records", r.Records, "skipped_lines", r.SkippedLines, "invalid_values", r.InvalidValues, "bytes", r.Bytes,
 		"outputs", len(r.Outputs), "findings", len(r.Findings),
 		"duration_ms", r.Duration.Milliseconds(),
 	}
@@ -175,6 +178,7 @@ func (p *Processor) Process(ctx context.Context, in Input) (Result, error) {
 	err := p.read(ctx, r, &res, eng, parts, key.DistributionID)
 	res.Records = int64(r.Records())
 	res.SkippedLines = int64(r.Skipped())
+	res.InvalidValues = int64(r.FieldErrorCount())
 	res.Bytes = cr.n.Load()
 	if err == nil {
 		res.Outputs, err = parts.commit()
@@ -206,7 +210,7 @@ const ctxCheckEvery = 4096
 
 func (p *Processor) read(ctx context.Context, r *logparse.Reader, res *Result, eng *detectors.Engine, parts *partitions, dist string) error {
 	var rec logparse.Record
-	logged := 0
+	logged, loggedValues := 0, 0
 	for n := 0; ; n++ {
 		if n%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -227,6 +231,12 @@ func (p *Processor) read(ctx context.Context, r *logparse.Reader, res *Result, e
 				continue
 			}
 			return err
+		}
+		for _, fe := range r.FieldErrors() {
+			if loggedValues < MaxLineErrors {
+				loggedValues++
+				p.log.Warn("value unknown: written as NULL", "object", r.Name, "line", fe.Line, "err", fe.Error())
+			}
 		}
 		eng.Observe(&rec, dist)
 		w, err := parts.writer(&rec)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -194,6 +195,11 @@ func TestProcessEmptyAndNotALog(t *testing.T) {
 		"header only":    {[]byte("#Version: 1.0\n#Fields: date time\n"), ingest.StatusEmpty},
 		"html":           {[]byte("<html><body>not a log</body></html>\n"), ingest.StatusNotALog},
 		"gzipped binary": {testenv.Gzip(t, bytes.Repeat([]byte{0, 1, 2, 0xff}, 1000)), ingest.StatusNotALog},
+		"gzip bomb":      {testenv.Gzip(t, make([]byte, 32<<20)), ingest.StatusNotALog},
+		"endless line":   {testenv.Gzip(t, bytes.Repeat([]byte("A"), 32<<20)), ingest.StatusNotALog},
+		"junk lines":     {testenv.Gzip(t, append([]byte(loggen.Header), bytes.Repeat([]byte("junk\n"), 2000)...)), ingest.StatusNotALog},
+		"duplicate field": {[]byte("#Version: 1.0\n#Fields: date time sc-status cs-uri-stem sc-status\n2026-11-20\t12:00:00\t200\t/\t403\n"),
+			ingest.StatusNotALog},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -214,18 +220,22 @@ func TestProcessEmptyAndNotALog(t *testing.T) {
 func TestProcessSkipsBadLines(t *testing.T) {
 	text := logText(t)
 	lines := strings.SplitAfter(string(text), "\n")
-	// A line with a bad status in the middle: the rest is still read.
+	// In the middle, a line that cannot be placed in time (skipped) and one
+	// with a bad status (kept, the status unknown): the rest is still read.
 	bad := strings.Split(lines[100], "\t")
-	bad[8] = "4x4"
-	lines = slices.Insert(lines, 101, strings.Join(bad, "\t"))
+	bad[0] = "2026-13-01"
+	badValue := strings.Split(lines[100], "\t")
+	badValue[8] = "4x4"
+	lines = slices.Insert(lines, 101, strings.Join(bad, "\t"), strings.Join(badValue, "\t"))
 	dir := t.TempDir()
-	res, err := process(t, dir, []byte(strings.Join(lines, "")), ingest.Options{})
+	var logged bytes.Buffer
+	res, err := process(t, dir, []byte(strings.Join(lines, "")), ingest.Options{Logger: slog.New(slog.NewJSONHandler(&logged, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := int64(len(parquettest.ParseLog(t, text)))
-	if res.SkippedLines != 1 || res.Records != want {
-		t.Fatalf("skipped %d, records %d; want 1 and %d", res.SkippedLines, res.Records, want)
+	want := int64(len(parquettest.ParseLog(t, text))) + 1
+	if res.SkippedLines != 1 || res.InvalidValues != 1 || res.Records != want {
+		t.Fatalf("skipped %d, invalid values %d, records %d; want 1, 1 and %d", res.SkippedLines, res.InvalidValues, res.Records, want)
 	}
 	var rows int64
 	for _, o := range res.Outputs {
@@ -233,6 +243,11 @@ func TestProcessSkipsBadLines(t *testing.T) {
 	}
 	if rows != want {
 		t.Errorf("rows %d, want %d", rows, want)
+	}
+	for _, w := range []string{`"msg":"line skipped"`, `"msg":"value unknown: written as NULL"`, "sc-status"} {
+		if !strings.Contains(logged.String(), w) {
+			t.Errorf("log lacks %s:\n%s", w, logged.String())
+		}
 	}
 }
 

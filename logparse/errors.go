@@ -7,10 +7,12 @@ import (
 	"strings"
 )
 
-// Reasons a line is skipped, wrapped by ParseError.Err.
+// Reasons a line is skipped, or a value left unknown (a field error, see
+// Reader.FieldErrors), wrapped by ParseError.Err.
 var (
 	ErrFieldCount  = errors.New("more fields than the #Fields header declares")
 	ErrNumber      = errors.New("invalid number")
+	ErrRange       = errors.New("number out of range")
 	ErrTime        = errors.New("invalid date or time")
 	ErrIP          = errors.New("invalid IP address")
 	ErrNoTime      = errors.New("record has no date and time or timestamp")
@@ -24,7 +26,9 @@ var (
 var ErrNotAccessLog = errors.New("not a CloudFront access log")
 
 // A ParseError reports a line that could not be read. The line is skipped and
-// counted; reading goes on with the next line.
+// counted; reading goes on with the next line. The same type reports a field
+// error (Reader.FieldErrors): one value that could not be read, in a record
+// that is kept.
 type ParseError struct {
 	Name   string // the input's name (file or object key), if known
 	Line   int    // line number, counting from 1

@@ -42,43 +42,91 @@ func (rec *Record) str(dst *string, f Field, v string) {
 	}
 }
 
-func (r *Reader) int64Col(rec *Record, dst *int64, f Field, c int, v string) error {
+// Bounds on numbers. A value beyond its field's bound is not one CloudFront
+// logs (a shifted column, a generator's noise, an overflow): it is a field
+// error, so that no sum and no 32-bit column wraps around.
+const (
+	// maxByteCount bounds sc-bytes, cs-bytes, sc-content-len and the range
+	// fields: 1 TiB, twenty times the largest object CloudFront serves.
+	maxByteCount = 1 << 40
+	maxStatus    = 999
+	maxPort      = 65535
+	maxFLEFields = 1 << 16
+	maxASN       = 1<<32 - 1
+	// maxSeconds bounds the durations: about three years.
+	maxSeconds = 1e8
+)
+
+// intMax holds each integer field's largest valid value.
+var intMax = [numFields]int64{
+	FieldBytesSent:          maxByteCount,
+	FieldBytesReceived:      maxByteCount,
+	FieldContentLength:      maxByteCount,
+	FieldRangeStart:         maxByteCount,
+	FieldRangeEnd:           maxByteCount,
+	FieldStatus:             maxStatus,
+	FieldClientPort:         maxPort,
+	FieldFLEEncryptedFields: maxFLEFields,
+	FieldASN:                maxASN,
+}
+
+// int64Col stores integer value v of field f (at position col) in *dst; a
+// value that is not a count, or beyond the field's bound, is a field error.
+func (r *Reader) int64Col(rec *Record, dst *int64, f Field, col int, v string) {
 	if !present(v) {
-		return nil
+		return
 	}
 	n, err := parseInt(v)
+	if err == nil && n > intMax[f] {
+		err = ErrRange
+	}
 	if err != nil {
-		if err == errAbsent {
-			return nil
+		if err != errAbsent {
+			r.badField(rec, col, f, v, err)
 		}
-		return r.fieldError(c, f, v, err)
+		return
 	}
 	*dst = n
 	rec.present |= 1 << f
-	return nil
 }
 
-func (r *Reader) intCol(rec *Record, dst *int, f Field, c int, v string) error {
+func (r *Reader) intCol(rec *Record, dst *int, f Field, col int, v string) {
 	var n int64
-	err := r.int64Col(rec, &n, f, c, v)
+	r.int64Col(rec, &n, f, col, v)
 	*dst = int(n)
-	return err
 }
 
-func (r *Reader) floatCol(rec *Record, dst *float64, f Field, c int, v string) error {
+// floatCol stores a duration in seconds, as int64Col does a count.
+func (r *Reader) floatCol(rec *Record, dst *float64, f Field, col int, v string) {
 	if !present(v) {
-		return nil
+		return
 	}
 	x, err := parseFloat(v)
+	if err == nil && x > maxSeconds {
+		err = ErrRange
+	}
 	if err != nil {
-		if err == errAbsent {
-			return nil
+		if err != errAbsent {
+			r.badField(rec, col, f, v, err)
 		}
-		return r.fieldError(c, f, v, err)
+		return
 	}
 	*dst = x
 	rec.present |= 1 << f
-	return nil
+}
+
+// ipCol stores the client address.
+func (r *Reader) ipCol(rec *Record, col int, v string) {
+	if !present(v) {
+		return
+	}
+	ip, err := netip.ParseAddr(v)
+	if err != nil {
+		r.badField(rec, col, FieldClientIP, v, ErrIP)
+		return
+	}
+	rec.ClientIP = ip
+	rec.present |= 1 << FieldClientIP
 }
 
 // parseLegacy33 reads a line of the 33-field layout whose 32 tabs are in
@@ -94,23 +142,12 @@ func (r *Reader) parseLegacy33(line string, rec *Record) error {
 		tp.clock, tp.clockCol = v, 1
 	}
 	rec.str(&rec.EdgeLocation, FieldEdgeLocation, col(line, p, n, 2))
-	if err := r.int64Col(rec, &rec.BytesSent, FieldBytesSent, 3, col(line, p, n, 3)); err != nil {
-		return err
-	}
-	if v := col(line, p, n, 4); present(v) {
-		ip, err := netip.ParseAddr(v)
-		if err != nil {
-			return r.fieldError(4, FieldClientIP, v, ErrIP)
-		}
-		rec.ClientIP = ip
-		rec.present |= 1 << FieldClientIP
-	}
+	r.int64Col(rec, &rec.BytesSent, FieldBytesSent, 3, col(line, p, n, 3))
+	r.ipCol(rec, 4, col(line, p, n, 4))
 	rec.str(&rec.Method, FieldMethod, col(line, p, n, 5))
 	rec.str(&rec.Host, FieldHost, col(line, p, n, 6))
 	rec.str(&rec.URIStem, FieldURIStem, col(line, p, n, 7))
-	if err := r.intCol(rec, &rec.Status, FieldStatus, 8, col(line, p, n, 8)); err != nil {
-		return err
-	}
+	r.intCol(rec, &rec.Status, FieldStatus, 8, col(line, p, n, 8))
 	rec.str(&rec.Referrer, FieldReferrer, col(line, p, n, 9))
 	rec.str(&rec.UserAgent, FieldUserAgent, col(line, p, n, 10))
 	rec.str(&rec.Query, FieldQuery, col(line, p, n, 11))
@@ -119,37 +156,21 @@ func (r *Reader) parseLegacy33(line string, rec *Record) error {
 	rec.str(&rec.RequestID, FieldRequestID, col(line, p, n, 14))
 	rec.str(&rec.HostHeader, FieldHostHeader, col(line, p, n, 15))
 	rec.str(&rec.Protocol, FieldProtocol, col(line, p, n, 16))
-	if err := r.int64Col(rec, &rec.BytesReceived, FieldBytesReceived, 17, col(line, p, n, 17)); err != nil {
-		return err
-	}
-	if err := r.floatCol(rec, &rec.TimeTaken, FieldTimeTaken, 18, col(line, p, n, 18)); err != nil {
-		return err
-	}
+	r.int64Col(rec, &rec.BytesReceived, FieldBytesReceived, 17, col(line, p, n, 17))
+	r.floatCol(rec, &rec.TimeTaken, FieldTimeTaken, 18, col(line, p, n, 18))
 	rec.str(&rec.ForwardedFor, FieldForwardedFor, col(line, p, n, 19))
 	rec.str(&rec.TLSProtocol, FieldTLSProtocol, col(line, p, n, 20))
 	rec.str(&rec.TLSCipher, FieldTLSCipher, col(line, p, n, 21))
 	rec.str(&rec.EdgeResponseResultType, FieldEdgeResponseResultType, col(line, p, n, 22))
 	rec.str(&rec.ProtocolVersion, FieldProtocolVersion, col(line, p, n, 23))
 	rec.str(&rec.FLEStatus, FieldFLEStatus, col(line, p, n, 24))
-	if err := r.intCol(rec, &rec.FLEEncryptedFields, FieldFLEEncryptedFields, 25, col(line, p, n, 25)); err != nil {
-		return err
-	}
-	if err := r.intCol(rec, &rec.ClientPort, FieldClientPort, 26, col(line, p, n, 26)); err != nil {
-		return err
-	}
-	if err := r.floatCol(rec, &rec.TimeToFirstByte, FieldTimeToFirstByte, 27, col(line, p, n, 27)); err != nil {
-		return err
-	}
+	r.intCol(rec, &rec.FLEEncryptedFields, FieldFLEEncryptedFields, 25, col(line, p, n, 25))
+	r.intCol(rec, &rec.ClientPort, FieldClientPort, 26, col(line, p, n, 26))
+	r.floatCol(rec, &rec.TimeToFirstByte, FieldTimeToFirstByte, 27, col(line, p, n, 27))
 	rec.str(&rec.EdgeDetailedResultType, FieldEdgeDetailedResultType, col(line, p, n, 28))
 	rec.str(&rec.ContentType, FieldContentType, col(line, p, n, 29))
-	if err := r.int64Col(rec, &rec.ContentLength, FieldContentLength, 30, col(line, p, n, 30)); err != nil {
-		return err
-	}
-	if err := r.int64Col(rec, &rec.RangeStart, FieldRangeStart, 31, col(line, p, n, 31)); err != nil {
-		return err
-	}
-	if err := r.int64Col(rec, &rec.RangeEnd, FieldRangeEnd, 32, col(line, p, n, 32)); err != nil {
-		return err
-	}
+	r.int64Col(rec, &rec.ContentLength, FieldContentLength, 30, col(line, p, n, 30))
+	r.int64Col(rec, &rec.RangeStart, FieldRangeStart, 31, col(line, p, n, 31))
+	r.int64Col(rec, &rec.RangeEnd, FieldRangeEnd, 32, col(line, p, n, 32))
 	return r.finish(rec, &tp)
 }

@@ -49,7 +49,10 @@ func (r *Reader) parseJSON(obj string, rec *Record) error {
 		if f != FieldUnknown {
 			r.jsonKnown++
 		}
-		if err := r.set(rec, &tp, f, col, val); err != nil {
+		r.jsonKey = key
+		err := r.set(rec, &tp, f, col, val)
+		r.jsonKey = ""
+		if err != nil {
 			if pe, ok := err.(*ParseError); ok {
 				pe.Field = key
 			}

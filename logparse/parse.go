@@ -1,8 +1,8 @@
 package logparse
 
 import (
+	"fmt"
 	"math"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +27,29 @@ func newLayout(names []string) layout {
 
 // defaultLayout is the 33-field order read when a file has no header.
 func defaultLayout() layout { return newLayout(LegacyFields()) }
+
+// duplicate returns why a header that names a field twice is refused, or
+// "": reading it would let the last column of that name win.
+func (l layout) duplicate() string {
+	for i, f := range l.fields {
+		for j := range i {
+			if f != FieldUnknown && l.fields[j] == f || strings.EqualFold(l.names[i], l.names[j]) {
+				return fmt.Sprintf("its #Fields header names %s twice (fields %d and %d)", headerName(l.names[j]), j+1, i+1)
+			}
+		}
+	}
+	return ""
+}
+
+// headerName returns a header's field name as an error may show it: quoted,
+// and shortened.
+func headerName(n string) string {
+	const max = 40
+	if len(n) > max {
+		n = n[:max] + "…"
+	}
+	return strconv.Quote(n)
+}
 
 // notAccessLog returns why a header does not describe a web access log, or "".
 func (l layout) notAccessLog() string {
@@ -136,12 +159,13 @@ func (r *Reader) tooManyFields(col int) error {
 		Value: "(" + strconv.Itoa(len(r.layout.fields)) + " declared)"}
 }
 
-// set stores value v of field f (at position col) into rec.
+// set stores value v of field f (at position col) into rec. A number or
+// address that cannot be read is a field error: the field stays unknown and
+// the record is kept. Only an error that loses the line is returned.
 func (r *Reader) set(rec *Record, tp *timeParts, f Field, col int, v string) error {
 	if v == "-" || v == "" {
 		return nil
 	}
-	var err error
 	switch f {
 	case FieldUnknown:
 		return nil
@@ -157,27 +181,58 @@ func (r *Reader) set(rec *Record, tp *timeParts, f Field, col int, v string) err
 	case FieldTimestampMS:
 		tp.tsMS, tp.tsMSCol = v, col
 		return nil
+	case FieldBytesSent:
+		r.int64Col(rec, &rec.BytesSent, f, col, v)
+		return nil
+	case FieldBytesReceived:
+		r.int64Col(rec, &rec.BytesReceived, f, col, v)
+		return nil
+	case FieldContentLength:
+		r.int64Col(rec, &rec.ContentLength, f, col, v)
+		return nil
+	case FieldRangeStart:
+		r.int64Col(rec, &rec.RangeStart, f, col, v)
+		return nil
+	case FieldRangeEnd:
+		r.int64Col(rec, &rec.RangeEnd, f, col, v)
+		return nil
+	case FieldASN:
+		r.int64Col(rec, &rec.ASN, f, col, v)
+		return nil
+	case FieldStatus:
+		r.intCol(rec, &rec.Status, f, col, v)
+		return nil
+	case FieldFLEEncryptedFields:
+		r.intCol(rec, &rec.FLEEncryptedFields, f, col, v)
+		return nil
+	case FieldClientPort:
+		r.intCol(rec, &rec.ClientPort, f, col, v)
+		return nil
+	case FieldTimeTaken:
+		r.floatCol(rec, &rec.TimeTaken, f, col, v)
+		return nil
+	case FieldTimeToFirstByte:
+		r.floatCol(rec, &rec.TimeToFirstByte, f, col, v)
+		return nil
+	case FieldOriginFBL:
+		r.floatCol(rec, &rec.OriginFBL, f, col, v)
+		return nil
+	case FieldOriginLBL:
+		r.floatCol(rec, &rec.OriginLBL, f, col, v)
+		return nil
+	case FieldClientIP:
+		r.ipCol(rec, col, v)
+		return nil
 	case FieldDistributionID:
 		rec.DistributionID = v
 	case FieldEdgeLocation:
 		rec.EdgeLocation = v
-	case FieldBytesSent:
-		rec.BytesSent, err = parseInt(v)
-	case FieldClientIP:
-		rec.ClientIP, err = netip.ParseAddr(v)
-		if err != nil {
-			err = ErrIP
-		}
 	case FieldMethod:
 		rec.Method = v
 	case FieldHost:
 		rec.Host = v
 	case FieldURIStem:
 		rec.URIStem = v
-	case FieldStatus:
-		var n int64
-		n, err = parseInt(v)
-		rec.Status = int(n)
 	case FieldReferrer:
 		rec.Referrer = v
 	case FieldUserAgent:
@@ -194,10 +249,6 @@ func (r *Reader) set(rec *Record, tp *timeParts, f Field, col int, v string) err
 		rec.HostHeader = v
 	case FieldProtocol:
 		rec.Protocol = v
-	case FieldBytesReceived:
-		rec.BytesReceived, err = parseInt(v)
-	case FieldTimeTaken:
-		rec.TimeTaken, err = parseFloat(v)
 	case FieldForwardedFor:
 		rec.ForwardedFor = v
 	case FieldTLSProtocol:
@@ -210,53 +261,38 @@ func (r *Reader) set(rec *Record, tp *timeParts, f Field, col int, v string) err
 		rec.ProtocolVersion = v
 	case FieldFLEStatus:
 		rec.FLEStatus = v
-	case FieldFLEEncryptedFields:
-		var n int64
-		n, err = parseInt(v)
-		rec.FLEEncryptedFields = int(n)
-	case FieldClientPort:
-		var n int64
-		n, err = parseInt(v)
-		rec.ClientPort = int(n)
-	case FieldTimeToFirstByte:
-		rec.TimeToFirstByte, err = parseFloat(v)
 	case FieldEdgeDetailedResultType:
 		rec.EdgeDetailedResultType = v
 	case FieldContentType:
 		rec.ContentType = v
-	case FieldContentLength:
-		rec.ContentLength, err = parseInt(v)
-	case FieldRangeStart:
-		rec.RangeStart, err = parseInt(v)
-	case FieldRangeEnd:
-		rec.RangeEnd, err = parseInt(v)
-	case FieldOriginFBL:
-		rec.OriginFBL, err = parseFloat(v)
-	case FieldOriginLBL:
-		rec.OriginLBL, err = parseFloat(v)
-	case FieldASN:
-		rec.ASN, err = parseInt(v)
 	case FieldCountry:
 		rec.Country = v
 	case FieldCacheBehaviorPathPattern:
 		rec.CacheBehaviorPathPattern = v
 	}
-	if err == errAbsent {
-		return nil
-	}
-	if err != nil {
-		return r.fieldError(col, f, v, err)
-	}
 	rec.present |= 1 << f
 	return nil
 }
 
+// fieldError returns the error about value v of field f at position col.
 func (r *Reader) fieldError(col int, f Field, v string, err error) *ParseError {
 	name := f.String()
-	if col < len(r.layout.names) && r.format != FormatJSON {
+	switch {
+	case r.format == FormatJSON:
+		if r.jsonKey != "" {
+			name = strings.Clone(r.jsonKey)
+		}
+	case col < len(r.layout.names):
 		name = r.layout.names[col]
 	}
 	return &ParseError{Column: col + 1, Field: name, Value: shownValue(v), Err: err}
+}
+
+// badField records that value v of field f (at position col) could not be
+// read: the field is unknown in rec and the problem a field error.
+func (r *Reader) badField(rec *Record, col int, f Field, v string, err error) {
+	rec.invalid |= 1 << f
+	r.fieldErrs = append(r.fieldErrs, r.fieldError(col, f, v, err))
 }
 
 // finish computes the record's time from the time fields it had.
@@ -264,14 +300,14 @@ func (r *Reader) finish(rec *Record, tp *timeParts) error {
 	switch {
 	case tp.tsMS != "":
 		ms, err := parseInt(tp.tsMS)
-		if err != nil {
+		if err != nil || ms < minUnix*1000 || ms >= maxUnix*1000 {
 			return r.fieldError(tp.tsMSCol, FieldTimestampMS, tp.tsMS, ErrTime)
 		}
 		rec.Time = time.UnixMilli(ms).UTC()
 		rec.present |= 1 << FieldTimestampMS
 	case tp.ts != "":
 		t, ok := parseEpoch(tp.ts)
-		if !ok {
+		if !ok || t.Unix() < minUnix || t.Unix() >= maxUnix {
 			return r.fieldError(tp.tsCol, FieldTimestamp, tp.ts, ErrTime)
 		}
 		rec.Time = t
@@ -311,9 +347,7 @@ func (r *Reader) day(s string) (int64, bool) {
 	y := atoiFixed(s[0:4])
 	m := atoiFixed(s[5:7])
 	d := atoiFixed(s[8:10])
-	// Years before the Unix epoch are no CloudFront date (and year 1 would
-	// make a zero time.Time).
-	if y < 1970 || m < 1 || m > 12 || d < 1 || d > 31 {
+	if y < minYear || y > maxYear || m < 1 || m > 12 || d < 1 || d > 31 {
 		return 0, false
 	}
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
@@ -323,6 +357,17 @@ func (r *Reader) day(s string) (int64, bool) {
 	r.lastDate, r.lastDateDay = s, t.Unix()/86400
 	return r.lastDateDay, true
 }
+
+// The years a record's time may fall in: CloudFront began in 2008, and a
+// time outside these years (a timestamp of 0, or of max-int64 that would
+// make a day partition of year 292278994) is not one it logged. Such a
+// line cannot be placed in time and is skipped.
+const (
+	minYear = 2000
+	maxYear = 2100
+	minUnix = 946684800  // 2000-01-01T00:00:00Z
+	maxUnix = 4133980800 // 2101-01-01T00:00:00Z
+)
 
 // parseClock reads "HH:MM:SS" as seconds since midnight.
 func parseClock(s string) (int64, bool) {

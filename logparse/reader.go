@@ -64,10 +64,23 @@ type Reader struct {
 	sawData bool // a data line has been read (for format detection)
 	// jsonKnown counts the known fields of the last JSON object read.
 	jsonKnown int
-	format    Format
+	// jsonKey is the key of the JSON value being stored, for field errors.
+	jsonKey string
+	format  Format
 
 	records int
 	skipped int
+
+	// Field errors: those of the record Read returned last, and how many
+	// in all.
+	fieldErrs     []*ParseError
+	fieldErrCount int
+
+	// consumed counts the input bytes loaded (decompressed); runaway the
+	// bytes of the line being dropped as too long. Both bound how much of
+	// an input is read before it is refused (see Read).
+	consumed int64
+	runaway  int64
 
 	tabs tabIndex // tab offsets in the line being parsed
 
@@ -86,6 +99,17 @@ func (r *Reader) Records() int { return r.records }
 
 // Skipped returns how many lines were skipped because they could not be read.
 func (r *Reader) Skipped() int { return r.skipped }
+
+// FieldErrors returns the field errors of the record Read returned last:
+// values that could not be read, which the record holds as unknown
+// ([Record.Invalid]). Each names the input, line, field and a redacted
+// excerpt of the value. The slice is valid until the next Read; it is
+// empty for a record without such a value.
+func (r *Reader) FieldErrors() []*ParseError { return r.fieldErrs }
+
+// FieldErrorCount returns how many field errors the records read so far
+// had, in all.
+func (r *Reader) FieldErrorCount() int { return r.fieldErrCount }
 
 // Line returns how many input lines have been consumed.
 func (r *Reader) Line() int { return r.line }
@@ -152,7 +176,55 @@ func (r *Reader) nextBlock() (tooLong bool, err error) {
 		return false, err
 	}
 	r.cur = b.text
+	r.consumed += int64(len(b.text) + b.discarded)
+	switch {
+	case b.tooLong:
+		r.runaway = int64(b.discarded)
+	case b.text == "":
+		r.runaway += int64(b.discarded)
+	default:
+		r.runaway = 0
+	}
 	return b.tooLong, nil
+}
+
+// Bounds on how much input is read before it is refused as not a log, so
+// that a binary file, a gzip bomb or an endless line costs little: no
+// record in the first maxLinesWithoutRecord lines or maxBytesWithoutRecord
+// bytes (decompressed), or one line that runs on past maxRunawayLine.
+const (
+	maxLinesWithoutRecord = 1000
+	maxBytesWithoutRecord = 4 << 20
+	maxRunawayLine        = 64 << 20
+)
+
+// refuseRunaway returns the FormatError that ends reading an input that
+// goes on without giving records, or nil.
+func (r *Reader) refuseRunaway() error {
+	var reason string
+	switch {
+	case r.runaway > maxRunawayLine:
+		reason = fmt.Sprintf("line %d runs on past %d MiB without an end", r.line, maxRunawayLine>>20)
+	case r.records > 0:
+		return nil
+	case r.line > maxLinesWithoutRecord:
+		reason = fmt.Sprintf("no record in its first %d lines", maxLinesWithoutRecord)
+	case r.consumed > maxBytesWithoutRecord:
+		reason = fmt.Sprintf("no record in its first %d MiB", maxBytesWithoutRecord>>20)
+	default:
+		return nil
+	}
+	return r.refuse(&FormatError{Name: r.Name, Line: r.line, Reason: reason})
+}
+
+// refuse ends reading with err.
+func (r *Reader) refuse(err error) error {
+	r.err = err
+	if r.ahead != nil {
+		r.ahead.stop()
+		r.ahead = nil
+	}
+	return err
 }
 
 // Read reads the next record into rec, overwriting it. It returns io.EOF at
@@ -167,7 +239,16 @@ func (r *Reader) Read(rec *Record) error {
 			return err
 		}
 	}
+	if len(r.fieldErrs) > 0 {
+		clear(r.fieldErrs)
+		r.fieldErrs = r.fieldErrs[:0]
+	}
 	for {
+		if r.records == 0 || r.runaway > 0 {
+			if err := r.refuseRunaway(); err != nil {
+				return err
+			}
+		}
 		if r.cur == "" {
 			tooLong, err := r.nextBlock()
 			if err != nil {
@@ -229,8 +310,16 @@ func (r *Reader) Read(rec *Record) error {
 			if pe, ok := err.(*ParseError); ok {
 				pe.Name, pe.Line = r.Name, start
 			}
+			if len(r.fieldErrs) > 0 {
+				clear(r.fieldErrs)
+				r.fieldErrs = r.fieldErrs[:0]
+			}
 			return err
 		}
+		for _, fe := range r.fieldErrs {
+			fe.Name, fe.Line = r.Name, start
+		}
+		r.fieldErrCount += len(r.fieldErrs)
 		rec.Line = start
 		r.records++
 		return nil
@@ -254,15 +343,14 @@ func (r *Reader) takeLine() string {
 
 // fail records err as the end of reading.
 func (r *Reader) fail(err error) error {
-	if err != io.EOF {
+	switch {
+	case err == errBinary:
+		err = &FormatError{Name: r.Name, Line: 1,
+			Reason: "it is binary: its start holds NUL bytes or control characters, which CloudFront's logs never have"}
+	case err != io.EOF:
 		err = &StreamError{Name: r.Name, Records: r.records, Line: r.line, Err: err}
 	}
-	r.err = err
-	if r.ahead != nil {
-		r.ahead.stop()
-		r.ahead = nil
-	}
-	return err
+	return r.refuse(err)
 }
 
 // directive handles a line starting with '#'.
@@ -273,6 +361,9 @@ func (r *Reader) directive(line string) error {
 	}
 	names := strings.Fields(rest)
 	l := newLayout(names)
+	if reason := l.duplicate(); reason != "" {
+		return &FormatError{Name: r.Name, Line: r.line, Reason: reason}
+	}
 	if reason := l.notAccessLog(); reason != "" {
 		return &FormatError{Name: r.Name, Line: r.line, Reason: reason}
 	}
@@ -290,13 +381,12 @@ func (r *Reader) jsonObject(line string) (string, error) {
 	var b strings.Builder
 	b.WriteString(line)
 	for {
-		if r.cur == "" {
+		for r.cur == "" {
 			tooLong, err := r.nextBlock()
-			if err == io.EOF || tooLong {
-				break
-			}
-			if err != nil {
-				break // the next Read reports it
+			if err != nil || tooLong {
+				// The next Read reports an error; a line too long ends
+				// the object, which then fails to parse.
+				return b.String(), nil
 			}
 		}
 		next := strings.TrimRight(r.takeLine(), "\r")

@@ -34,9 +34,10 @@ func with(i int, v string) string {
 }
 
 type outcome struct {
-	recs []logparse.Record
-	errs []error
-	end  error
+	recs      []logparse.Record
+	errs      []error
+	fieldErrs []*logparse.ParseError // of the records, in order
+	end       error
 }
 
 func readString(t *testing.T, s string) outcome {
@@ -65,6 +66,7 @@ func readFrom(t *testing.T, in io.Reader) outcome {
 			return o
 		}
 		o.recs = append(o.recs, rec)
+		o.fieldErrs = append(o.fieldErrs, r.FieldErrors()...)
 	}
 }
 
@@ -173,20 +175,16 @@ func TestStatus000(t *testing.T) {
 func TestBadLinesAreSkippedAndNamed(t *testing.T) {
 	good := strings.Join(line33, "\t")
 	in := header33 + good + "\n" +
-		with(8, "4x3") + "\n" + // line 4: bad status
-		good + "\tEXTRA\n" + // line 5: too many fields
-		with(0, "2026-13-01") + "\n" + // line 6: bad date
-		with(1, "25:00:00") + "\n" + // line 7: bad time
-		with(4, "300.1.2.3") + "\n" + // line 8: bad IP
-		with(27, "fast") + "\n" + // line 9: bad float
-		with(3, "session=SECRETVALUE") + "\n" + // line 10: shifted cookie into a number
+		good + "\tEXTRA\n" + // line 4: too many fields
+		with(0, "2026-13-01") + "\n" + // line 5: bad date
+		with(1, "25:00:00") + "\n" + // line 6: bad time
 		good + "\n"
 	o := readString(t, in)
 	if o.end != nil {
 		t.Fatal(o.end)
 	}
-	if len(o.recs) != 2 {
-		t.Errorf("good records: %d, want 2", len(o.recs))
+	if len(o.recs) != 2 || len(o.fieldErrs) != 0 {
+		t.Errorf("good records: %d, field errors %v; want 2 and none", len(o.recs), o.fieldErrs)
 	}
 	want := []struct {
 		line   int
@@ -194,13 +192,9 @@ func TestBadLinesAreSkippedAndNamed(t *testing.T) {
 		field  string
 		err    error
 	}{
-		{4, 9, "sc-status", logparse.ErrNumber},
-		{5, 34, "", logparse.ErrFieldCount},
-		{6, 1, "date", logparse.ErrTime},
-		{7, 2, "time", logparse.ErrTime},
-		{8, 5, "c-ip", logparse.ErrIP},
-		{9, 28, "time-to-first-byte", logparse.ErrNumber},
-		{10, 4, "sc-bytes", logparse.ErrNumber},
+		{4, 34, "", logparse.ErrFieldCount},
+		{5, 1, "date", logparse.ErrTime},
+		{6, 2, "time", logparse.ErrTime},
 	}
 	if len(o.errs) != len(want) {
 		t.Fatalf("errors: %v", o.errs)
@@ -213,11 +207,127 @@ func TestBadLinesAreSkippedAndNamed(t *testing.T) {
 				i, pe, pe.Line, pe.Column, pe.Field, w.line, w.column, w.field, w.err)
 		}
 	}
-	if msg := o.errs[6].Error(); strings.Contains(msg, "SECRET") {
+}
+
+// A value that cannot be read loses that value, not the request: the record
+// is kept with the field unknown, and the problem is a field error that
+// names the line, the field and a redacted excerpt.
+func TestBadValuesAreFieldErrors(t *testing.T) {
+	good := strings.Join(line33, "\t")
+	in := header33 + good + "\n" +
+		with(8, "4x3") + "\n" + // line 4: bad status
+		with(4, "300.1.2.3") + "\n" + // line 5: bad IP
+		with(27, "fast") + "\n" + // line 6: bad float
+		with(3, "session=SECRETVALUE") + "\n" + // line 7: shifted cookie into a number
+		with(30, "570129.7648412298") + "\n" + // line 8: a fraction for a byte count
+		with(8, "99999999999") + "\n" + // line 9: status out of range
+		with(3, "9223372036854775807") + "\n" + // line 10: max-int64 bytes
+		with(3, "99999999999999999999") + "\n" + // line 11: beyond int64
+		with(26, "70000") + "\n" + // line 12: port out of range
+		with(18, "1e300") + "\n" + // line 13: time-taken out of range
+		strings.Join(append(append([]string(nil), line33[:3]...), "x", "y", "GET"), "\t") + "\n" // line 14: two bad values, short record
+	o := readString(t, in)
+	if o.end != nil || len(o.errs) != 0 {
+		t.Fatalf("end %v, line errors %v", o.end, o.errs)
+	}
+	if len(o.recs) != 12 {
+		t.Fatalf("records: %d, want 12 (every line kept)", len(o.recs))
+	}
+	want := []struct {
+		line   int
+		column int
+		field  string
+		f      logparse.Field
+		err    error
+	}{
+		{4, 9, "sc-status", logparse.FieldStatus, logparse.ErrNumber},
+		{5, 5, "c-ip", logparse.FieldClientIP, logparse.ErrIP},
+		{6, 28, "time-to-first-byte", logparse.FieldTimeToFirstByte, logparse.ErrNumber},
+		{7, 4, "sc-bytes", logparse.FieldBytesSent, logparse.ErrNumber},
+		{8, 31, "sc-content-len", logparse.FieldContentLength, logparse.ErrNumber},
+		{9, 9, "sc-status", logparse.FieldStatus, logparse.ErrRange},
+		{10, 4, "sc-bytes", logparse.FieldBytesSent, logparse.ErrRange},
+		{11, 4, "sc-bytes", logparse.FieldBytesSent, logparse.ErrNumber},
+		{12, 27, "c-port", logparse.FieldClientPort, logparse.ErrRange},
+		{13, 19, "time-taken", logparse.FieldTimeTaken, logparse.ErrRange},
+		{14, 4, "sc-bytes", logparse.FieldBytesSent, logparse.ErrNumber},
+		{14, 5, "c-ip", logparse.FieldClientIP, logparse.ErrIP},
+	}
+	if len(o.fieldErrs) != len(want) {
+		t.Fatalf("field errors: %v", o.fieldErrs)
+	}
+	recs := map[int]logparse.Record{}
+	for _, rec := range o.recs {
+		recs[rec.Line] = rec
+	}
+	for i, w := range want {
+		pe := o.fieldErrs[i]
+		if pe.Line != w.line || pe.Column != w.column || pe.Field != w.field || !errors.Is(pe, w.err) {
+			t.Errorf("field error %d: %v (line %d col %d field %q), want line %d col %d field %q %v",
+				i, pe, pe.Line, pe.Column, pe.Field, w.line, w.column, w.field, w.err)
+		}
+		rec := recs[w.line]
+		if !rec.Invalid(w.f) || rec.Has(w.f) {
+			t.Errorf("line %d: %v should be unknown (Invalid, not Has)", w.line, w.f)
+		}
+		// The rest of the record is read.
+		if rec.Method == "" || rec.Time.IsZero() {
+			t.Errorf("line %d: record not read around the bad value: %+v", w.line, rec)
+		}
+	}
+	for _, line := range []int{4, 9} {
+		if r := recs[line]; r.Status != 0 || r.StatusKnown() {
+			t.Errorf("line %d: status %d known %v, want unknown", line, r.Status, r.StatusKnown())
+		}
+	}
+	if r := recs[10]; r.BytesSent != 0 || r.URIStem != line33[7] || r.Status != 403 || !r.StatusKnown() {
+		t.Errorf("line 10: %+v", r)
+	}
+	if r := recs[3]; r.Invalid(logparse.FieldStatus) || !r.StatusKnown() {
+		t.Errorf("good line: %+v", r)
+	}
+	if msg := o.fieldErrs[3].Error(); strings.Contains(msg, "SECRET") {
 		t.Errorf("error message leaks a cookie value: %s", msg)
 	}
-	if msg := o.errs[0].Error(); !strings.Contains(msg, "line 4") || !strings.Contains(msg, "sc-status") || !strings.Contains(msg, `"4x3"`) {
-		t.Errorf("error message %q should name line, field and value", msg)
+	if msg := o.fieldErrs[0].Error(); !strings.Contains(msg, "line 4") || !strings.Contains(msg, "sc-status") {
+		t.Errorf("error message %q should name line and field", msg)
+	}
+}
+
+// A time that cannot be a CloudFront time (max-int64 timestamps, year 0)
+// cannot place the record: the line is skipped.
+func TestTimeOutOfRange(t *testing.T) {
+	in := "#Fields: timestamp(ms) sc-status\n" +
+		"9223372036854775807\t200\n" +
+		"0\t200\n" +
+		"1731620046814\t200\n" +
+		"#Fields: timestamp sc-status\n" +
+		"9223372036\t200\n" +
+		"1731620046.5\t200\n" +
+		"#Fields: date time sc-status\n" +
+		"1999-12-31\t23:59:59\t200\n" +
+		"2101-01-01\t00:00:00\t200\n" +
+		"2100-12-31\t23:59:59\t200\n"
+	o := readString(t, in)
+	if o.end != nil || len(o.recs) != 3 {
+		t.Fatalf("records %d end %v errors %v", len(o.recs), o.end, o.errs)
+	}
+	var lines []int
+	for _, err := range o.errs {
+		var pe *logparse.ParseError
+		if !errors.As(err, &pe) || !errors.Is(err, logparse.ErrTime) {
+			t.Errorf("want ErrTime, got %v", err)
+			continue
+		}
+		lines = append(lines, pe.Line)
+	}
+	if fmt.Sprint(lines) != "[2 3 6 9 10]" {
+		t.Errorf("skipped lines %v, want [2 3 6 9 10]", lines)
+	}
+	for _, rec := range o.recs {
+		if y := rec.Time.Year(); y < 2000 || y > 2100 {
+			t.Errorf("line %d: year %d", rec.Line, y)
+		}
 	}
 }
 
@@ -249,7 +359,7 @@ func TestV2JSON(t *testing.T) {
 		`{"date":"2024-11-14","time":"21:34:06","sc-status":"abc"}` + "\n" +
 		`{"date":"2024-11-14","time":"21:34:06",` + "\n" // truncated object at EOF
 	o := readString(t, in)
-	if len(o.recs) != 1 {
+	if len(o.recs) != 2 {
 		t.Fatalf("records %d errors %v end %v", len(o.recs), o.errs, o.end)
 	}
 	r := o.recs[0]
@@ -257,12 +367,18 @@ func TestV2JSON(t *testing.T) {
 		r.UserAgent != "a\"b\\c\u00e9\U0001F600" || r.ASN != 16509 || r.Has(logparse.FieldContentLength) {
 		t.Errorf("json record: %+v", r)
 	}
-	if len(o.errs) != 2 {
+	if len(o.errs) != 1 || !errors.Is(o.errs[0], logparse.ErrJSON) {
 		t.Fatalf("errors: %v", o.errs)
 	}
-	var pe *logparse.ParseError
-	if !errors.As(o.errs[0], &pe) || pe.Line != 3 || pe.Field != "sc-status" || !errors.Is(pe, logparse.ErrNumber) {
-		t.Errorf("json bad status: %v", o.errs[0])
+	// A bad status loses the status, not the record.
+	if len(o.fieldErrs) != 1 {
+		t.Fatalf("field errors: %v", o.fieldErrs)
+	}
+	if pe := o.fieldErrs[0]; pe.Line != 3 || pe.Field != "sc-status" || !errors.Is(pe, logparse.ErrNumber) {
+		t.Errorf("json bad status: %v", pe)
+	}
+	if r := o.recs[1]; r.Line != 3 || r.StatusKnown() || !r.Invalid(logparse.FieldStatus) {
+		t.Errorf("json record with a bad status: %+v", r)
 	}
 }
 
@@ -449,8 +565,15 @@ func TestFastPathMatchesGeneral(t *testing.T) {
 	body += with(8, "x") + "\n" + with(4, "::zz") + "\n" + with(30, "1.5") + "\n"
 	fast := readString(t, header33+body)
 	general := readString(t, strings.Replace(header33, "cs(Host)", "cs-host", 1)+body)
-	if len(fast.recs) < 1000 || len(fast.recs) != len(general.recs) || len(fast.errs) != 3 || len(general.errs) != 3 {
-		t.Fatalf("fast: %d records %d errors; general: %d records %d errors", len(fast.recs), len(fast.errs), len(general.recs), len(general.errs))
+	if len(fast.recs) < 1000 || len(fast.recs) != len(general.recs) || len(fast.errs) != 0 || len(general.errs) != 0 ||
+		len(fast.fieldErrs) != 3 || len(general.fieldErrs) != 3 {
+		t.Fatalf("fast: %d records %d errors %d field errors; general: %d records %d errors %d field errors",
+			len(fast.recs), len(fast.errs), len(fast.fieldErrs), len(general.recs), len(general.errs), len(general.fieldErrs))
+	}
+	for i := range fast.fieldErrs {
+		if fast.fieldErrs[i].Error() != general.fieldErrs[i].Error() {
+			t.Errorf("field error %d: fast %q, general %q", i, fast.fieldErrs[i], general.fieldErrs[i])
+		}
 	}
 	for i := range fast.recs {
 		if got, want := stripPresence(fast.recs[i]), stripPresence(general.recs[i]); got != want {

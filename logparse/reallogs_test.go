@@ -23,6 +23,10 @@ type realLog struct {
 	// malformed lists the lines that are really malformed, with why; each
 	// must come back as a ParseError, and no other line may.
 	malformed map[int]string
+	// fieldErrors lists, by line, the field whose value cannot be read:
+	// the record is kept with that field unknown, and the problem must come
+	// back as a field error; no other field may.
+	fieldErrors map[int]logparse.Field
 	// refused: the file is not an access log and reading must end with a
 	// FormatError.
 	refused bool
@@ -33,11 +37,10 @@ type realLog struct {
 var realLogs = map[string]realLog{
 	"Doist_process-cloudfront-logs__tests__test_log.csv": {records: 2},
 	"aws-samples_amazon-cloudfront-log-analysis__lab1-serveless-cloudfront-log-analysis__sample-logs__raw-logs__sample-cloudfront-access-logs": {records: 66},
-	"aws-solutions_centralized-logging-with-opensearch__source__constructs__lambda__microbatch__test__data__cloudfront.log": {
-		malformed: map[int]string{
-			3: "faker-generated: sc-content-len is 570129.7648412298, a fraction, where CloudFront logs a byte count",
-			4: "faker-generated: sc-content-len is 677955.7753429408, a fraction, where CloudFront logs a byte count",
-		},
+	// faker-generated: sc-content-len is 570129.7648412298 and
+	// 677955.7753429408, fractions where CloudFront logs a byte count.
+	"aws-solutions_centralized-logging-with-opensearch__source__constructs__lambda__microbatch__test__data__cloudfront.log": {records: 2,
+		fieldErrors: map[int]logparse.Field{3: logparse.FieldContentLength, 4: logparse.FieldContentLength},
 	},
 	"aws-solutions_centralized-logging-with-opensearch__source__constructs__lambda__pipeline__log-processor__test__datafile__cloudfront.log": {records: 2},
 	"awsdocs_amazon-cloudfront-developer-guide__doc_source__AccessLogs.md.example":                                                           {records: 6},
@@ -69,10 +72,11 @@ var realLogs = map[string]realLog{
 }
 
 type readResult struct {
-	records  []logparse.Record
-	parseErr map[int]*logparse.ParseError
-	endErr   error
-	format   logparse.Format
+	records   []logparse.Record
+	parseErr  map[int]*logparse.ParseError
+	fieldErrs []*logparse.ParseError
+	endErr    error
+	format    logparse.Format
 }
 
 func readAll(t *testing.T, path string) readResult {
@@ -102,10 +106,11 @@ func readAll(t *testing.T, path string) readResult {
 			break
 		}
 		res.records = append(res.records, rec)
+		res.fieldErrs = append(res.fieldErrs, r.FieldErrors()...)
 	}
-	if r.Records() != len(res.records) || r.Skipped() != len(res.parseErr) {
-		t.Errorf("counters: Records()=%d Skipped()=%d, read %d records and %d errors",
-			r.Records(), r.Skipped(), len(res.records), len(res.parseErr))
+	if r.Records() != len(res.records) || r.Skipped() != len(res.parseErr) || r.FieldErrorCount() != len(res.fieldErrs) {
+		t.Errorf("counters: Records()=%d Skipped()=%d FieldErrorCount()=%d, read %d records, %d errors and %d field errors",
+			r.Records(), r.Skipped(), r.FieldErrorCount(), len(res.records), len(res.parseErr), len(res.fieldErrs))
 	}
 	res.format = r.Format()
 	return res
@@ -159,6 +164,17 @@ func TestRealLogs(t *testing.T) {
 			for _, rec := range res.records {
 				if rec.Time.IsZero() || rec.Time.Location() != time.UTC {
 					t.Errorf("line %d: time %v", rec.Line, rec.Time)
+				}
+				if f, ok := want.fieldErrors[rec.Line]; ok && (!rec.Invalid(f) || rec.Has(f)) {
+					t.Errorf("line %d: %v should be unknown", rec.Line, f)
+				}
+			}
+			if len(res.fieldErrs) != len(want.fieldErrors) {
+				t.Errorf("field errors %v, want %d", res.fieldErrs, len(want.fieldErrors))
+			}
+			for _, fe := range res.fieldErrs {
+				if f, ok := want.fieldErrors[fe.Line]; !ok || fe.Field != f.String() || fe.Name != name {
+					t.Errorf("unexpected field error: %v", fe)
 				}
 			}
 		})

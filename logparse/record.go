@@ -10,7 +10,10 @@ import (
 // String fields hold the value exactly as CloudFront logged it, still
 // URL-encoded (see [Decode]); a value CloudFront logged as "-" (no value) is
 // the empty string, and a number logged as "-" is zero with [Record.Has]
-// reporting false. Strings in a Record share memory with the block of input
+// reporting false. A number or address the log gave but that cannot be read
+// (not a number, out of range) is unknown: zero, Has false and
+// [Record.Invalid] true; the Reader reports it as a field error
+// ([Reader.FieldErrors]) and the rest of the record is kept. Strings in a Record share memory with the block of input
 // they were read from: keep a field beyond the next few thousand records only
 // through strings.Clone, or the whole block stays alive.
 type Record struct {
@@ -69,11 +72,23 @@ type Record struct {
 	Line int
 
 	present uint64
+	invalid uint64 // fields whose logged value could not be read
 }
 
 // Has reports whether the log gave field f a value for this record ("-" and
 // empty values are absent). It tells a logged 0 from a missing number.
 func (r *Record) Has(f Field) bool { return r.present&(1<<f) != 0 }
+
+// Invalid reports whether the log gave field f a value that could not be
+// read (a fraction where a count belongs, a number out of range, a malformed
+// address): the field is unknown, its value zero and Has false.
+func (r *Record) Invalid(f Field) bool { return r.invalid&(1<<f) != 0 }
+
+// StatusKnown reports whether the record has a status code. It is false when
+// the log gave none or one that could not be read; a logged 000 (the viewer
+// left before any response) is known. A record built by hand with a non-zero
+// Status is known.
+func (r *Record) StatusKnown() bool { return r.Status != 0 || r.Has(FieldStatus) }
 
 // IsCacheHit reports whether CloudFront answered from its cache, the edge or
 // Origin Shield (Hit, RefreshHit, OriginShieldHit), without a full origin

@@ -32,7 +32,8 @@ type Figures struct {
 	BytesSent     int64 // sc-bytes, an absent value counting 0
 	BytesReceived int64 // cs-bytes, likewise
 	First, Last   time.Time
-	// Statuses counts requests per sc-status (0 for 000 or absent).
+	// Statuses counts requests per sc-status (0 for 000, -1 for NULL: absent
+	// or unreadable in the log).
 	Statuses map[int]int64
 	// ResultTypes counts requests per x-edge-result-type, "" when absent.
 	ResultTypes map[string]int64
@@ -188,6 +189,8 @@ func (f *Figures) figures() (Totals, StatusMix, Cache) {
 			continue
 		}
 		switch {
+		case code < 0:
+			st.Classes["unknown"] += n // no sc_status, or one that could not be read
 		case code == 0:
 			st.Classes["000"] += n
 		case code >= 100 && code < 600:
@@ -220,13 +223,14 @@ func (f *Figures) pathRows() pathTable {
 	rows := pathTable{}
 	errs := map[string]map[int]int64{}
 	for _, p := range f.Paths {
-		r := rows[p.Path]
+		path := traffic.LongPath(p.Path) // as traffic.Summary keys it
+		r := rows[path]
 		if r == nil {
-			r = &traffic.PathRow{Path: p.Path}
-			rows[p.Path] = r
+			r = &traffic.PathRow{Path: path}
+			rows[path] = r
 		}
 		r.Requests += p.Requests
-		r.BytesSent += p.BytesSent
+		r.BytesSent = traffic.SatAdd(r.BytesSent, p.BytesSent)
 		switch p.Status / 100 {
 		case 4:
 			r.Errors4xx += p.Requests
@@ -235,10 +239,10 @@ func (f *Figures) pathRows() pathTable {
 		default:
 			continue
 		}
-		if errs[p.Path] == nil {
-			errs[p.Path] = map[int]int64{}
+		if errs[path] == nil {
+			errs[path] = map[int]int64{}
 		}
-		errs[p.Path][p.Status] += p.Requests
+		errs[path][p.Status] += p.Requests
 	}
 	// The most common error status, the lowest code on a tie (as
 	// traffic.Summary names it).

@@ -163,7 +163,7 @@ func (rep *Report) htmlPage() htmlPage {
 		Interval:   rep.Series.Interval,
 	}
 	in := rep.Input
-	pg.Input = fmt.Sprintf("%s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines)) + filteredText(in)
+	pg.Input = fmt.Sprintf("%s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines)) + invalidText(in) + filteredText(in)
 	if in.FilesOutsideWindow > 0 {
 		pg.Input += fmt.Sprintf(", %s files outside the window not read", num(in.FilesOutsideWindow))
 	}
@@ -325,6 +325,12 @@ func (rep *Report) htmlPage() htmlPage {
 	}
 	if in.SkippedLines > int64(len(in.LineErrors)) {
 		pg.Problems = append(pg.Problems, fmt.Sprintf("… and %s more skipped lines", num(in.SkippedLines-int64(len(in.LineErrors)))))
+	}
+	for _, e := range in.FieldErrors {
+		pg.Problems = append(pg.Problems, "unknown value: "+e.Error)
+	}
+	if in.InvalidValues > int64(len(in.FieldErrors)) {
+		pg.Problems = append(pg.Problems, fmt.Sprintf("… and %s more invalid values", num(in.InvalidValues-int64(len(in.FieldErrors)))))
 	}
 	return pg
 }

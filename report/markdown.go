@@ -23,7 +23,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	if q := in.queried(); q != "" {
 		p("Input: %s", mdEscape(q))
 	} else {
-		p("Input: %s files (%s), %s records, %s skipped lines%s", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines), filteredText(in))
+		p("Input: %s files (%s), %s records, %s skipped lines%s%s", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines), invalidText(in), filteredText(in))
 	}
 	if in.FilesOutsideWindow > 0 {
 		p(", %s files outside the window not read", num(in.FilesOutsideWindow))
@@ -160,7 +160,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	}
 
 	// Input problems.
-	if len(in.FailedFiles) > 0 || in.SkippedLines > 0 {
+	if len(in.FailedFiles) > 0 || in.SkippedLines > 0 || in.InvalidValues > 0 {
 		p("### Input problems\n\n")
 		for _, f := range in.FailedFiles {
 			p("- **Failed:** %s\n", mdCode(f.Error, false))
@@ -170,6 +170,12 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		}
 		if in.SkippedLines > int64(len(in.LineErrors)) {
 			p("- … and %s more skipped lines\n", num(in.SkippedLines-int64(len(in.LineErrors))))
+		}
+		for _, e := range in.FieldErrors {
+			p("- Unknown value: %s\n", mdCode(e.Error, false))
+		}
+		if in.InvalidValues > int64(len(in.FieldErrors)) {
+			p("- … and %s more invalid values\n", num(in.InvalidValues-int64(len(in.FieldErrors))))
 		}
 		p("\n")
 	}

@@ -22,7 +22,7 @@ func (rep *Report) writeText(w io.Writer, st style) error {
 	head.add(cell{"cfwatch report", sgrBold}, c(fmt.Sprintf("%s → %s UTC (%s)", from.Format("2006-01-02 15:04"),
 		until.Format("2006-01-02 15:04"), span(until.Sub(from)))))
 	input := fmt.Sprintf("%s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)),
-		num(in.Records), num(in.SkippedLines))
+		num(in.Records), num(in.SkippedLines)) + invalidText(in)
 	if in.FilesOutsideWindow > 0 {
 		input += fmt.Sprintf(", %s files outside the window not read", num(in.FilesOutsideWindow))
 	}
@@ -102,7 +102,15 @@ func (rep *Report) writeText(w io.Writer, st style) error {
 	return err
 }
 
-var statusClassOrder = []string{"2xx", "3xx", "4xx", "5xx", "000", "other"}
+var statusClassOrder = []string{"2xx", "3xx", "4xx", "5xx", "000", "other", "unknown"}
+
+// invalidText says how many values could not be read, if any.
+func invalidText(in Input) string {
+	if in.InvalidValues == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %s invalid values (kept as unknown)", num(in.InvalidValues))
+}
 
 // nonZero returns sgr when n is not zero.
 func nonZero(n int64, sgr string) string {
@@ -112,10 +120,11 @@ func nonZero(n int64, sgr string) string {
 	return sgr
 }
 
-// writeInputProblems lists the files that failed and the first skipped lines.
+// writeInputProblems lists the files that failed, the first skipped lines
+// and the first invalid values.
 func (rep *Report) writeInputProblems(b *strings.Builder, st style) {
 	in := rep.Input
-	if len(in.FailedFiles) == 0 && in.SkippedLines == 0 {
+	if len(in.FailedFiles) == 0 && in.SkippedLines == 0 && in.InvalidValues == 0 {
 		return
 	}
 	b.WriteString("\n" + st.paint(sgrBold, "Input problems") + "\n")
@@ -128,6 +137,12 @@ func (rep *Report) writeInputProblems(b *strings.Builder, st style) {
 	}
 	if in.SkippedLines > int64(len(in.LineErrors)) {
 		t.add(c(""), c(fmt.Sprintf("… and %s more skipped lines", num(in.SkippedLines-int64(len(in.LineErrors))))))
+	}
+	for _, e := range in.FieldErrors {
+		t.add(cell{"unknown", sgrYellow}, c(e.Error))
+	}
+	if in.InvalidValues > int64(len(in.FieldErrors)) {
+		t.add(c(""), c(fmt.Sprintf("… and %s more invalid values", num(in.InvalidValues-int64(len(in.FieldErrors))))))
 	}
 	t.render(b, st)
 }

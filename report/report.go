@@ -49,8 +49,9 @@ type Options struct {
 	// Detectors configures the rules; the zero value means
 	// detectors.DefaultConfig().
 	Detectors *detectors.Config
-	// Logger receives one line per bad input line (up to MaxLineErrors) and
-	// per failed file. Nil discards.
+	// Logger receives one line per bad input line (up to MaxLineErrors),
+	// per bad value (up to MaxFieldErrors) and per failed file. Nil
+	// discards.
 	Logger *slog.Logger
 	// Progress, when set, is called from Run's goroutine as the input is
 	// read: at the start, every few thousand records and after each file.
@@ -176,6 +177,10 @@ func Union(a source.Window, b *source.Window) source.Window {
 // MaxLineErrors bounds how many bad lines a report lists; all are counted.
 const MaxLineErrors = 20
 
+// MaxFieldErrors bounds how many bad values (field errors) a report lists;
+// all are counted.
+const MaxFieldErrors = 20
+
 // A Report is the result of a run; its JSON form is the documented schema.
 type Report struct {
 	Schema   string              `json:"schema"`
@@ -224,6 +229,11 @@ type Input struct {
 	RecordsFiltered int64       `json:"records_filtered,omitempty"`
 	SkippedLines    int64       `json:"skipped_lines"`         // lines that could not be read
 	LineErrors      []FileError `json:"line_errors,omitempty"` // the first few of them
+	// InvalidValues counts the values that could not be read (field
+	// errors: a fraction for a byte count, a status out of range). Their
+	// records are kept with those values unknown.
+	InvalidValues int64       `json:"invalid_values"`
+	FieldErrors   []FileError `json:"field_errors,omitempty"` // the first few of them
 
 	// Engine names the query engine that read the input ("athena"), when
 	// cfwatch did not read the files itself (FromFigures); Files and Bytes
@@ -507,10 +517,27 @@ func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Read
 			rep.Input.Records += int64(r.Records())
 			return err
 		}
+		if fe := r.FieldErrors(); len(fe) > 0 {
+			rd.fieldErrors(obj.Name, fe)
+		}
 		rd.observe(&rec, dist)
 	}
 	rep.Input.Records += int64(r.Records())
 	return nil
+}
+
+// fieldErrors counts the bad values of a record read, and lists the first
+// few.
+func (rd *reading) fieldErrors(name string, errs []*logparse.ParseError) {
+	in := &rd.rep.Input
+	in.InvalidValues += int64(len(errs))
+	for _, pe := range errs {
+		if len(in.FieldErrors) >= MaxFieldErrors {
+			return
+		}
+		in.FieldErrors = append(in.FieldErrors, FileError{File: name, Line: pe.Line, Error: pe.Error()})
+		rd.log.Warn("value unknown", "file", name, "line", pe.Line, "err", pe)
+	}
 }
 
 // observe counts one record read: in the window's figures and findings, in
@@ -611,6 +638,6 @@ func (rep *Report) Failed() bool { return len(rep.Input.FailedFiles) > 0 }
 
 // String is a one-line summary, for logs.
 func (rep *Report) String() string {
-	return fmt.Sprintf("%d files, %d records, %d requests in window, %d skipped lines, %d findings",
-		rep.Input.Files, rep.Input.Records, rep.Totals.Requests, rep.Input.SkippedLines, len(rep.Findings))
+	return fmt.Sprintf("%d files, %d records, %d requests in window, %d skipped lines, %d invalid values, %d findings",
+		rep.Input.Files, rep.Input.Records, rep.Totals.Requests, rep.Input.SkippedLines, rep.Input.InvalidValues, len(rep.Findings))
 }

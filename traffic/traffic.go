@@ -8,9 +8,11 @@ package traffic
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cfwatch/cfwatch/logparse"
 )
@@ -21,20 +23,31 @@ const (
 	MaxResultTypes = 32
 	// OtherPaths collects the requests of paths beyond MaxPaths.
 	OtherPaths = "(other paths)"
+	// MaxPathLen bounds a tracked path: a longer one is counted under its
+	// first MaxPathLen bytes followed by "…", so that paths near the 1 MiB
+	// line limit cannot make a Summary hold gigabytes. CloudFront accepts
+	// URLs of at most 8,192 bytes.
+	MaxPathLen = 8192
 )
 
 // A Summary is the traffic picture of the records added to it. The zero
 // value is empty and ready to use.
+//
+// Values a record holds as unknown (logparse.Record.Invalid: a value that
+// could not be read) count as unknown: a request whose status is unknown is
+// in no status class but "unknown", and unknown byte counts add nothing.
+// Byte totals saturate at math.MaxInt64 rather than wrap.
 type Summary struct {
 	Requests      int64
 	BytesSent     int64
 	BytesReceived int64
 	First, Last   time.Time
 
-	status      [600]int64 // by code; 000 (no response) is code 0
-	otherStatus int64      // codes outside 0..599
-	results     map[string]int64
-	paths       map[string]*PathStats
+	status        [600]int64 // by code; 000 (no response) is code 0
+	otherStatus   int64      // codes outside 0..599
+	unknownStatus int64      // no status, or one that could not be read
+	results       map[string]int64
+	paths         map[string]*PathStats
 }
 
 // PathStats is the traffic of one path (cs-uri-stem, as logged).
@@ -50,23 +63,26 @@ type PathStats struct {
 // Add counts one record.
 func (s *Summary) Add(rec *logparse.Record) {
 	s.Requests++
-	s.BytesSent += rec.BytesSent
-	s.BytesReceived += rec.BytesReceived
+	s.BytesSent = SatAdd(s.BytesSent, rec.BytesSent)
+	s.BytesReceived = SatAdd(s.BytesReceived, rec.BytesReceived)
 	if s.First.IsZero() || rec.Time.Before(s.First) {
 		s.First = rec.Time
 	}
 	if rec.Time.After(s.Last) {
 		s.Last = rec.Time
 	}
-	if rec.Status >= 0 && rec.Status < len(s.status) {
+	switch {
+	case !rec.StatusKnown():
+		s.unknownStatus++
+	case rec.Status >= 0 && rec.Status < len(s.status):
 		s.status[rec.Status]++
-	} else {
+	default:
 		s.otherStatus++
 	}
 	s.addResult(rec.EdgeResultType, 1)
 	p := s.path(rec.URIStem)
 	p.Requests++
-	p.BytesSent += rec.BytesSent
+	p.BytesSent = SatAdd(p.BytesSent, rec.BytesSent)
 	switch rec.Status / 100 {
 	case 4:
 		p.Errors4xx++
@@ -103,6 +119,9 @@ func (s *Summary) addResult(rt string, n int64) {
 
 // path returns the stats of path p, creating them if there is room.
 func (s *Summary) path(p string) *PathStats {
+	if len(p) > MaxPathLen {
+		p = LongPath(p)
+	}
 	if st, ok := s.paths[p]; ok {
 		return st
 	}
@@ -120,11 +139,21 @@ func (s *Summary) path(p string) *PathStats {
 	return st
 }
 
+// SatAdd returns a+b for non-negative byte counts, or math.MaxInt64 where
+// the sum would overflow: a total never wraps around to a small or negative
+// number.
+func SatAdd(a, b int64) int64 {
+	if c := a + b; c >= a || b < 0 {
+		return c
+	}
+	return math.MaxInt64
+}
+
 // Merge adds o's counts to s.
 func (s *Summary) Merge(o *Summary) {
 	s.Requests += o.Requests
-	s.BytesSent += o.BytesSent
-	s.BytesReceived += o.BytesReceived
+	s.BytesSent = SatAdd(s.BytesSent, o.BytesSent)
+	s.BytesReceived = SatAdd(s.BytesReceived, o.BytesReceived)
 	if !o.First.IsZero() && (s.First.IsZero() || o.First.Before(s.First)) {
 		s.First = o.First
 	}
@@ -135,13 +164,14 @@ func (s *Summary) Merge(o *Summary) {
 		s.status[i] += n
 	}
 	s.otherStatus += o.otherStatus
+	s.unknownStatus += o.unknownStatus
 	for _, rt := range sortedKeys(o.results) {
 		s.addResult(rt, o.results[rt])
 	}
 	for _, p := range sortedKeys(o.paths) {
 		src, dst := o.paths[p], s.path(p)
 		dst.Requests += src.Requests
-		dst.BytesSent += src.BytesSent
+		dst.BytesSent = SatAdd(dst.BytesSent, src.BytesSent)
 		dst.Errors4xx += src.Errors4xx
 		dst.Errors5xx += src.Errors5xx
 		for code, n := range src.errStatus {
@@ -159,8 +189,9 @@ func (s *Summary) StatusCount(code int) int64 {
 }
 
 // StatusClasses returns the responses per status class: "2xx" … "5xx", and
-// "000" for requests that got no response (the viewer went away), "other"
-// for anything else.
+// "000" for requests that got no response (the viewer went away), "unknown"
+// for requests whose status the log did not give or gave unreadably,
+// "other" for anything else.
 func (s *Summary) StatusClasses() map[string]int64 {
 	m := map[string]int64{}
 	for code, n := range s.status {
@@ -178,6 +209,9 @@ func (s *Summary) StatusClasses() map[string]int64 {
 	}
 	if s.otherStatus > 0 {
 		m["other"] += s.otherStatus
+	}
+	if s.unknownStatus > 0 {
+		m["unknown"] = s.unknownStatus
 	}
 	return m
 }
@@ -300,6 +334,19 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// LongPath returns the key a path longer than MaxPathLen is counted under:
+// its first MaxPathLen bytes (cut on a character boundary) and "…".
+func LongPath(p string) string {
+	if len(p) <= MaxPathLen {
+		return p
+	}
+	n := MaxPathLen
+	for n > 0 && !utf8.RuneStart(p[n]) {
+		n--
+	}
+	return p[:n] + "…"
 }
 
 // Path returns the row of path p, and false when the summary has no

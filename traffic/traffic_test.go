@@ -1,7 +1,11 @@
 package traffic
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +25,7 @@ func TestSummary(t *testing.T) {
 	s.Add(rec("/api/auth/session", 403, "Error", t0))
 	s.Add(rec("/api/auth/session", 403, "Error", t0))
 	s.Add(rec("/api/items", 502, "Error", t0.Add(2*time.Minute)))
-	s.Add(rec("/x", 0, "Miss", t0))
+	s.Add(parsed(t, "2026-11-20\t10:00:00\t/x\t000\tMiss\t100\t10")[0]) // 000: no response
 
 	if s.Requests != 7 || s.BytesSent != 700 || s.BytesReceived != 70 {
 		t.Errorf("totals %+v", s)
@@ -75,5 +79,88 @@ func TestPathCap(t *testing.T) {
 	}
 	if top := s.TopPaths(1); top[0].Path != OtherPaths || top[0].Requests != 100 {
 		t.Errorf("overflow bucket: %+v", top)
+	}
+}
+
+// parsed reads log lines of the fields date, time, cs-uri-stem, sc-status,
+// x-edge-result-type, sc-bytes and cs-bytes, as a log file gives them.
+func parsed(t *testing.T, lines ...string) []*logparse.Record {
+	t.Helper()
+	in := "#Fields: date time cs-uri-stem sc-status x-edge-result-type sc-bytes cs-bytes\n" + strings.Join(lines, "\n") + "\n"
+	r := logparse.NewReader(strings.NewReader(in))
+	defer r.Close()
+	var recs []*logparse.Record
+	for {
+		rec := new(logparse.Record)
+		err := r.Read(rec)
+		if errors.Is(err, io.EOF) {
+			return recs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+}
+
+// Values the log gave unreadably are unknown: a bad or missing status is in
+// no class but "unknown" (not 2xx, not 000), out-of-range byte counts add
+// nothing, and totals never wrap.
+func TestUnknownValues(t *testing.T) {
+	var s Summary
+	for _, rec := range parsed(t,
+		"2026-11-20\t10:00:00\t/\t200\tHit\t9223372036854775807\t9223372036854775807", // max-int64 bytes: field errors
+		"2026-11-20\t10:00:01\t/\t200\tHit\t9223372036854775807\t1",
+		"2026-11-20\t10:00:02\t/\t99999999999\tMiss\t100\t10", // status out of range
+		"2026-11-20\t10:00:03\t/\t2x0\tMiss\t100\t10",         // status not a number
+		"2026-11-20\t10:00:04\t/\t-\tMiss\t100\t10",           // no status
+		"2026-11-20\t10:00:05\t/\t000\tMiss\t100\t10",         // no response: known
+	) {
+		s.Add(rec)
+	}
+	classes := s.StatusClasses()
+	if fmt.Sprint(classes) != "map[000:1 2xx:2 unknown:3]" {
+		t.Errorf("classes %v, want 2 2xx, 1 000 and 3 unknown", classes)
+	}
+	if s.BytesSent != 400 || s.BytesReceived != 41 {
+		t.Errorf("bytes sent %d received %d, want 400 and 41 (unknown values add nothing)", s.BytesSent, s.BytesReceived)
+	}
+	if got := s.StatusCount(200); got != 2 {
+		t.Errorf("200s: %d", got)
+	}
+
+	// Sums saturate: records built by hand are not bounded by the parser.
+	var big Summary
+	for range 3 {
+		big.Add(&logparse.Record{URIStem: "/", Status: 200, BytesSent: math.MaxInt64 / 2, BytesReceived: math.MaxInt64})
+	}
+	if big.BytesSent != math.MaxInt64 || big.BytesReceived != math.MaxInt64 {
+		t.Errorf("sums wrapped: sent %d received %d", big.BytesSent, big.BytesReceived)
+	}
+	if row, _ := big.Path("/"); row.BytesSent != math.MaxInt64 {
+		t.Errorf("path bytes wrapped: %d", row.BytesSent)
+	}
+	var m Summary
+	m.Merge(&big)
+	m.Merge(&big)
+	if m.BytesSent != math.MaxInt64 {
+		t.Errorf("merged sums wrapped: %d", m.BytesSent)
+	}
+}
+
+// A path longer than MaxPathLen is tracked under its prefix: the summary
+// does not keep long paths whole.
+func TestLongPaths(t *testing.T) {
+	var s Summary
+	long := "/" + strings.Repeat("a", 1<<20)
+	for i := range 50 {
+		s.Add(rec(long+fmt.Sprint(i), 404, "Error", time.Time{}))
+	}
+	rows := s.Paths()
+	if len(rows) != 1 || rows[0].Requests != 50 || len(rows[0].Path) > MaxPathLen+len("…") || !strings.HasSuffix(rows[0].Path, "…") {
+		t.Fatalf("long paths: %d rows, first %d bytes", len(rows), len(rows[0].Path))
+	}
+	if got := LongPath("/short"); got != "/short" {
+		t.Errorf("LongPath changed a short path: %q", got)
 	}
 }

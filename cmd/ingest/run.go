@@ -236,6 +236,7 @@ type summary struct {
 	start    time.Time
 	results  []ingest.Result
 	failed   int
+	notLogs  int // files refused as not CloudFront logs
 	perFile  []detectors.Finding
 	findings []detectors.Finding
 	errs     []string
@@ -251,16 +252,22 @@ func (s *summary) add(obj source.Object, res ingest.Result, err error) {
 		res.Status = ingest.StatusFailed
 		res.Reason = err.Error()
 	}
+	if res.Status == ingest.StatusNotALog {
+		s.notLogs++
+	}
 	s.perFile = append(s.perFile, res.Findings...)
 	res.Findings = nil
 	if s.format == "json" {
 		s.results = append(s.results, res)
 		return
 	}
-	if s.verbose || res.Status != ingest.StatusOK || res.SkippedLines > 0 {
+	if s.verbose || res.Status != ingest.StatusOK || res.SkippedLines > 0 || res.InvalidValues > 0 {
 		line := fmt.Sprintf("%-9s %s: %s records", res.Status, res.Name, humanize.Comma(res.Records))
 		if res.SkippedLines > 0 {
 			line += fmt.Sprintf(", %s lines skipped", humanize.Comma(res.SkippedLines))
+		}
+		if res.InvalidValues > 0 {
+			line += fmt.Sprintf(", %s invalid values written as NULL", humanize.Comma(res.InvalidValues))
 		}
 		if len(res.Outputs) > 0 {
 			line += fmt.Sprintf(" → %d Parquet file(s)", len(res.Outputs))
@@ -270,22 +277,26 @@ func (s *summary) add(obj source.Object, res ingest.Result, err error) {
 		}
 		fmt.Fprintln(s.w, line)
 	}
-	s.results = append(s.results, ingest.Result{Status: res.Status, Records: res.Records, SkippedLines: res.SkippedLines, Bytes: res.Bytes, Outputs: res.Outputs})
+	s.results = append(s.results, ingest.Result{Status: res.Status, Records: res.Records, SkippedLines: res.SkippedLines,
+		InvalidValues: res.InvalidValues, Bytes: res.Bytes, Outputs: res.Outputs})
 }
 
 // finish prints the summary and the findings, and alerts on them through
 // notifier, if any, as coming from origin.
 func (s *summary) finish(ctx context.Context, stderr io.Writer, notifier ingest.Notifier, origin ingest.ObjectRef) int {
-	var files, records, skipped, bytes, outputs int64
+	var files, records, skipped, invalid, bytes, outputs int64
 	for _, r := range s.results {
 		files++
 		records += r.Records
 		skipped += r.SkippedLines
+		invalid += r.InvalidValues
 		bytes += r.Bytes
 		outputs += int64(len(r.Outputs))
 	}
 	code := exitOK
-	if s.failed > 0 {
+	if s.failed > 0 || s.notLogs > 0 {
+		// A file that is not a log (binary, a gzip bomb, a refused
+		// header) was not read: that is no success either.
 		code = exitFailed
 	}
 	if notifier != nil && len(s.findings) > 0 {
@@ -300,13 +311,22 @@ func (s *summary) finish(ctx context.Context, stderr io.Writer, notifier ingest.
 		enc.SetIndent("", "  ")
 		enc.Encode(map[string]any{
 			"files": s.results, "findings": nonNil(s.findings),
-			"totals": map[string]any{"files": files, "failed": s.failed, "records": records, "skipped_lines": skipped, "bytes": bytes, "parquet_files": outputs, "seconds": elapsed.Seconds()},
+			"totals": map[string]any{"files": files, "failed": s.failed, "not_logs": s.notLogs, "records": records, "skipped_lines": skipped,
+				"invalid_values": invalid, "bytes": bytes, "parquet_files": outputs, "seconds": elapsed.Seconds()},
 		})
 		return code
 	}
 	rate := float64(records) / max(elapsed.Seconds(), 1e-9)
-	fmt.Fprintf(s.w, "%s files (%d failed), %s records (%s lines skipped), %s read → %s Parquet files in %s (%s records/s)\n",
-		humanize.Comma(files), s.failed, humanize.Comma(records), humanize.Comma(skipped), humanize.Bytes(uint64(bytes)),
+	failed := fmt.Sprintf("%d failed", s.failed)
+	if s.notLogs > 0 {
+		failed += fmt.Sprintf(", %d not a CloudFront log", s.notLogs)
+	}
+	problems := humanize.Comma(skipped) + " lines skipped"
+	if invalid > 0 {
+		problems += ", " + humanize.Comma(invalid) + " invalid values"
+	}
+	fmt.Fprintf(s.w, "%s files (%s), %s records (%s), %s read → %s Parquet files in %s (%s records/s)\n",
+		humanize.Comma(files), failed, humanize.Comma(records), problems, humanize.Bytes(uint64(bytes)),
 		humanize.Comma(outputs), elapsed.Round(time.Millisecond), humanize.Comma(int64(rate)))
 	if len(s.findings) == 0 {
 		fmt.Fprintln(s.w, "No findings.")
