@@ -82,8 +82,9 @@
 // # Escaping
 //
 // Every value that came from a request (paths, hosts, request IDs, and the
-// cause and remedy that quote them) is escaped for Slack's mrkdwn (& < >)
-// and stripped of control characters, so "<!channel>" or
+// cause and remedy that quote them) has its control, bidi and zero-width
+// characters made visible as escapes (package internal/visible: `\x1b`,
+// `\u202e`), then is escaped for Slack's mrkdwn (& < >), so "<!channel>" or
 // "<https://evil|click>" show as typed; mrkdwn texts are verbatim (no
 // automatic links or mentions), messages are sent with parse=none and no
 // unfurling, and long values are cut.

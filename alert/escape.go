@@ -2,8 +2,9 @@ package alert
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/cfwatch/cfwatch/internal/visible"
 )
 
 // Length limits for values that came from requests, in runes as shown.
@@ -14,13 +15,14 @@ const (
 	maxProseLen   = 2800
 )
 
-// mrkdwn returns s for a Slack mrkdwn text object: the three characters
-// Slack reads as control sequences escaped as Slack asks (&amp; &lt; &gt;),
-// so that "<!channel>" or "<https://evil|click>" show as typed instead of
-// pinging the channel or hiding a link; control characters (newlines
-// included) become spaces, so that a value cannot break the layout; and the
-// result cut to at most max runes, never inside an entity, with "…" where
-// it was cut.
+// mrkdwn returns s for a Slack mrkdwn text object: control, bidi and
+// zero-width characters (newlines included) made visible as escapes
+// (visible.String: `\x1b`, `\u202e`), so that a value cannot break the
+// layout or reorder what is shown; then the three characters Slack reads as
+// control sequences escaped as Slack asks (&amp; &lt; &gt;), so that
+// "<!channel>" or "<https://evil|click>" show as typed instead of pinging
+// the channel or hiding a link; and the result cut to at most max runes,
+// never inside an escape or an entity, with "…" where it was cut.
 func mrkdwn(s string, max int) string {
 	return escapeCut(s, max, false)
 }
@@ -32,26 +34,25 @@ func code(s string, max int) string {
 	return "`" + escapeCut(s, max, true) + "`"
 }
 
-// escapeCut is mrkdwn and code's work: it escapes rune by rune and stops
-// before the output would exceed max runes.
+// escapeCut is mrkdwn and code's work: it takes s piece by piece as
+// visible.Pieces shows it, escapes each for mrkdwn, and stops before the
+// output would exceed max runes.
 func escapeCut(s string, max int, inCode bool) string {
 	var b strings.Builder
 	n := 0
-	for i, r := range s {
+	for i, p := range visible.Pieces(s) {
 		var out string
 		switch {
-		case r == '&':
+		case p == "&":
 			out = "&amp;"
-		case r == '<':
+		case p == "<":
 			out = "&lt;"
-		case r == '>':
+		case p == ">":
 			out = "&gt;"
-		case r == '`' && inCode:
+		case p == "`" && inCode:
 			out = "ˋ" // U+02CB, a look-alike that does not end the span
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			out = " "
 		default:
-			out = string(r)
+			out = p // a rune, or an escape of printable ASCII without & < > `
 		}
 		w := utf8.RuneCountInString(out)
 		if n+w > max-1 && hasMore(s, i, n+w, max) {
@@ -64,7 +65,7 @@ func escapeCut(s string, max int, inCode bool) string {
 	return b.String()
 }
 
-// hasMore reports whether writing the rune at i (giving total runes) would
+// hasMore reports whether writing the piece at i (giving total runes) would
 // leave no room: either it exceeds max, or it reaches max with more input
 // after it, which then needs the "…".
 func hasMore(s string, i, total, max int) bool {
@@ -75,25 +76,10 @@ func hasMore(s string, i, total, max int) bool {
 	return i+size < len(s)
 }
 
-// plain returns s for a terminal or a log: control characters (which could
-// move the cursor or recolour a terminal) become spaces, and it is cut to
-// max runes with "…". Nothing else is changed.
-func plain(s string, max int) string {
-	var b strings.Builder
-	n := 0
-	for i, r := range s {
-		if n == max-1 && hasMore(s, i, n+1, max) {
-			b.WriteString("…")
-			return b.String()
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			r = ' '
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
+// plain returns s for a terminal or a log: control, bidi and zero-width
+// characters made visible as escapes, cut to max runes with "…"
+// (visible.Cut). Nothing else is changed.
+func plain(s string, max int) string { return visible.Cut(s, max) }
 
 // cutRunes cuts s to at most max runes, "…" included.
 func cutRunes(s string, max int) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/visible"
 	"github.com/cfwatch/cfwatch/logparse"
 )
 
@@ -169,7 +170,8 @@ func groupFilter(group string) string {
 // sqlLike opens a LIKE pattern literal (the caller closes the quote) that
 // matches s literally: LIKE's wildcards and the escape character are
 // escaped, quotes doubled, and characters that could not be shown safely in
-// a Slack code block (backquotes, control characters) matched by '_'.
+// a Slack code block (backquotes, and the control, bidi and zero-width
+// characters visible.NeedsEscape names) matched by '_'.
 func sqlLike(s string) string {
 	var b strings.Builder
 	b.WriteByte('\'')
@@ -180,7 +182,7 @@ func sqlLike(s string) string {
 			b.WriteRune(r)
 		case r == '\'':
 			b.WriteString("''")
-		case r == '`' || r < 0x20 || r == 0x7f:
+		case r == '`' || visible.NeedsEscape(r):
 			b.WriteByte('_')
 		default:
 			b.WriteRune(r)
@@ -190,8 +192,9 @@ func sqlLike(s string) string {
 }
 
 // sqlString is s as a SQL string literal, quotes doubled. Backquotes and
-// control characters, which are unsafe in a Slack code block and never part
-// of a host name or distribution ID, become U+FFFD, which matches nothing.
+// the characters visible.NeedsEscape names, which are unsafe in a Slack
+// code block and never part of a host name or distribution ID, become
+// U+FFFD, which matches nothing.
 func sqlString(s string) string {
 	var b strings.Builder
 	b.WriteByte('\'')
@@ -199,7 +202,7 @@ func sqlString(s string) string {
 		switch {
 		case r == '\'':
 			b.WriteString("''")
-		case r == '`' || r < 0x20 || r == 0x7f:
+		case r == '`' || visible.NeedsEscape(r):
 			b.WriteRune('\uFFFD') // cannot match: such values are not valid host names or IDs
 		default:
 			b.WriteRune(r)

@@ -229,7 +229,8 @@ func resolvedReply(f detectors.Finding, mc MessageContext) string {
 }
 
 // Text returns f as plain text for a terminal or a log: a few labelled
-// lines, control characters removed, long values cut, nothing escaped.
+// lines, control, bidi and zero-width characters made visible as escapes
+// (internal/visible), long values cut, nothing else escaped.
 func Text(f detectors.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %s\n", strings.ToUpper(severityLabel(f.Severity)), ruleID(f.Rule), Title(f))

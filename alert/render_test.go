@@ -167,7 +167,7 @@ func TestHostileValuesAreEscaped(t *testing.T) {
 		"&lt;https://evil.example|click here&gt;", // shown, not a hidden link
 		"&amp;amp;lt;b&amp;gt;",                   // a literal &amp; stays literal
 		"&lt;!everyone&gt;",
-		"`/api/line break*bold*ˋcodeˋ`", // newline and backquotes cannot break out of the code span
+		"`/api/line\\nbreak*bold*ˋcodeˋ`", // newline (shown \n) and backquotes cannot break out of the code span
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("message lacks %q", want)
@@ -248,10 +248,12 @@ func TestEscapeCut(t *testing.T) {
 		{"abcd", 3, "ab…"},
 		{"a<b", 10, "a&lt;b"},
 		{"a<b", 4, "a…"}, // never half an entity
-		{"a\nb\tc", 10, "a b c"},
+		{"a\nb\tc", 10, `a\nb\tc`},
+		{"a\nb", 3, "a…"}, // never half an escape
 		{"&amp;", 20, "&amp;amp;"},
-		{"\x1b[31mred", 20, " [31mred"},
-		{"é\xffz", 10, "é\uFFFDz"},
+		{"\x1b[31mred", 20, `\x1b[31mred`},
+		{"é\xffz", 10, `é\xffz`},
+		{"a\u202eb\u200bc\u0085", 30, `a\u202eb\u200bc\u0085`},
 	}
 	for _, c := range cases {
 		if got := mrkdwn(c.in, c.max); got != c.want {
@@ -261,7 +263,7 @@ func TestEscapeCut(t *testing.T) {
 	if got := code("a`b", 10); got != "`aˋb`" {
 		t.Errorf("code = %q", got)
 	}
-	if got := plain("ab\x1b[2Jcd", 100); got != "ab [2Jcd" {
+	if got := plain("ab\x1b[2Jcd\u202e", 100); got != `ab\x1b[2Jcd\u202e` {
 		t.Errorf("plain = %q", got)
 	}
 	if got := plain("abcdef", 4); got != "abc…" {

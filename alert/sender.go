@@ -138,8 +138,8 @@ func (l *logSender) post(ctx context.Context, m message) (msgRef, error) {
 		level, msg = slog.LevelInfo, "alert resolved"
 	}
 	l.log.Log(ctx, level, msg,
-		"rule", f.Rule, "severity", string(f.Severity), "key", plain(f.Key, 400),
-		"distribution", f.DistributionID, "host", plain(f.Host, maxHostLen), "group", plain(f.Group, maxPathLen),
+		"rule", ruleID(f.Rule), "severity", plain(string(f.Severity), 20), "key", plain(f.Key, 400),
+		"distribution", plain(f.DistributionID, 40), "host", plain(f.Host, maxHostLen), "group", plain(f.Group, maxPathLen),
 		"window", span(f.FirstSeen, f.LastSeen), "failing", countText(f), "clients", f.ClientsText(),
 		"files", m.mc.Files,
 		"paths", plainList(f.Paths, maxPathLen), "examples", plainList(f.Examples, maxExampleLen),

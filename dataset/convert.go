@@ -165,7 +165,7 @@ func (w *Writer) fill(b *batch, i int, rec *logparse.Record, dist string) {
 	b.set(colHost, i, rec.Host)
 	b.set(colURIStem, i, rec.URIStem)
 	b.set(colReferrer, i, b.redactQuery(rec.Referrer))
-	b.set(colUserAgent, i, rec.UserAgent)
+	b.set(colUserAgent, i, b.redactUserAgent(rec.UserAgent))
 	b.set(colQuery, i, b.redactQuery(rec.Query))
 	b.set(colCookie, i, b.redactCookie(rec.Cookie))
 	b.set(colEdgeResultType, i, rec.EdgeResultType)
@@ -225,6 +225,16 @@ func (b *batch) redactQuery(s string) string {
 	start := len(b.arena)
 	var changed bool
 	if b.arena, changed = appendRedactQuery(b.arena, s); changed {
+		return b.view(start)
+	}
+	return s
+}
+
+// redactUserAgent returns s with JWTs redacted (RedactUserAgent).
+func (b *batch) redactUserAgent(s string) string {
+	start := len(b.arena)
+	var changed bool
+	if b.arena, changed = appendRedactUserAgent(b.arena, s); changed {
 		return b.view(start)
 	}
 	return s

@@ -79,15 +79,21 @@
 //     cookies have site-specific names, and analytics IDs identify people.
 //   - cs_uri_query and cs_referrer: the values of secret-bearing parameters
 //     (code, state, every *token, *secret, *password, *signature,
-//     *credential, sig, key, session IDs, X-Amz-Signature, X-Amz-Credential,
-//     X-Amz-Security-Token, …; see IsSecretParam) are replaced, matched
-//     case-insensitively on the decoded name, at every level of URL-encoding,
-//     including parameters of a URL encoded inside another parameter
-//     (RedactQuery). Values that look like JWTs go whatever their name.
+//     *credential, *_code, *_key (authCode, privateKey too), token_hash,
+//     sig, key, authorization, session IDs, X-Amz-Signature,
+//     X-Amz-Credential, X-Amz-Security-Token, …; see IsSecretParam) are
+//     replaced, matched case-insensitively on the decoded name, at every
+//     level of URL-encoding, including parameters of a URL encoded inside
+//     another parameter and of a fragment ("#code=", "%23code%3D")
+//     (RedactQuery). Values that look like JWTs or bearer credentials
+//     ("Bearer …") go whatever their name.
+//   - cs_user_agent (and so cs_user_agent_decoded): JWTs in it are replaced
+//     (RedactUserAgent).
 //
 // Statistics and dictionaries are built from the redacted values, so no
-// secret reaches the file's footer either. Paths (cs_uri_stem), user agents
-// and IP addresses are kept: the dataset is for operating the site.
+// secret reaches the file's footer either. Paths (cs_uri_stem), the rest of
+// the user agents and IP addresses are kept: the dataset is for operating
+// the site.
 //
 // # Encoding, compression and sizes
 //

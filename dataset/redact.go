@@ -48,10 +48,11 @@ func RedactCookie(s string) string {
 //
 // Secret-bearing parameters are matched by name, case-insensitively, after
 // undoing URL-encoding once or twice (see [IsSecretParam]): OAuth's code and
-// state and every kind of token, passwords, client secrets, session IDs, and
-// request signatures (X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token,
-// CloudFront's Signature). A value that looks like a JWT ("eyJ…") is
-// replaced whatever its name, and so is a bare "eyJ…" token.
+// state and every kind of token, code and key, passwords, client secrets,
+// session IDs, authorization, and request signatures (X-Amz-Signature,
+// X-Amz-Credential, X-Amz-Security-Token, CloudFront's Signature). A value
+// that looks like a JWT ("eyJ…") or a bearer credential ("Bearer …") is
+// replaced whatever its name, and so is such a bare token.
 //
 // Parameters are found at every level of encoding, because OAuth puts one URL
 // inside another: in
@@ -60,7 +61,9 @@ func RedactCookie(s string) string {
 //
 // the encoded '?', '=' and '&' ("%3F", "%3D", "%26", and "%253D" and so on
 // when encoded twice) start and separate parameters as the plain ones do, and
-// code and state lose their values. Parameters are separated by '&' and ';'.
+// code and state lose their values. A fragment ('#' or "%23") starts
+// parameters too, as OAuth's implicit flow puts its tokens there
+// ("%23access_token%3D…", "#code=…"). Parameters are separated by '&' and ';'.
 // A secret value runs to the next separator at its own level of encoding or
 // below, so anything nested inside it goes with it.
 //
@@ -71,6 +74,78 @@ func RedactQuery(s string) string {
 		return s
 	}
 	return string(b)
+}
+
+// RedactUserAgent returns a cs(User-Agent) value with every JSON Web Token
+// in it (three or more base64url segments joined by '.', the first starting
+// "eyJ", the encoding of `{"`) replaced by [Redacted]:
+//
+//	MyApp/2.1%20(token%20eyJhbGciOi….eyJzdWIi….sig) → MyApp/2.1%20(token%20[redacted])
+//
+// Apps and scripts put bearer tokens into their user agents; the rest of the
+// user agent is kept, it is what the dataset is queried for. It returns s
+// itself when there is nothing to replace.
+func RedactUserAgent(s string) string {
+	b, changed := appendRedactUserAgent(nil, s)
+	if !changed {
+		return s
+	}
+	return string(b)
+}
+
+// appendRedactUserAgent appends the redacted form of s to dst and reports
+// whether it differs from s; when it does not, dst is returned unchanged.
+func appendRedactUserAgent(dst []byte, s string) ([]byte, bool) {
+	start, last, changed := len(dst), 0, false
+	for i := 0; ; {
+		j := strings.Index(s[i:], "eyJ")
+		if j < 0 {
+			break
+		}
+		i += j
+		if end := jwtEnd(s, i); end > i {
+			dst = append(dst, s[last:i]...)
+			dst = append(dst, Redacted...)
+			last, changed, i = end, true, end
+			continue
+		}
+		i += 3
+	}
+	if !changed {
+		return dst[:start], false
+	}
+	return append(dst, s[last:]...), true
+}
+
+// jwtEnd returns the end of the JWT that starts at s[i] ("eyJ…"): three or
+// more base64url segments joined by '.', the first two at least 4 and 2
+// characters long, the last possibly empty (an unsigned token); i if there
+// is none.
+func jwtEnd(s string, i int) int {
+	p, segs := i, 0
+	for {
+		q := p
+		for q < len(s) && isBase64URL(s[q]) {
+			q++
+		}
+		n := q - p
+		if segs == 0 && n < 4 || segs == 1 && n < 2 {
+			return i
+		}
+		segs++
+		if q < len(s) && s[q] == '.' && segs < 5 {
+			p = q + 1
+			continue
+		}
+		if segs < 3 {
+			return i
+		}
+		return q
+	}
+}
+
+func isBase64URL(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
 
 // appendRedactCookie appends the redacted form of s to dst and reports
@@ -143,7 +218,7 @@ func findEq(s string) (at, n, level int) {
 }
 
 // escapeAt decodes the escape at s[i] == '%' when it encodes one of the
-// characters that structure queries and cookies (= & ; ? and space), once or
+// characters that structure queries and cookies (= & ; ? # and space), once or
 // more times over ("%3D", "%253D", "%25253D"…). It returns the character,
 // the level of encoding (1 for "%3D") and the escape's length; c is 0 for
 // any other escape.
@@ -163,6 +238,8 @@ func escapeAt(s string, i int) (c byte, level, n int) {
 			c = '&'
 		case '0':
 			c = ' '
+		case '3':
+			c = '#'
 		}
 	case '3':
 		switch s[j+1] {
@@ -184,8 +261,8 @@ func escapeAt(s string, i int) (c byte, level, n int) {
 // it differs from s; when it does not, dst is returned unchanged.
 func appendRedactQuery(dst []byte, s string) ([]byte, bool) {
 	// Fast path: no '=' (plain or encoded) means no parameters, and no
-	// "eyJ" means no bare JWT.
-	if strings.IndexByte(s, '=') < 0 && strings.IndexByte(s, '%') < 0 && !strings.Contains(s, "eyJ") {
+	// "eyJ" or "bearer" no bare JWT or bearer credential.
+	if strings.IndexByte(s, '=') < 0 && strings.IndexByte(s, '%') < 0 && !strings.Contains(s, "eyJ") && !hasBearer(s) {
 		return dst, false
 	}
 	start, last, changed := len(dst), 0, false
@@ -204,7 +281,7 @@ func appendRedactQuery(dst []byte, s string) ([]byte, bool) {
 			case '=':
 				eq, eqLen = p, 1
 				break scan
-			case '&', ';', '?':
+			case '&', ';', '?', '#':
 				end, endLen = p, 1
 				break scan
 			case '%':
@@ -213,7 +290,7 @@ func appendRedactQuery(dst []byte, s string) ([]byte, bool) {
 				case '=':
 					eq, eqLen, eqLevel = p, n, lvl
 					break scan
-				case '&', ';', '?':
+				case '&', ';', '?', '#':
 					end, endLen = p, n
 					break scan
 				}
@@ -221,7 +298,7 @@ func appendRedactQuery(dst []byte, s string) ([]byte, bool) {
 		}
 		if eq < 0 {
 			// A bare token (a flag, or the path part of a URL).
-			if looksLikeJWT(s[i:end]) {
+			if looksLikeJWT(s[i:end]) || looksLikeBearer(s[i:end]) {
 				redact(i, end)
 			}
 			i = end + endLen
@@ -235,7 +312,7 @@ func appendRedactQuery(dst []byte, s string) ([]byte, bool) {
 			}
 		} else {
 			end, endLen = nextBoundary(s, v)
-			if looksLikeJWT(s[v:end]) {
+			if looksLikeJWT(s[v:end]) || looksLikeBearer(s[v:end]) {
 				end, endLen = nextSeparator(s, v, eqLevel)
 				redact(v, end)
 			}
@@ -267,16 +344,17 @@ func nextSeparator(s string, i, level int) (at, n int) {
 	return len(s), 0
 }
 
-// nextBoundary finds, from i, where a harmless value ends: at any '&', ';'
-// or '?', plain or encoded, since a nested URL's parameters start there.
+// nextBoundary finds, from i, where a harmless value ends: at any '&', ';',
+// '?' or '#', plain or encoded, since a nested URL's parameters (or its
+// fragment's) start there.
 func nextBoundary(s string, i int) (at, n int) {
 	for p := i; p < len(s); p++ {
 		switch s[p] {
-		case '&', ';', '?':
+		case '&', ';', '?', '#':
 			return p, 1
 		case '%':
 			switch c, _, m := escapeAt(s, p); c {
-			case '&', ';', '?':
+			case '&', ';', '?', '#':
 				return p, m
 			}
 		}
@@ -291,18 +369,50 @@ func looksLikeJWT(v string) bool {
 	return len(v) >= 16 && strings.HasPrefix(v, "eyJ")
 }
 
+// looksLikeBearer reports whether v is an HTTP bearer credential,
+// "Bearer <token>" (any case), its space plain, '+' or URL-encoded at any
+// level ("Bearer%20…", "Bearer%2520…").
+func looksLikeBearer(v string) bool {
+	const word = "bearer"
+	if len(v) <= len(word) || !strings.EqualFold(v[:len(word)], word) {
+		return false
+	}
+	switch rest := v[len(word):]; rest[0] {
+	case ' ', '+':
+		return len(rest) > 1
+	case '%':
+		c, _, n := escapeAt(rest, 0)
+		return c == ' ' && len(rest) > n
+	}
+	return false
+}
+
+// hasBearer reports whether s holds "bearer" in any case.
+func hasBearer(s string) bool {
+	for i := 0; i+6 <= len(s); i++ {
+		if (s[i] == 'b' || s[i] == 'B') && strings.EqualFold(s[i:i+6], "bearer") {
+			return true
+		}
+	}
+	return false
+}
+
 // secretParams are the parameter names whose values are always replaced,
 // lower-case; secretSuffixes catch the rest of a family (id_token,
-// x-amz-security-token, client_secret, x-amz-signature…).
+// x-amz-security-token, client_secret, x-amz-signature, auth_code,
+// otp_code, secret_key, private-key…); secretCamel the camel-case ones
+// (authCode, privateKey), matched on the name as written.
 var (
 	secretParams = []string{
 		"code", "state", "sig", "key", "apikey", "api_key", "api-key",
 		"auth", "jwt", "otp", "ticket", "assertion", "client_assertion",
-		"code_verifier", "samlresponse", "oauth_verifier",
-		"pass", "passwd", "pwd", "session", "sid", "sessionid", "session_id",
-		"jsessionid", "phpsessid",
+		"code_verifier", "samlresponse", "oauth_verifier", "token_hash",
+		"authorization", "pass", "passwd", "pwd", "session", "sid", "sessionid",
+		"session_id", "jsessionid", "phpsessid",
 	}
-	secretSuffixes = []string{"token", "secret", "password", "signature", "credential", "credentials"}
+	secretSuffixes = []string{"token", "secret", "password", "signature", "credential", "credentials",
+		"_code", "-code", ".code", "_key", "-key", ".key"}
+	secretCamel = []string{"Code", "Key"}
 )
 
 // IsSecretParam reports whether the query parameter name carries a value the
@@ -316,15 +426,20 @@ func isSecretKey(key string) bool {
 		key = logparse.Decode(key)
 	}
 	var buf [64]byte
-	b := append(buf[:0], key...)
+	b := bytes.TrimSpace(append(buf[:0], key...))
+	if n := len(b); n >= 2 && b[n-2] == '[' && b[n-1] == ']' {
+		b = b[:n-2]
+	}
+	for _, suf := range secretCamel {
+		// "authCode": a lower-case letter or digit, then the word.
+		if n := len(b) - len(suf); n >= 1 && string(b[n:]) == suf && ('a' <= b[n-1] && b[n-1] <= 'z' || '0' <= b[n-1] && b[n-1] <= '9') {
+			return true
+		}
+	}
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
 			b[i] = c + 'a' - 'A'
 		}
-	}
-	b = bytes.TrimSpace(b)
-	if n := len(b); n >= 2 && b[n-2] == '[' && b[n-1] == ']' {
-		b = b[:n-2]
 	}
 	for _, p := range secretParams {
 		if string(b) == p {

@@ -84,6 +84,21 @@ func TestRedactQuery(t *testing.T) {
 		{"t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig&p=1", "t=[redacted]&p=1"},
 		{"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", "[redacted]"},
 		{"x=eyJ", "x=eyJ"},
+		// Supabase's token_hash, every *_code and *_key, camel-case too.
+		{"token_hash=pkce_abc&type=email", "token_hash=[redacted]&type=email"},
+		{"auth_code=123&otp_code=456&authCode=789&page=2", "auth_code=[redacted]&otp_code=[redacted]&authCode=[redacted]&page=2"},
+		{"secret_key=a&private_key=b&private-key=c&privateKey=d&sortkey=e", "secret_key=[redacted]&private_key=[redacted]&private-key=[redacted]&privateKey=[redacted]&sortkey=e"},
+		// Bearer credentials, by name and by value, space encoded or not.
+		{"authorization=Bearer%20abc.def&x=1", "authorization=[redacted]&x=1"},
+		{"Authorization=Basic%20dXNlcjpwYXNz", "Authorization=[redacted]"},
+		{"h=Bearer%20abc&y=bearer+xyz&z=BEARER%2520q&w=bearerish", "h=[redacted]&y=[redacted]&z=[redacted]&w=bearerish"},
+		{"Bearer+abc", "[redacted]"},
+		{"next=%2Fcb%3Fh%3DBearer%2520tok%26p%3D1", "next=%2Fcb%3Fh%3D[redacted]%26p%3D1"},
+		// Fragments: '#' and "%23" start parameters (OAuth's implicit flow).
+		{"page=1#code=xyz&state=abc", "page=1#code=[redacted]&state=[redacted]"},
+		{"callbackUrl=https%3A%2F%2Fapp%2Fcb%23code%3Dxyz%26p%3D1", "callbackUrl=https%3A%2F%2Fapp%2Fcb%23code%3D[redacted]%26p%3D1"},
+		{"r=%2Fcb%2523access_token%253Dabc", "r=%2Fcb%2523access_token%253D[redacted]"},
+		{"%23code%3Dxyz", "%23code%3D[redacted]"},
 		// Hostile.
 		{"%", "%"},
 		{"%3", "%3"},
@@ -110,6 +125,8 @@ func TestRedactReferrer(t *testing.T) {
 			"https://auth.example.com/login?client_id=x&redirect_uri=https%3A%2F%2Fapp%2Fcb&state=[redacted]"},
 		{"https://x/a;jsessionid=ABC123?p=1", "https://x/a;jsessionid=[redacted]"},
 		{"https://x/verify/eyJhbGciOiJIUzI1NiJ9.e30.sig", "https://x/verify/eyJhbGciOiJIUzI1NiJ9.e30.sig"},
+		{"https://app.example.com/cb#code=xyz&state=abc", "https://app.example.com/cb#code=[redacted]&state=[redacted]"},
+		{"https://app.example.com/#access_token=abc&token_type=Bearer", "https://app.example.com/#access_token=[redacted]&token_type=Bearer"},
 	}
 	for _, tt := range tests {
 		if got := RedactQuery(tt.in); got != tt.want {
@@ -124,14 +141,37 @@ func TestIsSecretParam(t *testing.T) {
 		"client_secret", "password", "session_token", "sig", "signature",
 		"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "CODE",
 		"%63ode", "%2573tate", " code ", "token[]", "jsessionid", "code_verifier",
+		"token_hash", "auth_code", "otp_code", "OTP_CODE", "authCode", "secret_key", "private_key", "privateKey",
+		"api-key", "Authorization",
 	} {
 		if !IsSecretParam(name) {
 			t.Errorf("IsSecretParam(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"page", "callbackUrl", "client_id", "X-Amz-Date", "Expires", "Key-Pair-Id", "error", "q", "", "codes", "statement"} {
+	for _, name := range []string{"page", "callbackUrl", "client_id", "X-Amz-Date", "Expires", "Key-Pair-Id", "error", "q", "", "codes", "statement",
+		"barcode", "monkey", "KEY_ID", "token_type", "hash"} {
 		if IsSecretParam(name) {
 			t.Errorf("IsSecretParam(%q) = true", name)
+		}
+	}
+}
+
+func TestRedactUserAgent(t *testing.T) {
+	const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+	for _, c := range []struct{ in, want string }{
+		{"Mozilla/5.0%20(X11;%20Linux%20x86_64)", "Mozilla/5.0%20(X11;%20Linux%20x86_64)"},
+		{"MyApp/2.1%20(token%20" + jwt + ")", "MyApp/2.1%20(token%20[redacted])"},
+		{jwt, "[redacted]"},
+		{"a/" + jwt + "%20b/" + jwt, "a/[redacted]%20b/[redacted]"},
+		{"x%20eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.", "x%20[redacted]"},            // unsigned
+		{"eyJhbGciOiJSU0EtT0FFUCJ9.ZW5j.aXY.Y2lwaGVy.dGFn%20z", "[redacted]%20z"}, // JWE, five segments
+		{"eyJhbGciOiJIUzI1NiJ9.e30", "eyJhbGciOiJIUzI1NiJ9.e30"},                  // two segments: not a JWT
+		{"Bot%20eyJ.x.y", "Bot%20eyJ.x.y"},                                        // too short
+		{"eyJ", "eyJ"},
+		{"", ""},
+	} {
+		if got := RedactUserAgent(c.in); got != c.want {
+			t.Errorf("RedactUserAgent(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
@@ -141,7 +181,14 @@ func TestIsSecretParam(t *testing.T) {
 func TestRedactNoAllocUnchanged(t *testing.T) {
 	q := "page=2&callbackUrl=%2Fprofile%2F&sort=asc"
 	ref := "https://app.example.com/items/42"
-	if n := testing.AllocsPerRun(100, func() { _ = RedactQuery(q); _ = RedactQuery(ref); _ = RedactCookie("") }); n != 0 {
+	ua := "Mozilla/5.0%20(iPhone;%20CPU%20iPhone%20OS%2018_1%20like%20Mac%20OS%20X)%20eyJ"
+	if n := testing.AllocsPerRun(100, func() {
+		_ = RedactQuery(q)
+		_ = RedactQuery(ref)
+		_ = RedactQuery("flag")
+		_ = RedactCookie("")
+		_ = RedactUserAgent(ua)
+	}); n != 0 {
 		t.Errorf("%v allocations for values with nothing to redact", n)
 	}
 	var buf []byte
@@ -149,6 +196,7 @@ func TestRedactNoAllocUnchanged(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() {
 		buf, _ = appendRedactCookie(buf[:0], "__Secure-next-auth.session-token=abc;%20_ga=GA1.1")
 		buf, _ = appendRedactQuery(buf[:0], "code=xyz&state=abc&page=2")
+		buf, _ = appendRedactUserAgent(buf[:0], "App/1%20eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig")
 	}); n != 0 {
 		t.Errorf("%v allocations appending into a buffer with room", n)
 	}

@@ -34,7 +34,7 @@ type ParseError struct {
 	Line   int    // line number, counting from 1
 	Column int    // field position in the line, counting from 1; 0 if none
 	Field  string // field name from the header, if the error is about a field
-	Value  string // the offending value, shortened; redacted if it may hold a secret
+	Value  string // the offending value's length: the value may hold a secret
 	Err    error  // why: one of the Err* values above
 }
 
@@ -102,15 +102,10 @@ func (e *FormatError) Error() string {
 
 func (e *FormatError) Unwrap() error { return ErrNotAccessLog }
 
-// maxShownValue bounds how much of a bad value an error repeats.
-const maxShownValue = 24
-
-// shownValue returns v as an error may show it. Field values may carry
-// cookies and tokens when a line's columns are shifted, so anything that looks
-// like one (name=value, long opaque strings) is replaced by its length.
+// shownValue returns v as an error may show it: its length only. A bad
+// value may be a cookie, a token or a fragment of one (a line whose columns
+// are shifted, a one-time code), whatever its length, and errors reach
+// stderr, the Lambda's log and every report format.
 func shownValue(v string) string {
-	if len(v) > maxShownValue || strings.ContainsAny(v, "=;%") {
-		return fmt.Sprintf("(%d bytes, not shown)", len(v))
-	}
-	return strconv.Quote(v)
+	return "(" + strconv.Itoa(len(v)) + " bytes, not shown)"
 }

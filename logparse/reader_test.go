@@ -289,8 +289,9 @@ func TestBadValuesAreFieldErrors(t *testing.T) {
 	if msg := o.fieldErrs[3].Error(); strings.Contains(msg, "SECRET") {
 		t.Errorf("error message leaks a cookie value: %s", msg)
 	}
-	if msg := o.fieldErrs[0].Error(); !strings.Contains(msg, "line 4") || !strings.Contains(msg, "sc-status") {
-		t.Errorf("error message %q should name line and field", msg)
+	if msg := o.fieldErrs[0].Error(); !strings.Contains(msg, "line 4") || !strings.Contains(msg, "sc-status") ||
+		!strings.Contains(msg, "(3 bytes, not shown)") || strings.Contains(msg, "4x3") {
+		t.Errorf("error message %q should name line, field and the value's length, not the value", msg)
 	}
 }
 

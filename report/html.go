@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/visible"
 	"github.com/cfwatch/cfwatch/traffic"
 	"github.com/dustin/go-humanize"
 )
@@ -48,8 +49,9 @@ func pathParts(p string) []string {
 
 // WriteHTML writes the report as one self-contained HTML page: inline CSS
 // and SVG charts, no script, nothing fetched from the network. Every value
-// from the logs goes through html/template's escaping. The page is also
-// well-formed XML.
+// from the logs is shown with its control characters made visible
+// (visible.String, in htmlPage), then goes through html/template's
+// escaping. The page is also well-formed XML.
 func (rep *Report) WriteHTML(w io.Writer) error {
 	var b strings.Builder
 	if err := htmlTemplate.Execute(&b, rep.htmlPage()); err != nil {
@@ -152,14 +154,17 @@ func changeClass(d float64) string {
 	return ""
 }
 
+// htmlPage is what the template shows. Every string that holds a value from
+// the logs is made visible here (vis), before html/template escapes it.
 func (rep *Report) htmlPage() htmlPage {
+	vis := visible.String
 	from, until := rep.Window.From, rep.Window.Until
 	d := until.Sub(from)
 	pg := htmlPage{
 		Schema:     Schema,
 		Window:     fmt.Sprintf("%s → %s UTC (%s)", from.Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"), span(d)),
 		Headline:   rep.headline(false),
-		AuthPrefix: rep.AuthPrefix,
+		AuthPrefix: vis(rep.AuthPrefix),
 		Interval:   rep.Series.Interval,
 	}
 	in := rep.Input
@@ -171,7 +176,7 @@ func (rep *Report) htmlPage() htmlPage {
 		pg.Input += fmt.Sprintf(", %s files not read to the end", num(len(in.FailedFiles)))
 	}
 	if q := in.queried(); q != "" {
-		pg.Input = q
+		pg.Input = vis(q)
 	}
 
 	// Cards: the figures at a glance, with the baseline's beside them.
@@ -249,12 +254,13 @@ func (rep *Report) htmlPage() htmlPage {
 		if f.DistributionID != "" {
 			where += " (distribution " + f.DistributionID + ")"
 		}
-		pg.Findings = append(pg.Findings, htmlFinding{Severity: strings.ToUpper(string(f.Severity)), Class: sevClass(f.Severity),
-			Rule: f.Rule, Where: where, Short: f.Host + " " + f.Group, Summary: f.Summary(), Cause: f.Cause, Remedy: f.Remedy, Paths: f.Paths, Examples: f.Examples})
+		pg.Findings = append(pg.Findings, htmlFinding{Severity: vis(strings.ToUpper(string(f.Severity))), Class: sevClass(f.Severity),
+			Rule: vis(f.Rule), Where: vis(where), Short: vis(f.Host + " " + f.Group), Summary: vis(f.Summary()), Cause: vis(f.Cause),
+			Remedy: vis(f.Remedy), Paths: visAll(f.Paths), Examples: visAll(f.Examples)})
 	}
 	for _, ch := range rep.Checks {
 		cls := map[string]string{detectors.CheckPass: "good", detectors.CheckFail: "crit"}[ch.Status]
-		pg.Checks = append(pg.Checks, htmlCheck{Name: ch.Name, Status: strings.ToUpper(ch.Status), Class: cls, Evidence: ch.Evidence})
+		pg.Checks = append(pg.Checks, htmlCheck{Name: vis(ch.Name), Status: vis(strings.ToUpper(ch.Status)), Class: cls, Evidence: vis(ch.Evidence)})
 	}
 
 	pg.Charts = rep.timeCharts()
@@ -273,21 +279,21 @@ func (rep *Report) htmlPage() htmlPage {
 			break
 		}
 		n := rep.Status.Codes[k]
-		pg.Codes = append(pg.Codes, htmlShare{Label: k, Count: num(n), Share: pct(n, t.Requests)})
+		pg.Codes = append(pg.Codes, htmlShare{Label: vis(k), Count: num(n), Share: pct(n, t.Requests)})
 	}
 	for _, k := range sortedByCount(rep.Cache.ResultTypes) {
 		n := rep.Cache.ResultTypes[k]
-		pg.Results = append(pg.Results, htmlShare{Label: k, Count: num(n), Share: pct(n, t.Requests)})
+		pg.Results = append(pg.Results, htmlShare{Label: vis(k), Count: num(n), Share: pct(n, t.Requests)})
 	}
 
 	for i, e := range rep.AuthEndpoints {
-		he := htmlEndpoint{Path: e.Path, Requests: num(e.Requests), Failed: num(e.Failures), Rate: pct(e.Failures, e.Requests),
+		he := htmlEndpoint{Path: vis(e.Path), Requests: num(e.Requests), Failed: num(e.Failures), Rate: pct(e.Failures, e.Requests),
 			Class: rateClass(e.FailureRate)}
 		var codes []string
 		for _, cc := range e.topCodes() {
 			codes = append(codes, cc.code+" ×"+num(cc.n))
 		}
-		he.Codes = strings.Join(codes, ", ")
+		he.Codes = vis(strings.Join(codes, ", "))
 		if bl != nil {
 			be := bl.AuthEndpoints[i]
 			he.Before = fmt.Sprintf("before: %s failed of %s", ratePct(be.FailureRate), num(be.Requests))
@@ -297,12 +303,15 @@ func (rep *Report) htmlPage() htmlPage {
 	}
 
 	if rep.Baseline != nil {
-		hb := &htmlBaseline{Title: rep.baselineTitle(), Empty: rep.Baseline.Totals.Requests == 0,
+		hb := &htmlBaseline{Title: vis(rep.baselineTitle()), Empty: rep.Baseline.Totals.Requests == 0,
 			MinNote: fmt.Sprintf("No path's error rate moved by more than chance (paths with %d requests or more, seen in both periods).", minChangeRequests)}
 		if !hb.Empty {
 			hb.Rows = rep.comparisons()
+			for i := range hb.Rows {
+				hb.Rows[i].Label, hb.Rows[i].Note = vis(hb.Rows[i].Label), vis(hb.Rows[i].Note)
+			}
 			for _, c := range rep.Baseline.ChangedPaths {
-				hb.Changed = append(hb.Changed, htmlChange{Path: c.Path, Requests: num(c.RequestsBefore) + " → " + num(c.Requests),
+				hb.Changed = append(hb.Changed, htmlChange{Path: vis(c.Path), Requests: num(c.RequestsBefore) + " → " + num(c.Requests),
 					Before: ratePct(c.ErrorRateBefore), Now: ratePct(c.ErrorRate), Change: pts(c.Change), Class: changeClass(c.Change)})
 			}
 		}
@@ -310,18 +319,18 @@ func (rep *Report) htmlPage() htmlPage {
 	}
 
 	for _, r := range rep.Paths {
-		pg.TopPaths = append(pg.TopPaths, htmlPath{Path: r.Path, Requests: num(r.Requests), Share: pct(r.Requests, t.Requests),
+		pg.TopPaths = append(pg.TopPaths, htmlPath{Path: vis(r.Path), Requests: num(r.Requests), Share: pct(r.Requests, t.Requests),
 			E4xx: num(r.Errors4xx), E5xx: num(r.Errors5xx), Bytes: humanize.IBytes(uint64(r.BytesSent))})
 	}
 	for _, r := range rep.Errors {
 		e := r.Errors4xx + r.Errors5xx
-		pg.ErrorPaths = append(pg.ErrorPaths, htmlPath{Path: r.Path, Errors: num(e), Rate: pct(e, r.Requests), Top: fmt.Sprint(r.TopError)})
+		pg.ErrorPaths = append(pg.ErrorPaths, htmlPath{Path: vis(r.Path), Errors: num(e), Rate: pct(e, r.Requests), Top: fmt.Sprint(r.TopError)})
 	}
 	for _, f := range in.FailedFiles {
-		pg.Problems = append(pg.Problems, "FAILED: "+f.Error)
+		pg.Problems = append(pg.Problems, "FAILED: "+vis(f.Error))
 	}
 	for _, e := range in.LineErrors {
-		pg.Problems = append(pg.Problems, "skipped: "+e.Error)
+		pg.Problems = append(pg.Problems, "skipped: "+vis(e.Error))
 	}
 	if in.SkippedLines > int64(len(in.LineErrors)) {
 		pg.Problems = append(pg.Problems, fmt.Sprintf("… and %s more skipped lines", num(in.SkippedLines-int64(len(in.LineErrors)))))
@@ -333,6 +342,15 @@ func (rep *Report) htmlPage() htmlPage {
 		pg.Problems = append(pg.Problems, fmt.Sprintf("… and %s more invalid values", num(in.InvalidValues-int64(len(in.FieldErrors)))))
 	}
 	return pg
+}
+
+// visAll returns the strings of ss as visible.String shows them.
+func visAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = visible.String(s)
+	}
+	return out
 }
 
 func classOf(bl *Baseline, class string) int64 {
@@ -417,7 +435,7 @@ func (rep *Report) timeCharts() []*svgChart {
 	hover(req, ax)
 
 	// Errors on their own scale, and the auth failures among them.
-	errs, ax := chartFrame("errors", "Errors "+per+", and auth failures (4xx/5xx under "+rep.AuthPrefix+")", 1000, 190, from, until, false)
+	errs, ax := chartFrame("errors", "Errors "+per+", and auth failures (4xx/5xx under "+visible.String(rep.AuthPrefix)+")", 1000, 190, from, until, false)
 	top = 0
 	for _, p := range s.Points {
 		top = max(top, float64(p.Errors4xx+p.Errors5xx))

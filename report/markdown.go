@@ -11,8 +11,9 @@ import (
 // WriteMarkdown writes the report as Markdown (GitHub flavoured), to paste
 // into an incident ticket or a pull request: the findings with their cause
 // and fix, the checks, and the traffic picture as tables. Every value from
-// the logs is escaped: paths and request IDs are code spans, pipes and
-// backticks cannot break a table.
+// the logs is escaped: its control characters made visible
+// (visible.String, through mdEscape and mdCode), paths and request IDs are
+// code spans, pipes and backticks cannot break a table.
 func (rep *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
@@ -40,7 +41,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		p("### Findings (%d)\n\n", len(rep.Findings))
 	}
 	for _, f := range rep.Findings {
-		p("#### %s %s: %s\n\n", strings.ToUpper(string(f.Severity)), mdCode(f.Rule, false), mdEscape(f.Host+" "+f.Group))
+		p("#### %s %s: %s\n\n", mdEscape(strings.ToUpper(string(f.Severity))), mdCode(f.Rule, false), mdEscape(f.Host+" "+f.Group))
 		p("%s\n\n", mdEscape(f.Summary()))
 		if f.DistributionID != "" {
 			p("- **Distribution:** %s\n", mdCode(f.DistributionID, false))
@@ -63,7 +64,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	// Checks.
 	p("### Post-deploy checks\n\n| check | status | evidence |\n|---|---|---|\n")
 	for _, ch := range rep.Checks {
-		status := strings.ToUpper(ch.Status)
+		status := mdEscape(strings.ToUpper(ch.Status))
 		if ch.Status == "fail" {
 			status = "**FAIL**"
 		}
@@ -107,7 +108,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		for _, cc := range e.topCodes() {
 			codes = append(codes, cc.code+" ×"+num(cc.n))
 		}
-		p("| %s | %s | %s | %s | %s |\n", mdCode(e.Path, true), num(e.Requests), num(e.Failures), pct(e.Failures, e.Requests), strings.Join(codes, ", "))
+		p("| %s | %s | %s | %s | %s |\n", mdCode(e.Path, true), num(e.Requests), num(e.Failures), pct(e.Failures, e.Requests), mdEscape(strings.Join(codes, ", ")))
 	}
 	p("\n")
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+
+	"github.com/cfwatch/cfwatch/internal/visible"
 )
 
 // WriteText writes the report for a terminal, without colour.
@@ -19,7 +21,7 @@ func (rep *Report) writeText(w io.Writer, st style) error {
 	from, until := rep.Window.From, rep.Window.Until
 	in := rep.Input
 	head := textTable{}
-	head.add(cell{"cfwatch report", sgrBold}, c(fmt.Sprintf("%s → %s UTC (%s)", from.Format("2006-01-02 15:04"),
+	head.add(cell{text: "cfwatch report", sgr: sgrBold}, c(fmt.Sprintf("%s → %s UTC (%s)", from.Format("2006-01-02 15:04"),
 		until.Format("2006-01-02 15:04"), span(until.Sub(from)))))
 	input := fmt.Sprintf("%s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)),
 		num(in.Records), num(in.SkippedLines)) + invalidText(in)
@@ -65,7 +67,7 @@ func (rep *Report) writeText(w io.Writer, st style) error {
 			mix = append(mix, m)
 		}
 	}
-	tr.add(c("Status"), c(strings.Join(mix, "   ")))
+	tr.add(c("Status"), cell{text: strings.Join(mix, "   "), painted: true}) // classes and figures only
 	var results []string
 	for _, k := range sortedByCount(rep.Cache.ResultTypes) {
 		results = append(results, fmt.Sprintf("%s %s", k, num(rep.Cache.ResultTypes[k])))
@@ -82,7 +84,7 @@ func (rep *Report) writeText(w io.Writer, st style) error {
 	pt.heading("Top paths", "REQUESTS", "SHARE", "4XX", "5XX", "BYTES")
 	for _, r := range rep.Paths {
 		pt.add(c(r.Path), c(num(r.Requests)), c(pct(r.Requests, t.Requests)),
-			cell{num(r.Errors4xx), nonZero(r.Errors4xx, sgrYellow)}, cell{num(r.Errors5xx), nonZero(r.Errors5xx, sgrRed)},
+			cell{text: num(r.Errors4xx), sgr: nonZero(r.Errors4xx, sgrYellow)}, cell{text: num(r.Errors5xx), sgr: nonZero(r.Errors5xx, sgrRed)},
 			c(humanize.IBytes(uint64(r.BytesSent))))
 	}
 	pt.render(&b, st)
@@ -130,16 +132,16 @@ func (rep *Report) writeInputProblems(b *strings.Builder, st style) {
 	b.WriteString("\n" + st.paint(sgrBold, "Input problems") + "\n")
 	t := textTable{indent: "  "}
 	for _, f := range in.FailedFiles {
-		t.add(cell{"FAILED", sgrRedB}, c(f.Error))
+		t.add(cell{text: "FAILED", sgr: sgrRedB}, c(f.Error))
 	}
 	for _, e := range in.LineErrors {
-		t.add(cell{"skipped", sgrYellow}, c(e.Error))
+		t.add(cell{text: "skipped", sgr: sgrYellow}, c(e.Error))
 	}
 	if in.SkippedLines > int64(len(in.LineErrors)) {
 		t.add(c(""), c(fmt.Sprintf("… and %s more skipped lines", num(in.SkippedLines-int64(len(in.LineErrors))))))
 	}
 	for _, e := range in.FieldErrors {
-		t.add(cell{"unknown", sgrYellow}, c(e.Error))
+		t.add(cell{text: "unknown", sgr: sgrYellow}, c(e.Error))
 	}
 	if in.InvalidValues > int64(len(in.FieldErrors)) {
 		t.add(c(""), c(fmt.Sprintf("… and %s more invalid values", num(in.InvalidValues-int64(len(in.FieldErrors))))))
@@ -206,8 +208,9 @@ func (rep *Report) writeFindings(b *strings.Builder, st style) {
 			where += "  (distribution " + f.DistributionID + ")"
 		}
 		sev := fmt.Sprintf("%-8s", strings.ToUpper(string(f.Severity)))
-		fmt.Fprintf(b, "  %s  %s  %s\n", st.paint(severitySGR(string(f.Severity)), sev), st.paint(sgrBold, f.Rule), where)
-		fmt.Fprintf(b, "            %s\n", f.Summary())
+		fmt.Fprintf(b, "  %s  %s  %s\n", st.paint(severitySGR(string(f.Severity)), visible.String(sev)),
+			st.paint(sgrBold, visible.String(f.Rule)), visible.String(where))
+		fmt.Fprintf(b, "            %s\n", visible.String(f.Summary()))
 		field := func(label, text string) {
 			if text == "" {
 				return
@@ -222,21 +225,22 @@ func (rep *Report) writeFindings(b *strings.Builder, st style) {
 	}
 	b.WriteString(st.paint(sgrBold, "Post-deploy checks") + "\n")
 	for _, ch := range rep.Checks {
-		status := fmt.Sprintf("%-7s", strings.ToUpper(ch.Status))
-		line := wrap(fmt.Sprintf("  %-7s  %-19s ", "", ch.Name), ch.Evidence, textWidth)
+		status := visible.String(fmt.Sprintf("%-7s", strings.ToUpper(ch.Status)))
+		line := wrap(fmt.Sprintf("  %-7s  %-19s ", "", visible.String(ch.Name)), ch.Evidence, textWidth)
 		b.WriteString("  " + st.paint(checkSGR(ch.Status), status) + line[2+7:])
 	}
 	b.WriteByte('\n')
 }
 
 // wrap writes text after prefix, folded at width, continuation lines
-// indented to the prefix's length.
+// indented to the prefix's length. The text is shown with its control
+// characters made visible (visible.String), so that only blanks fold it.
 func wrap(prefix, text string, width int) string {
 	var b strings.Builder
 	indent := strings.Repeat(" ", len([]rune(prefix)))
 	b.WriteString(prefix)
 	col := len([]rune(prefix))
-	for i, word := range strings.Fields(text) {
+	for i, word := range strings.Fields(visible.String(text)) {
 		n := len([]rune(word))
 		if i > 0 && col+1+n > width {
 			b.WriteString("\n")

@@ -80,15 +80,15 @@ func (rep *Report) writeTimeline(b *strings.Builder, st style, indent string) {
 	line := func(label string, sgr string, f func(traffic.Point) int64) {
 		v := tl.values(f)[:data]
 		if len(v) == 0 {
-			t.add(c(label), cell{noData, sgrDim})
+			t.add(c(label), cell{text: noData, sgr: sgrDim})
 			return
 		}
 		i := peak(v)
 		if v[i] == 0 {
-			t.add(c(label), cell{"none", sgrDim})
+			t.add(c(label), cell{text: "none", sgr: sgrDim})
 			return
 		}
-		t.add(c(label), cell{sparkline(v, v[i]) + noData, sgr}, c(fmt.Sprintf("peak %s at %s", num(v[i]), clock(tl.starts[i], d))))
+		t.add(c(label), cell{text: sparkline(v, v[i]) + noData, sgr: sgr}, c(fmt.Sprintf("peak %s at %s", num(v[i]), clock(tl.starts[i], d))))
 	}
 	line("Requests", sgrCyan, func(p traffic.Point) int64 { return p.Requests })
 	line("4xx", sgrYellow, func(p traffic.Point) int64 { return p.Errors4xx })
@@ -110,21 +110,21 @@ func (rep *Report) writeTimeline(b *strings.Builder, st style, indent string) {
 		}
 	}
 	if lowAt < 0 {
-		t.add(c("Cache hits"), cell{"no cache decision", sgrDim})
+		t.add(c("Cache hits"), cell{text: "no cache decision", sgr: sgrDim})
 	} else {
-		t.add(c("Cache hits"), cell{hit.String() + noData, sgrGreen}, c(fmt.Sprintf("scale 0–100%%, lowest %.0f%% at %s", low*100, clock(tl.starts[lowAt], d))))
+		t.add(c("Cache hits"), cell{text: hit.String() + noData, sgr: sgrGreen}, c(fmt.Sprintf("scale 0–100%%, lowest %.0f%% at %s", low*100, clock(tl.starts[lowAt], d))))
 	}
 	// The time axis under the marks.
 	first, last := clock(rep.Window.From, d), clock(rep.Window.Until, d)
 	gap := len(tl.points) - utf8.RuneCountInString(first) - utf8.RuneCountInString(last)
 	if gap >= 1 {
-		t.add(c(""), cell{first + strings.Repeat(" ", gap) + last, sgrDim})
+		t.add(c(""), cell{text: first + strings.Repeat(" ", gap) + last, sgr: sgrDim})
 	}
 	switch {
 	case noData != "":
-		t.add(c(""), cell{fmt.Sprintf("%c no data yet: the logs delivered so far end at %s UTC", noDataMark, clock(*s.NoDataAfter, d)), sgrDim})
+		t.add(c(""), cell{text: fmt.Sprintf("%c no data yet: the logs delivered so far end at %s UTC", noDataMark, clock(*s.NoDataAfter, d)), sgr: sgrDim})
 	case s.NoDataAfter != nil: // only the last mark's end
-		t.add(c(""), cell{fmt.Sprintf("no data yet after %s UTC: the logs delivered so far end there", clock(*s.NoDataAfter, d)), sgrDim})
+		t.add(c(""), cell{text: fmt.Sprintf("no data yet after %s UTC: the logs delivered so far end there", clock(*s.NoDataAfter, d)), sgr: sgrDim})
 	}
 	t.render(b, st)
 	b.WriteByte('\n')
@@ -139,8 +139,8 @@ func (rep *Report) writeAuthText(b *strings.Builder, st style) {
 		for _, cc := range e.topCodes() {
 			codes = append(codes, cc.code+" ×"+num(cc.n))
 		}
-		t.add(c(e.Path), c(num(e.Requests)), cell{num(e.Failures), nonZero(e.Failures, sgrYellow)},
-			cell{pct(e.Failures, e.Requests), rateSGR(e.FailureRate)}, c(strings.Join(codes, ", ")))
+		t.add(c(e.Path), c(num(e.Requests)), cell{text: num(e.Failures), sgr: nonZero(e.Failures, sgrYellow)},
+			cell{text: pct(e.Failures, e.Requests), sgr: rateSGR(e.FailureRate)}, c(strings.Join(codes, ", ")))
 	}
 	t.render(b, st)
 	b.WriteByte('\n')
@@ -269,9 +269,9 @@ func (rep *Report) writeBaselineText(b *strings.Builder, st style) {
 		return
 	}
 	t := textTable{indent: "  ", right: []bool{false, true, true, true}}
-	t.add(c(""), cell{"BEFORE", sgrDim}, cell{"NOW", sgrDim}, cell{"CHANGE", sgrDim})
+	t.add(c(""), cell{text: "BEFORE", sgr: sgrDim}, cell{text: "NOW", sgr: sgrDim}, cell{text: "CHANGE", sgr: sgrDim})
 	for _, r := range rep.comparisons() {
-		row := []cell{c(r.Label), c(r.Before), c(r.Now), cell{r.Change, changeSGR(r.RateNow - r.RateBefore)}}
+		row := []cell{c(r.Label), c(r.Before), c(r.Now), cell{text: r.Change, sgr: changeSGR(r.RateNow - r.RateBefore)}}
 		if r.Note != "" {
 			row = append(row, c(r.Note))
 		}
@@ -283,7 +283,7 @@ func (rep *Report) writeBaselineText(b *strings.Builder, st style) {
 	pt.heading("Error rate changed most", "REQUESTS", "BEFORE", "NOW", "CHANGE")
 	for _, p := range bl.ChangedPaths {
 		pt.add(c(p.Path), c(num(p.RequestsBefore)+" → "+num(p.Requests)), c(ratePct(p.ErrorRateBefore)), c(ratePct(p.ErrorRate)),
-			cell{pts(p.Change), changeSGR(p.Change)})
+			cell{text: pts(p.Change), sgr: changeSGR(p.Change)})
 	}
 	if len(bl.ChangedPaths) == 0 {
 		pt.add(c(fmt.Sprintf("none moved by more than chance (paths with %d requests or more, seen in both periods)", minChangeRequests)))

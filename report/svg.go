@@ -5,10 +5,13 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/cfwatch/cfwatch/internal/visible"
 )
 
 // svgChart is the geometry of one chart, computed here and drawn by the
-// HTML template (which escapes every text). Coordinates are in the SVG's
+// HTML template (which escapes every text; a label from a finding is made
+// visible first, visible.String). Coordinates are in the SVG's
 // viewBox units.
 type svgChart struct {
 	ID          string
@@ -258,7 +261,7 @@ func (ch *svgChart) bands(rep *Report, ax timeAxis, labels bool, only string) {
 				}
 				if free {
 					rows[r] = append(rows[r], e)
-					b.Label, b.LX, b.LY, b.Anchor = f.Rule, lx, ch.Y0-18+float64(r)*11, anchor
+					b.Label, b.LX, b.LY, b.Anchor = visible.String(f.Rule), lx, ch.Y0-18+float64(r)*11, anchor
 					break
 				}
 			}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cfwatch/cfwatch/internal/visible"
 )
 
 // style paints text with ANSI colours, or leaves it alone when off.
@@ -49,9 +51,13 @@ func checkSGR(status string) string {
 }
 
 // A cell is one table cell: its text and the colour it is painted in.
+// The table shows the text as visible.String does; painted marks a text
+// that is already painted (made of the report's own words and figures
+// only), which is written as it is.
 type cell struct {
-	text string
-	sgr  string
+	text    string
+	sgr     string
+	painted bool
 }
 
 func c(text string) cell { return cell{text: text} }
@@ -75,14 +81,24 @@ func (t *textTable) add(cells ...cell) { t.rows = append(t.rows, textRow{t.inden
 // heading adds a row of headings that starts at the margin: title, then
 // the column names, dimmed.
 func (t *textTable) heading(title string, cols ...string) {
-	r := textRow{cells: []cell{{title, sgrBold}}}
+	r := textRow{cells: []cell{{text: title, sgr: sgrBold}}}
 	for _, col := range cols {
-		r.cells = append(r.cells, cell{col, sgrDim})
+		r.cells = append(r.cells, cell{text: col, sgr: sgrDim})
 	}
 	t.rows = append(t.rows, r)
 }
 
+// render writes the table. Every cell is shown with its values' control
+// characters made visible (visible.String), before the layout, so that the
+// escapes count in the widths.
 func (t *textTable) render(b *strings.Builder, st style) {
+	for _, r := range t.rows {
+		for i, c := range r.cells {
+			if !c.painted {
+				r.cells[i].text = visible.String(c.text)
+			}
+		}
+	}
 	width := func(r textRow, i int) int {
 		n := utf8.RuneCountInString(r.cells[i].text)
 		if i == 0 {
@@ -166,18 +182,16 @@ func clock(t time.Time, w Window) string {
 	return t.Format("15:04")
 }
 
-// mdEscape escapes text for a Markdown paragraph or table cell: Markdown's
-// punctuation is backslash-escaped, "<" and ">" too, newlines become
-// spaces.
+// mdEscape escapes text for a Markdown paragraph or table cell: control
+// characters made visible (visible.String: a newline shows as \n), then
+// Markdown's punctuation backslash-escaped, "<" and ">" too.
 func mdEscape(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for _, r := range visible.String(s) {
 		switch r {
 		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '!', '~':
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case '\n', '\r', '\t':
-			b.WriteByte(' ')
 		default:
 			b.WriteRune(r)
 		}
@@ -185,11 +199,12 @@ func mdEscape(s string) string {
 	return b.String()
 }
 
-// mdCode writes s as a Markdown code span that survives any backtick in s.
-// In a table cell (inTable) pipes are escaped, as GitHub's tables need even
-// inside code.
+// mdCode writes s as a Markdown code span that survives any backtick in s,
+// with its control characters made visible (visible.String). In a table
+// cell (inTable) pipes are escaped, as GitHub's tables need even inside
+// code.
 func mdCode(s string, inTable bool) string {
-	s = strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
+	s = visible.String(s)
 	if inTable {
 		s = strings.ReplaceAll(s, "|", `\|`)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/cfwatch/cfwatch/ingest"
+	"github.com/cfwatch/cfwatch/internal/visible"
 	"github.com/cfwatch/cfwatch/source"
 )
 
@@ -18,11 +19,13 @@ import (
 func lambdaMain() int {
 	cfg, err := ingest.ConfigFromEnv(os.Getenv)
 	if err != nil {
-		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("configuration", "err", err.Error())
+		slog.New(visible.LogHandler(slog.NewJSONHandler(os.Stdout, nil))).Error("configuration", "err", err.Error())
 		return 2
 	}
 	setMemoryLimit(os.Getenv, 1)
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Object keys, file names and parse errors come from the input: every
+	// line shows their control characters as escapes (internal/visible).
+	log := slog.New(visible.LogHandler(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel})))
 	if cfg.OutputBucket == "" {
 		log.Error("configuration: " + ingest.EnvOutputBucket + " is not set: it names the bucket the Parquet dataset is written to")
 		return 2

@@ -16,6 +16,7 @@ import (
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/ingest"
+	"github.com/cfwatch/cfwatch/internal/visible"
 	"github.com/cfwatch/cfwatch/source"
 )
 
@@ -120,16 +121,16 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	cfg, err := c.setup(getenv)
 	if err != nil {
-		fmt.Fprintln(stderr, "ingest:", err)
+		fmt.Fprintln(stderr, "ingest:", visible.String(err.Error()))
 		return exitUsage
 	}
 	objs, _, err := source.Local(*paths, source.Window{Until: time.Unix(1<<40, 0)})
 	if err != nil {
-		fmt.Fprintln(stderr, "ingest:", err)
+		fmt.Fprintln(stderr, "ingest:", visible.String(err.Error()))
 		return exitUsage
 	}
 	setMemoryLimit(getenv, 1)
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
+	log := slog.New(visible.LogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)})))
 	// One engine over all the files, in name (time) order: a local run
 	// judges the files together, as report does.
 	eng := detectors.New(cfg.Detectors)
@@ -164,12 +165,12 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	cfg, err := c.setup(getenv)
 	if err != nil {
-		fmt.Fprintln(stderr, "ingest backfill:", err)
+		fmt.Fprintln(stderr, "ingest backfill:", visible.String(err.Error()))
 		return exitUsage
 	}
 	w, err := source.ParseWindow(*since, *from, *until, time.Now())
 	if err != nil {
-		fmt.Fprintln(stderr, "ingest backfill:", err)
+		fmt.Fprintln(stderr, "ingest backfill:", visible.String(err.Error()))
 		return exitUsage
 	}
 	dest := *out
@@ -182,7 +183,7 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	s3c, err := source.NewS3Client(ctx, *s3Endpoint)
 	if err != nil {
-		fmt.Fprintln(stderr, "ingest backfill:", err)
+		fmt.Fprintln(stderr, "ingest backfill:", visible.String(err.Error()))
 		return exitUsage
 	}
 	var sink ingest.Sink = ingest.NewDirSink(dest)
@@ -195,10 +196,10 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		sink = ingest.NewS3Sink(s3c, bucket, prefix)
 		cfg.OutputBucket, cfg.OutputPrefix = bucket, prefix
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
+	log := slog.New(visible.LogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)})))
 	objs, outside, err := source.List(ctx, *sources, w, source.ListOptions{S3Client: s3c, Logger: log})
 	if err != nil {
-		fmt.Fprintln(stderr, "ingest backfill:", err)
+		fmt.Fprintln(stderr, "ingest backfill:", visible.String(err.Error()))
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "ingest backfill: %d files in the window (%d listed outside it), %d at a time → %s\n", len(objs), outside, *workers, sink.Location(""))
@@ -275,7 +276,7 @@ func (s *summary) add(obj source.Object, res ingest.Result, err error) {
 		if res.Reason != "" {
 			line += ": " + res.Reason
 		}
-		fmt.Fprintln(s.w, line)
+		fmt.Fprintln(s.w, visible.String(line)) // the file's name and the error come from the input
 	}
 	s.results = append(s.results, ingest.Result{Status: res.Status, Records: res.Records, SkippedLines: res.SkippedLines,
 		InvalidValues: res.InvalidValues, Bytes: res.Bytes, Outputs: res.Outputs})
@@ -301,7 +302,7 @@ func (s *summary) finish(ctx context.Context, stderr io.Writer, notifier ingest.
 	}
 	if notifier != nil && len(s.findings) > 0 {
 		if err := notifier.Notify(ctx, origin, s.findings); err != nil {
-			fmt.Fprintln(stderr, "ingest: alerts not delivered:", err)
+			fmt.Fprintln(stderr, "ingest: alerts not delivered:", visible.String(err.Error()))
 			code = exitFailed
 		}
 	}

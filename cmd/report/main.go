@@ -38,6 +38,7 @@ import (
 	"github.com/cfwatch/cfwatch/athena"
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/visible"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
 	"github.com/cfwatch/cfwatch/traffic"
@@ -92,11 +93,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "report: %v (try --help)\n", err)
+		fmt.Fprintf(stderr, "report: %s (try --help)\n", visible.String(err.Error()))
 		return exitUsage
 	}
+	// Errors may quote a file name or a line of the input: their control
+	// characters are shown as escapes (internal/visible), as in the report.
 	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "report: "+format+"\n", a...)
+		fmt.Fprintf(stderr, "report: %s\n", visible.String(fmt.Sprintf(format, a...)))
 		return exitUsage
 	}
 	switch *engine {
@@ -151,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail("--interval %s: %v", *interval, err)
 		}
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := slog.New(visible.LogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	var rep *report.Report
 	if *engine == "athena" {
 		if rep, err = runAthena(ctx, opts, af, stderr, logger); err != nil {
@@ -192,7 +195,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if rep.Failed() {
 		for _, f := range rep.Input.FailedFiles {
-			fmt.Fprintf(stderr, "report: %s\n", f.Error)
+			fmt.Fprintf(stderr, "report: %s\n", visible.String(f.Error))
 		}
 		fmt.Fprintf(stderr, "report: %d file(s) could not be read to the end\n", len(rep.Input.FailedFiles))
 		return exitUsage
