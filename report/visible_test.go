@@ -115,8 +115,11 @@ func TestVisible(t *testing.T) {
 		if raw := visibletest.Raw(scan, "\n"); raw != nil {
 			t.Errorf("%s: %d raw characters, first %q", name, len(raw), raw[:min(len(raw), 5)])
 		}
+		// The page lets long paths wrap with <wbr/>: formatting, not part
+		// of the value (the Raw scan above still covers the whole page).
+		values := bytes.ReplaceAll(out, []byte("<wbr/>"), nil)
 		for _, field := range shown {
-			n, problems := visibletest.Unescaped(out, field, 4000)
+			n, problems := visibletest.Unescaped(values, field, 4000)
 			if n == 0 {
 				t.Errorf("%s: %s is not shown", name, field)
 			}

@@ -90,8 +90,10 @@ func TestReportVisible(t *testing.T) {
 		if raw := visibletest.Raw([]byte(out), "\n"); raw != nil {
 			t.Errorf("%s: %d raw characters, first %q", format, len(raw), raw[:min(len(raw), 3)])
 		}
+		// The page lets long paths wrap with <wbr/>: formatting, not the value.
+		shown := strings.ReplaceAll(out, "<wbr/>", "")
 		for _, want := range []string{"auth-403-burst", `/api/auth/callback/\x1b[31mred\x1b[0m`, `ab\x1b]0;pwned\x07cd.gz`, `ef\u202egh.gz`} {
-			if !strings.Contains(out, want) {
+			if !strings.Contains(shown, want) {
 				t.Errorf("%s: no %q in\n%s", format, want, out)
 			}
 		}
