@@ -18,14 +18,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/cfwatch/cfwatch/internal/cli"
 )
 
 func main() {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		os.Exit(lambdaMain())
+		os.Exit(cli.Lambda())
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	code := cli.Ingest(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -10,7 +10,7 @@
 //
 // FROM and UNTIL are offsets from the window start (e.g. 2h/3h) or RFC 3339
 // times. See `loggen --help` for the scenario and incident names.
-package main
+package cli
 
 import (
 	"context"
@@ -32,22 +32,23 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
-func main() {
-	err := run(os.Args[1:])
+func loggenMain(args []string) int {
+	err := runLoggenCmd(args)
 	var ue usageError
 	switch {
 	case err == nil:
 	case errors.Is(err, flag.ErrHelp):
 	case errors.As(err, &ue):
 		fmt.Fprintf(os.Stderr, "loggen: %v\nRun 'loggen --help' for usage.\n", err)
-		os.Exit(2)
+		return 2
 	default:
 		fmt.Fprintf(os.Stderr, "loggen: %v\n", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
-func run(args []string) error {
+func runLoggenCmd(args []string) error {
 	fs := flag.NewFlagSet("loggen", flag.ContinueOnError)
 	fs.SortFlags = false
 	var (

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, s
 		}
 		return env[k]
 	}
-	code := run(context.Background(), args, &stdout, &stderr, getenv)
+	code := runIngestCmd(context.Background(), args, &stdout, &stderr, getenv)
 	return code, stdout.String(), stderr.String()
 }
 

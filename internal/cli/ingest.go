@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -19,11 +19,7 @@ import (
 	"github.com/cfwatch/cfwatch/source"
 )
 
-const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
-)
+const exitFailed = 1
 
 const usage = `usage:
   ingest --local FILE|DIR [--local …] --out DIR      Parquet dataset from local logs, findings on stdout
@@ -33,7 +29,7 @@ const usage = `usage:
 Run a command with --help for its flags. In AWS Lambda, ingest serves S3, SQS and EventBridge events.
 `
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+func runIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "backfill":

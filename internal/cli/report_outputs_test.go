@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -149,7 +149,7 @@ func TestQuietOffTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stdout.Close()
-	code := run(context.Background(), []string{"--source", dir, "--since", "2h", "--until", "2026-11-20T02:00:00Z", "--fail-on", "none"}, stdout, stderr)
+	code := runReportCmd(context.Background(), []string{"--source", dir, "--since", "2h", "--until", "2026-11-20T02:00:00Z", "--fail-on", "none"}, stdout, stderr)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}

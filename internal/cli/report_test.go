@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -34,7 +34,7 @@ func genDir(t *testing.T) (string, int) {
 func runReport(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, &out, &errb)
+	code = runReportCmd(context.Background(), args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
