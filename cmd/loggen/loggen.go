@@ -1,5 +1,5 @@
 // Command loggen writes synthetic CloudFront access logs: the same as
-// `cfwatch loggen`.
+// `cfwatch loggen` (see `loggen --help`).
 package main
 
 import (
@@ -8,4 +8,4 @@ import (
 	"github.com/cfwatch/cfwatch/internal/cli"
 )
 
-func main() { os.Exit(cli.Loggen(os.Args[1:])) }
+func main() { os.Exit(cli.Run(cli.Loggen)) }

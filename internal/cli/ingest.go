@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	humanize "github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
 	flag "github.com/spf13/pflag"
 
 	"github.com/cfwatch/cfwatch/dataset"
@@ -21,27 +21,32 @@ import (
 
 const exitFailed = 1
 
-const usage = `usage:
-  ingest --local FILE|DIR [--local …] --out DIR      Parquet dataset from local logs, findings on stdout
-  ingest backfill --source s3://BUCKET/PREFIX --since 72h [--out s3://BUCKET/PREFIX|DIR]
-                                                    process logs already in S3 (before cfwatch was deployed, or while it was down)
-  ingest ddl [--location s3://BUCKET/PREFIX/]       the Athena table over the dataset (partition projection)
-Run a command with --help for its flags. In AWS Lambda, ingest serves S3, SQS and EventBridge events.
-`
+// newIngestCmd returns the ingest command, with its subcommands backfill
+// and ddl.
+func newIngestCmd(e Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ingest --local FILE|DIR [--local …] --out DIR [flags]",
+		Short: "Turn CloudFront access logs into an Athena-ready Parquet dataset, running the detectors on the way",
+		Long: `Turn CloudFront access logs into an Athena-ready Parquet dataset, running
+cfwatch's detectors on the way: the Parquet dataset from local logs, findings
+on stdout. backfill processes logs already in S3 (before cfwatch was
+deployed, or while it was down); ddl prints the Athena table over the
+dataset. In AWS Lambda, the ingest function (cmd/ingest) serves S3, SQS and
+EventBridge events.
 
-func runIngestCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "backfill":
-			return runBackfill(ctx, args[1:], stdout, stderr, getenv)
-		case "ddl":
-			return runDDL(args[1:], stdout, stderr)
-		case "help":
-			fmt.Fprint(stdout, usage)
-			return exitOK
-		}
+With Slack settings in the environment (SLACK_BOT_TOKEN, SLACK_WEBHOOK_URL,
+…) a local run alerts on its findings as the Lambda does.
+
+Exit status: 0 when every file was processed, 1 when some file failed, 2 on
+usage and configuration errors.`,
+		Example: `  cfwatch ingest --local ./logs --out ./dataset
+  cfwatch ingest backfill --source s3://my-logs/cloudfront/ --since 72h --out s3://my-dataset/cloudfront/
+  cfwatch ingest ddl --location s3://my-dataset/cloudfront/ --distribution E2QWRUHEXAMPLE`,
+		Args: noArgs,
 	}
-	return runLocal(ctx, args, stdout, stderr, getenv)
+	setupLocal(cmd, e)
+	cmd.AddCommand(newBackfillCmd(e), newDDLCmd(e))
+	return cmd
 }
 
 // common are the flags of the commands that process logs.
@@ -61,87 +66,88 @@ func commonFlags(fs *flag.FlagSet) common {
 	}
 }
 
-// setup reads the environment's configuration and applies the flags.
+// completeCommon completes the values of the common flags.
+func completeCommon(cmd *cobra.Command) {
+	fixed(cmd, "format", "text", "json")
+	_ = cmd.MarkFlagFilename("config", "json")
+}
+
+// setup reads the environment's configuration and applies the flags. A
+// configuration that cannot be read ends the command (failf); a bad flag
+// is a usage mistake.
 func (c common) setup(getenv func(string) string) (ingest.Config, error) {
 	cfg, err := ingest.ConfigFromEnv(getenv)
 	if err != nil {
-		return cfg, err
+		return cfg, failf("%v", err)
 	}
 	if *c.configFile != "" {
 		if cfg.Detectors, err = detectors.LoadConfig(*c.configFile); err != nil {
-			return cfg, err
+			return cfg, failf("%v", err)
 		}
 	}
 	if err := cfg.Detectors.SetAll(*c.sets); err != nil {
-		return cfg, err
+		return cfg, usagef("--set: %v", err)
 	}
 	if *c.format != "text" && *c.format != "json" {
-		return cfg, fmt.Errorf("--format %q: want text or json", *c.format)
+		return cfg, usagef("--format %q: want text or json", *c.format)
 	}
-	return cfg, cfg.Detectors.Validate()
+	if err := cfg.Detectors.Validate(); err != nil {
+		return cfg, usagef("%v", err)
+	}
+	return cfg, nil
 }
 
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// setupLocal defines ingest's own flags on cmd and what it runs: the
+// dataset from local logs.
+func setupLocal(cmd *cobra.Command, e Env) {
+	fs := cmd.Flags()
 	fs.SortFlags = false
-	return fs
-}
-
-func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
-		}
-		return exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "ingest: unexpected argument %q\n%s", fs.Arg(0), usage)
-		return exitUsage, false
-	}
-	return 0, true
-}
-
-func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs := newFlagSet("ingest", stderr)
 	paths := fs.StringArray("local", nil, "log file or directory (read recursively, .gz or plain); repeatable")
 	out := fs.String("out", "", "directory to write the Parquet dataset to (created if needed)")
 	c := commonFlags(fs)
-	if code, ok := parse(fs, args, stderr); !ok {
-		return code
+	completeCommon(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx, stdout, stderr, getenv := cmd.Context(), e.Stdout, e.Stderr, e.Getenv
+		if len(*paths) == 0 || *out == "" {
+			return usagef("--local and --out are required")
+		}
+		cfg, err := c.setup(getenv)
+		if err != nil {
+			return err
+		}
+		objs, _, err := source.Local(*paths, source.Window{Until: time.Unix(1<<40, 0)})
+		if err != nil {
+			return failf("%v", err)
+		}
+		setMemoryLimit(getenv, 1)
+		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
+		// One engine over all the files, in name (time) order: a local run
+		// judges the files together, as report does.
+		eng := detectors.New(cfg.Detectors)
+		proc := ingest.NewProcessor(ingest.NewDirSink(*out), ingest.Options{Engine: eng, Logger: log})
+		sum := newSummary(*c.format, *c.verbose, stdout)
+		ingest.ProcessObjects(ctx, proc, objs, 1, sum.add)
+		sum.findings = eng.Findings()
+		var notifier ingest.Notifier
+		if slackConfigured(getenv) {
+			notifier = newNotifier(cfg, getenv, nil, log)
+		}
+		return exitStatus(sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "local:" + strings.Join(*paths, ",")}))
 	}
-	if len(*paths) == 0 || *out == "" {
-		fmt.Fprint(stderr, "ingest: --local and --out are required\n"+usage)
-		return exitUsage
-	}
-	cfg, err := c.setup(getenv)
-	if err != nil {
-		fmt.Fprintln(stderr, "ingest:", err)
-		return exitUsage
-	}
-	objs, _, err := source.Local(*paths, source.Window{Until: time.Unix(1<<40, 0)})
-	if err != nil {
-		fmt.Fprintln(stderr, "ingest:", err)
-		return exitUsage
-	}
-	setMemoryLimit(getenv, 1)
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
-	// One engine over all the files, in name (time) order: a local run
-	// judges the files together, as report does.
-	eng := detectors.New(cfg.Detectors)
-	proc := ingest.NewProcessor(ingest.NewDirSink(*out), ingest.Options{Engine: eng, Logger: log})
-	sum := newSummary(*c.format, *c.verbose, stdout)
-	ingest.ProcessObjects(ctx, proc, objs, 1, sum.add)
-	sum.findings = eng.Findings()
-	var notifier ingest.Notifier
-	if slackConfigured(getenv) {
-		notifier = newNotifier(cfg, getenv, nil, log)
-	}
-	return sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "local:" + strings.Join(*paths, ",")})
 }
 
-func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs := newFlagSet("ingest backfill", stderr)
+func newBackfillCmd(e Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "backfill --source s3://BUCKET/PREFIX [--since 72h | --from T --until T] [--out s3://BUCKET/PREFIX|DIR] [flags]",
+		Short: "Process logs already in S3 (before cfwatch was deployed, or while it was down)",
+		Long: `Process logs already in S3: those CloudFront delivered before cfwatch was
+deployed, or while it was down. The dataset goes to --out, or where the
+Lambda writes it ($CFWATCH_OUTPUT_BUCKET); --alerts alerts on findings as
+the Lambda does.`,
+		Args: noArgs,
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
 	sources := fs.StringArray("source", nil, "s3://bucket/prefix where CloudFront delivers the logs (or a local directory); repeatable")
 	since := fs.String("since", "", "process files of this long before --until: 90m, 72h, 7d (default 24h)")
 	from := fs.String("from", "", "window start, RFC 3339 (instead of --since)")
@@ -151,77 +157,78 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	s3Endpoint := fs.String("s3-endpoint", "", "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS, or $AWS_ENDPOINT_URL_S3)")
 	alerts := fs.Bool("alerts", false, "alert on findings as the Lambda does (Slack settings from the environment; de-duplicated with the Lambda's alerts)")
 	c := commonFlags(fs)
-	if code, ok := parse(fs, args, stderr); !ok {
-		return code
-	}
-	if len(*sources) == 0 {
-		fmt.Fprint(stderr, "ingest backfill: --source is required\n"+usage)
-		return exitUsage
-	}
-	cfg, err := c.setup(getenv)
-	if err != nil {
-		fmt.Fprintln(stderr, "ingest backfill:", err)
-		return exitUsage
-	}
-	w, err := source.ParseWindow(*since, *from, *until, time.Now())
-	if err != nil {
-		fmt.Fprintln(stderr, "ingest backfill:", err)
-		return exitUsage
-	}
-	dest := *out
-	if dest == "" {
-		if cfg.OutputBucket == "" {
-			fmt.Fprintln(stderr, "ingest backfill: --out or $"+ingest.EnvOutputBucket+" is required")
-			return exitUsage
+	completeCommon(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx, stdout, stderr, getenv := cmd.Context(), e.Stdout, e.Stderr, e.Getenv
+		if len(*sources) == 0 {
+			return usagef("--source is required")
 		}
-		dest = "s3://" + cfg.OutputBucket + "/" + cfg.OutputPrefix
-	}
-	s3c, err := source.NewS3Client(ctx, *s3Endpoint)
-	if err != nil {
-		fmt.Fprintln(stderr, "ingest backfill:", err)
-		return exitUsage
-	}
-	var sink ingest.Sink = ingest.NewDirSink(dest)
-	if source.IsS3(dest) {
-		bucket, prefix, _ := strings.Cut(strings.TrimPrefix(dest, "s3://"), "/")
-		if bucket == "" {
-			fmt.Fprintln(stderr, "ingest backfill: --out: want s3://bucket/prefix")
-			return exitUsage
+		cfg, err := c.setup(getenv)
+		if err != nil {
+			return err
 		}
-		sink = ingest.NewS3Sink(s3c, bucket, prefix)
-		cfg.OutputBucket, cfg.OutputPrefix = bucket, prefix
+		w, err := source.ParseWindow(*since, *from, *until, time.Now())
+		if err != nil {
+			return usagef("%v", err)
+		}
+		dest := *out
+		if dest == "" {
+			if cfg.OutputBucket == "" {
+				return usagef("--out or $" + ingest.EnvOutputBucket + " is required")
+			}
+			dest = "s3://" + cfg.OutputBucket + "/" + cfg.OutputPrefix
+		}
+		s3c, err := source.NewS3Client(ctx, *s3Endpoint)
+		if err != nil {
+			return failf("%v", err)
+		}
+		var sink ingest.Sink = ingest.NewDirSink(dest)
+		if source.IsS3(dest) {
+			bucket, prefix, _ := strings.Cut(strings.TrimPrefix(dest, "s3://"), "/")
+			if bucket == "" {
+				return usagef("--out %q: want s3://bucket/prefix", dest)
+			}
+			sink = ingest.NewS3Sink(s3c, bucket, prefix)
+			cfg.OutputBucket, cfg.OutputPrefix = bucket, prefix
+		}
+		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
+		objs, outside, err := source.List(ctx, *sources, w, source.ListOptions{S3Client: s3c, Logger: log})
+		if err != nil {
+			return failf("%v", err)
+		}
+		fmt.Fprintf(stderr, "%s: %d files in the window (%d listed outside it), %d at a time → %s\n", cmd.CommandPath(), len(objs), outside, *workers, sink.Location(""))
+		setMemoryLimit(getenv, *workers)
+		proc := ingest.NewProcessor(sink, ingest.Options{Detectors: cfg.Detectors, Logger: log})
+		var notifier ingest.Notifier
+		if *alerts {
+			// De-duplicated with the Lambda's alerts through the same state.
+			notifier = newNotifier(cfg, getenv, s3c, log)
+		}
+		sum := newSummary(*c.format, *c.verbose, stdout)
+		ingest.ProcessObjects(ctx, proc, objs, *workers, sum.add)
+		sum.findings = ingest.MergeFindings(sum.perFile)
+		return exitStatus(sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "backfill:" + strings.Join(*sources, ",") + ":" + w.From.Format(time.RFC3339) + "/" + w.Until.Format(time.RFC3339)}))
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
-	objs, outside, err := source.List(ctx, *sources, w, source.ListOptions{S3Client: s3c, Logger: log})
-	if err != nil {
-		fmt.Fprintln(stderr, "ingest backfill:", err)
-		return exitUsage
-	}
-	fmt.Fprintf(stderr, "ingest backfill: %d files in the window (%d listed outside it), %d at a time → %s\n", len(objs), outside, *workers, sink.Location(""))
-	setMemoryLimit(getenv, *workers)
-	proc := ingest.NewProcessor(sink, ingest.Options{Detectors: cfg.Detectors, Logger: log})
-	var notifier ingest.Notifier
-	if *alerts {
-		// De-duplicated with the Lambda's alerts through the same state.
-		notifier = newNotifier(cfg, getenv, s3c, log)
-	}
-	sum := newSummary(*c.format, *c.verbose, stdout)
-	ingest.ProcessObjects(ctx, proc, objs, *workers, sum.add)
-	sum.findings = ingest.MergeFindings(sum.perFile)
-	return sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "backfill:" + strings.Join(*sources, ",") + ":" + w.From.Format(time.RFC3339) + "/" + w.Until.Format(time.RFC3339)})
+	return cmd
 }
 
-func runDDL(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("ingest ddl", stderr)
+func newDDLCmd(e Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ddl [--location s3://BUCKET/PREFIX/] [--table DB.TABLE] [--distribution ID]… [--first-day 2026-01-01]",
+		Short: "Print the Athena table over the dataset (partition projection)",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
 	location := fs.String("location", "s3://BUCKET/cloudfront/", "the dataset's root, s3://bucket/prefix/")
 	table := fs.String("table", dataset.DefaultTable, "table name, optionally database.table")
 	dists := fs.StringArray("distribution", nil, "distribution ID for partition projection; repeatable (recommended: without, queries must name a distribution)")
 	firstDay := fs.String("first-day", "", "first day partition projection considers: YYYY-MM-DD or NOW-90DAYS (default NOW-1YEARS)")
-	if code, ok := parse(fs, args, stderr); !ok {
-		return code
+	cmd.RunE = func(*cobra.Command, []string) error {
+		fmt.Fprintln(e.Stdout, dataset.DDL(dataset.DDLOptions{Table: *table, Location: *location, Distributions: *dists, FirstDay: *firstDay}))
+		return nil
 	}
-	fmt.Fprintln(stdout, dataset.DDL(dataset.DDLOptions{Table: *table, Location: *location, Distributions: *dists, FirstDay: *firstDay}))
-	return exitOK
+	return cmd
 }
 
 // summary collects the results of a run and prints them.

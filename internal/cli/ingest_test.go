@@ -27,7 +27,7 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, s
 		}
 		return env[k]
 	}
-	code := runIngestCmd(context.Background(), args, &stdout, &stderr, getenv)
+	code := Main(context.Background(), Ingest, args, Env{Stdout: &stdout, Stderr: &stderr, Getenv: getenv})
 	return code, stdout.String(), stderr.String()
 }
 

@@ -12,10 +12,11 @@ import (
 	"github.com/cfwatch/cfwatch/source"
 )
 
-// lambdaMain serves Lambda invocations until the runtime stops the process.
+// Lambda serves Lambda invocations until the runtime stops the process:
+// the main of cmd/ingest when AWS_LAMBDA_RUNTIME_API is set.
 // Configuration errors end the process before the first poll, so the
 // function's init fails with the message in its log.
-func lambdaMain() int {
+func Lambda() int {
 	cfg, err := ingest.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("configuration", "err", err.Error())

@@ -1,55 +1,48 @@
-// Command loggen writes synthetic Amazon CloudFront standard access logs for
-// a Next.js + NextAuth site, optionally with injected sign-in failures.
-//
-// Usage:
-//
-//	loggen --out DIR [--seed 1] [--start RFC3339] [--duration 24h] [--rate 20000]
-//	       [--files-per-hour 4] [--distribution ID] [--domain D] [--cookies]
-//	       [--scenario NAME] [--inject KIND@FROM/UNTIL[:RATE]]...
-//	loggen --single FILE.gz --lines N [same traffic options]
-//
-// FROM and UNTIL are offsets from the window start (e.g. 2h/3h) or RFC 3339
-// times. See `loggen --help` for the scenario and incident names.
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/cfwatch/cfwatch/loggen"
-	flag "github.com/spf13/pflag"
 )
 
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
-
-func loggenMain(args []string) int {
-	err := runLoggenCmd(args)
-	var ue usageError
-	switch {
-	case err == nil:
-	case errors.Is(err, flag.ErrHelp):
-	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "loggen: %v\nRun 'loggen --help' for usage.\n", err)
-		return 2
-	default:
-		fmt.Fprintf(os.Stderr, "loggen: %v\n", err)
-		return 1
+// newLoggenCmd returns the loggen command: it writes synthetic Amazon
+// CloudFront standard access logs for a Next.js + NextAuth site, optionally
+// with injected sign-in failures.
+func newLoggenCmd(e Env) *cobra.Command {
+	var kinds strings.Builder
+	for _, k := range loggen.Kinds() {
+		note := ""
+		switch {
+		case k.RateIsCount():
+			note = " (RATE = number of events)"
+		case k == loggen.ScannerFlood:
+			note = " (RATE = multiple of normal volume)"
+		}
+		fmt.Fprintf(&kinds, "\n  %-24s scenario rate %g%s", k, k.DefaultRate(), note)
 	}
-	return 0
-}
+	cmd := &cobra.Command{
+		Use:   "loggen --out DIR | --single FILE.gz --lines N [flags]",
+		Short: "Write synthetic CloudFront access logs, optionally with injected sign-in failures",
+		Long: `Write synthetic Amazon CloudFront standard access logs for a Next.js +
+NextAuth site, optionally with injected sign-in failures: a day of gzipped
+files in --out, or exactly --lines records in one --single file.
 
-func runLoggenCmd(args []string) error {
-	fs := flag.NewFlagSet("loggen", flag.ContinueOnError)
+FROM and UNTIL of --inject are offsets from the window start (2h/3h) or
+RFC 3339 times.
+
+Incident kinds (for --inject and --scenario):` + kinds.String(),
+		Example: `  cfwatch loggen --out ./logs --scenario method-rejected
+  cfwatch loggen --out ./logs --duration 6h --inject auth-403-callback@4h/5h:0.8`,
+		Args: noArgs,
+	}
+	fs := cmd.Flags()
 	fs.SortFlags = false
 	var (
 		out      = fs.String("out", "", "directory to write gzipped CloudFront log files into")
@@ -67,118 +60,108 @@ func runLoggenCmd(args []string) error {
 		single   = fs.String("single", "", "write exactly --lines records into this one gzipped file instead of --out")
 		lines    = fs.Int("lines", 0, "number of records for --single")
 	)
-	fs.Usage = func() {
-		fmt.Fprintf(os.Stderr, "Usage:\n  loggen --out DIR [options]\n  loggen --single FILE.gz --lines N [options]\n\nOptions:\n%s\nIncident kinds (for --inject and --scenario):\n", fs.FlagUsages())
-		for _, k := range loggen.Kinds() {
-			note := ""
-			switch {
-			case k.RateIsCount():
-				note = " (RATE = number of events)"
-			case k == loggen.ScannerFlood:
-				note = " (RATE = multiple of normal volume)"
+	fixed(cmd, "scenario", append([]string{"healthy"}, kindNames()...)...)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		switch {
+		case *out == "" && *single == "":
+			return usagef("one of --out DIR or --single FILE.gz is required")
+		case *out != "" && *single != "":
+			return usagef("--out and --single are mutually exclusive")
+		case *single != "" && *lines <= 0:
+			return usagef("--single needs --lines N (N > 0)")
+		case *single == "" && fs.Changed("lines"):
+			return usagef("--lines is only valid with --single")
+		case *duration <= 0:
+			return usagef("--duration must be positive")
+		case *rate <= 0:
+			return usagef("--rate must be positive")
+		case *fph <= 0:
+			return usagef("--files-per-hour must be positive")
+		}
+
+		var start time.Time
+		if *startS != "" {
+			t, err := time.Parse(time.RFC3339, *startS)
+			if err != nil {
+				return usagef("--start: %v", err)
 			}
-			fmt.Fprintf(os.Stderr, "  %-24s scenario rate %g%s\n", k, k.DefaultRate(), note)
+			start = t.UTC()
+		} else {
+			start = time.Now().UTC().Truncate(time.Hour).Add(-*duration)
 		}
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+		cfg := loggen.Config{
+			Seed:             *seed,
+			Start:            start,
+			Duration:         *duration,
+			RequestsPerHour:  *rate,
+			DistributionID:   *dist,
+			Domain:           *domain,
+			CloudFrontDomain: *cfDomain,
+			FilesPerHour:     *fph,
+			CookieLogging:    *cookies,
 		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments: %v", fs.Args())
-	}
-	switch {
-	case *out == "" && *single == "":
-		return usagef("one of --out DIR or --single FILE.gz is required")
-	case *out != "" && *single != "":
-		return usagef("--out and --single are mutually exclusive")
-	case *single != "" && *lines <= 0:
-		return usagef("--single needs --lines N (N > 0)")
-	case *single == "" && fs.Changed("lines"):
-		return usagef("--lines is only valid with --single")
-	case *duration <= 0:
-		return usagef("--duration must be positive")
-	case *rate <= 0:
-		return usagef("--rate must be positive")
-	case *fph <= 0:
-		return usagef("--files-per-hour must be positive")
-	}
+		end := start.Add(*duration)
+		if *scenario != "" && *scenario != "healthy" {
+			k, err := loggen.ParseKind(*scenario)
+			if err != nil {
+				return usagef("--scenario: unknown %q (healthy or one of %v)", *scenario, loggen.Kinds())
+			}
+			from := end.Add(-2 * time.Hour)
+			if from.Before(start) {
+				from = start
+			}
+			cfg.Incidents = append(cfg.Incidents, loggen.Incident{Kind: k, From: from, Until: end, Rate: k.DefaultRate()})
+			if k == loggen.AuthCookieMissing {
+				cfg.CookieLogging = true
+			}
+		}
+		for _, s := range *injects {
+			inc, err := parseInject(s, start)
+			if err != nil {
+				return usagef("--inject %q: %v", s, err)
+			}
+			cfg.Incidents = append(cfg.Incidents, inc)
+		}
+		if err := cfg.Validate(); err != nil {
+			return usagef("%s", strings.TrimPrefix(err.Error(), "loggen: "))
+		}
 
-	var start time.Time
-	if *startS != "" {
-		t, err := time.Parse(time.RFC3339, *startS)
-		if err != nil {
-			return usagef("--start: %v", err)
+		ctx := cmd.Context()
+		t0 := time.Now()
+		var summary string
+		if *single != "" {
+			n, err := loggen.WriteFileN(*single, cfg, *lines)
+			if err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			summary = fmt.Sprintf("wrote 1 file (%s), %d records, from %s", *single, n, start.Format(time.RFC3339))
+		} else {
+			paths, n, err := loggen.WriteDirCount(ctx, *out, cfg)
+			if err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			summary = fmt.Sprintf("wrote %d files to %s, %d records, window %s/%s (%s)",
+				len(paths), *out, n, start.Format(time.RFC3339), end.Format(time.RFC3339), *duration)
 		}
-		start = t.UTC()
-	} else {
-		start = time.Now().UTC().Truncate(time.Hour).Add(-*duration)
-	}
-	cfg := loggen.Config{
-		Seed:             *seed,
-		Start:            start,
-		Duration:         *duration,
-		RequestsPerHour:  *rate,
-		DistributionID:   *dist,
-		Domain:           *domain,
-		CloudFrontDomain: *cfDomain,
-		FilesPerHour:     *fph,
-		CookieLogging:    *cookies,
-	}
-	end := start.Add(*duration)
-	if *scenario != "" && *scenario != "healthy" {
-		k, err := loggen.ParseKind(*scenario)
-		if err != nil {
-			return usagef("--scenario: unknown %q (healthy or one of %v)", *scenario, loggen.Kinds())
+		for _, inc := range cfg.Incidents {
+			summary += fmt.Sprintf(", %s@%s/%s:%g", inc.Kind, inc.From.UTC().Format(time.RFC3339), inc.Until.UTC().Format(time.RFC3339), inc.Rate)
 		}
-		from := end.Add(-2 * time.Hour)
-		if from.Before(start) {
-			from = start
+		if cfg.CookieLogging {
+			summary += ", cookie logging on"
 		}
-		cfg.Incidents = append(cfg.Incidents, loggen.Incident{Kind: k, From: from, Until: end, Rate: k.DefaultRate()})
-		if k == loggen.AuthCookieMissing {
-			cfg.CookieLogging = true
-		}
+		fmt.Fprintf(e.Stderr, "%s: %s in %s\n", cmd.CommandPath(), summary, time.Since(t0).Round(time.Millisecond))
+		return nil
 	}
-	for _, s := range *injects {
-		inc, err := parseInject(s, start)
-		if err != nil {
-			return usagef("--inject %q: %v", s, err)
-		}
-		cfg.Incidents = append(cfg.Incidents, inc)
-	}
-	if err := cfg.Validate(); err != nil {
-		return usageError{strings.TrimPrefix(err.Error(), "loggen: ")}
-	}
+	return cmd
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	t0 := time.Now()
-	var summary string
-	if *single != "" {
-		n, err := loggen.WriteFileN(*single, cfg, *lines)
-		if err != nil {
-			return err
-		}
-		summary = fmt.Sprintf("wrote 1 file (%s), %d records, from %s", *single, n, start.Format(time.RFC3339))
-	} else {
-		paths, n, err := loggen.WriteDirCount(ctx, *out, cfg)
-		if err != nil {
-			return err
-		}
-		summary = fmt.Sprintf("wrote %d files to %s, %d records, window %s/%s (%s)",
-			len(paths), *out, n, start.Format(time.RFC3339), end.Format(time.RFC3339), *duration)
+// kindNames lists the incident kinds' names.
+func kindNames() []string {
+	var names []string
+	for _, k := range loggen.Kinds() {
+		names = append(names, string(k))
 	}
-	for _, inc := range cfg.Incidents {
-		summary += fmt.Sprintf(", %s@%s/%s:%g", inc.Kind, inc.From.UTC().Format(time.RFC3339), inc.Until.UTC().Format(time.RFC3339), inc.Rate)
-	}
-	if cfg.CookieLogging {
-		summary += ", cookie logging on"
-	}
-	fmt.Fprintf(os.Stderr, "loggen: %s in %s\n", summary, time.Since(t0).Round(time.Millisecond))
-	return nil
+	return names
 }
 
 // parseInject parses KIND@FROM/UNTIL[:RATE].

@@ -1,27 +1,6 @@
-// Command report audits CloudFront access logs over a time window.
-//
-//	report --source DIR_OR_FILE|s3://BUCKET/PREFIX [--source …] [--s3-endpoint URL] [--since 24h | --from T --until T]
-//	       [--format text|json|markdown|html] [--out FILE] [--compare | --baseline 7d]
-//	       [--interval 15m] [--fail-on critical|warning|none] [--distribution ID …] [--host NAME …]
-//	report --engine athena [--athena-workgroup W] [--athena-database cfwatch] [--athena-table cloudfront_logs]
-//	       [--athena-output s3://BUCKET/PREFIX/] [--athena-distribution ID …] [the same window and output flags]
-//
-// A source may be logs or the Parquet dataset cfwatch writes for Athena
-// (files named *.parquet, in distribution=/day=/hour= partitions): both are
-// read the same way. With --engine athena, Athena computes the same report
-// over the dataset's Glue table, and what the queries scanned and cost is
-// said on stderr.
-//
-// Text is coloured only when stdout is a terminal and NO_COLOR is unset; a
-// progress line is drawn on stderr only when stderr is a terminal.
-//
-// Exit status: 2 on usage errors or when some input could not be read (the
-// report is still written); otherwise 1 when a finding at or above --fail-on
-// exists, 0 when none does.
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -30,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	flag "github.com/spf13/pflag"
-
+	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/cfwatch/cfwatch/athena"
@@ -42,15 +20,32 @@ import (
 	"github.com/cfwatch/cfwatch/traffic"
 )
 
-const (
-	exitOK       = 0
-	exitFindings = 1
-	exitUsage    = 2
-)
+// newReportCmd returns the report command: it audits CloudFront access
+// logs, or their Parquet dataset, over a time window.
+func newReportCmd(e Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report --source PATH [--source PATH…] [flags]",
+		Short: "Audit CloudFront access logs, or their Parquet dataset, over a time window",
+		Long: `Audit CloudFront access logs, or their Parquet dataset, over a time window.
 
-func runReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+A source may be logs or the Parquet dataset cfwatch writes for Athena (files
+named *.parquet, in distribution=/day=/hour= partitions): both are read the
+same way. With --engine athena, Athena computes the same report over the
+dataset's Glue table, and what the queries scanned and cost is said on
+stderr.
+
+Text is coloured only when stdout is a terminal and NO_COLOR is unset; a
+progress line is drawn on stderr only when stderr is a terminal.
+
+Exit status: 2 on usage errors or when some input could not be read (the
+report is still written); otherwise 1 when a finding at or above --fail-on
+exists, 0 when none does.`,
+		Example: `  cfwatch report --source ./logs --since 24h
+  cfwatch report --source s3://my-logs/cloudfront/ --from 2026-11-20 --until 2026-11-21 --out report.html
+  cfwatch report --engine athena --athena-output s3://my-athena-results/ --since 7d`,
+		Args: noArgs,
+	}
+	fs := cmd.Flags()
 	sources := fs.StringArray("source", nil, "log file or directory (read recursively, .gz or plain), the Parquet dataset (distribution=…/day=…/hour=… *.parquet), or either under s3://bucket/prefix; repeatable")
 	s3Endpoint := fs.String("s3-endpoint", "", "S3-compatible endpoint for s3:// sources, e.g. http://127.0.0.1:9000 (default: AWS, or $AWS_ENDPOINT_URL_S3)")
 	workers := fs.Int("workers", source.DefaultWorkers, "files fetched ahead of the parser (the report does not depend on it)")
@@ -77,122 +72,128 @@ func runReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&af.table, "athena-table", dataset.DefaultTable, "Glue table of the dataset (--engine athena)")
 	fs.StringVar(&af.output, "athena-output", "", "where Athena writes query results, s3://bucket/prefix/ (default: the workgroup's setting)")
 	fs.StringArrayVar(&af.distributions, "athena-distribution", nil, "query only this distribution's partitions; repeatable (needed when the table's distribution projection is injected)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: report --source PATH [--source PATH…] [flags]\n       report --engine athena [flags]\n\nAudits CloudFront access logs, or their Parquet dataset, over a time window.\n\nFlags:\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+	fixed(cmd, "format", "text", "json", "markdown", "html")
+	fixed(cmd, "fail-on", "critical", "warning", "none")
+	fixed(cmd, "engine", "local", "athena")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx, stdout, stderr := cmd.Context(), e.Stdout, e.Stderr
+		switch *engine {
+		case "local":
+			if len(*sources) == 0 {
+				return usagef("no --source given: name a log file or directory, or the dataset")
+			}
+		case "athena":
+			if len(*sources) > 0 {
+				return usagef("--source is not read with --engine athena: Athena reads the table --athena-database.--athena-table")
+			}
+		default:
+			return usagef("--engine %q: want local or athena", *engine)
 		}
-		fmt.Fprintf(stderr, "report: %v (try --help)\n", err)
-		return exitUsage
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "report: "+format+"\n", a...)
-		return exitUsage
-	}
-	switch *engine {
-	case "local":
-		if len(*sources) == 0 {
-			return fail("no --source given: name a log file or directory, or the dataset (try --help)")
-		}
-	case "athena":
-		if len(*sources) > 0 {
-			return fail("--source is not read with --engine athena: Athena reads the table --athena-database.--athena-table")
-		}
-	default:
-		return fail("--engine %q: want local or athena", *engine)
-	}
-	f, err := report.ParseFormat(*format)
-	if err != nil {
-		return fail("--format: %v", err)
-	}
-	var failRank int
-	switch *failOn {
-	case "critical":
-		failRank = detectors.SeverityCritical.Rank()
-	case "warning":
-		failRank = detectors.SeverityWarning.Rank()
-	case "none":
-		failRank = 1 << 30
-	default:
-		return fail("--fail-on %q: want critical, warning or none", *failOn)
-	}
-	cfg, err := detectorConfig(*configFile, *authPrefix, *apiPrefixes, *sets)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if *workers < 1 {
-		return fail("--workers %d: want 1 or more", *workers)
-	}
-	opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers,
-		Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
-	// Whole seconds: the window's bounds are printed and carried into the
-	// JSON series.
-	if opts.Window, err = source.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
-		return fail("%v", err)
-	}
-	if opts.Baseline, err = baselineWindow(opts.Window, *baseline, *compare); err != nil {
-		return fail("%v", err)
-	}
-	if *interval != "" {
-		if opts.Interval, err = source.ParseDuration(*interval); err != nil {
-			return fail("--interval %q: %v", *interval, err)
-		}
-		if _, err := traffic.NewSeries(opts.Window.From, opts.Window.Until, opts.Interval); err != nil {
-			return fail("--interval %s: %v", *interval, err)
-		}
-	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	var rep *report.Report
-	if *engine == "athena" {
-		if rep, err = runAthena(ctx, opts, af, stderr, logger); err != nil {
-			return fail("%v", err)
-		}
-	} else {
-		// List the objects of both periods; Run leaves out what neither
-		// needs.
-		objs, skipped, err := source.List(ctx, *sources, report.Union(opts.Window, opts.Baseline),
-			source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
+		f, err := report.ParseFormat(*format)
 		if err != nil {
-			return fail("%v", err)
+			return usagef("--format: %v", err)
 		}
-		var progress *progressLine // on a terminal only: quiet in pipes and CI
-		if isTerminal(stderr) {
-			progress = newProgressLine(stderr, time.Now)
-			opts.Progress = progress.update
+		var failRank int
+		switch *failOn {
+		case "critical":
+			failRank = detectors.SeverityCritical.Rank()
+		case "warning":
+			failRank = detectors.SeverityWarning.Rank()
+		case "none":
+			failRank = 1 << 30
+		default:
+			return usagef("--fail-on %q: want critical, warning or none", *failOn)
 		}
-		rep, err = report.Run(ctx, objs, skipped, opts)
-		progress.clear()
+		cfg, err := detectorConfig(*configFile, *authPrefix, *apiPrefixes, *sets)
 		if err != nil {
-			return fail("%v", err)
+			return err
 		}
-	}
+		if *workers < 1 {
+			return usagef("--workers %d: want 1 or more", *workers)
+		}
+		opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers,
+			Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
+		// Whole seconds: the window's bounds are printed and carried into the
+		// JSON series.
+		if opts.Window, err = source.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
+			return usagef("%v", err)
+		}
+		if opts.Baseline, err = baselineWindow(opts.Window, *baseline, *compare); err != nil {
+			return usagef("%v", err)
+		}
+		if *interval != "" {
+			if opts.Interval, err = source.ParseDuration(*interval); err != nil {
+				return usagef("--interval %q: %v", *interval, err)
+			}
+			if _, err := traffic.NewSeries(opts.Window.From, opts.Window.Until, opts.Interval); err != nil {
+				return usagef("--interval %s: %v", *interval, err)
+			}
+		}
+		logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		var rep *report.Report
+		if *engine == "athena" {
+			if rep, err = runAthena(ctx, opts, af, stderr, logger); err != nil {
+				return failf("%v", err)
+			}
+		} else {
+			// List the objects of both periods; Run leaves out what neither
+			// needs.
+			objs, skipped, err := source.List(ctx, *sources, report.Union(opts.Window, opts.Baseline),
+				source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
+			if err != nil {
+				return failf("%v", err)
+			}
+			var progress *progressLine // on a terminal only: quiet in pipes and CI
+			if isTerminal(stderr) {
+				progress = newProgressLine(stderr, time.Now)
+				opts.Progress = progress.update
+			}
+			rep, err = report.Run(ctx, objs, skipped, opts)
+			progress.clear()
+			if err != nil {
+				return failf("%v", err)
+			}
+		}
 
-	w := stdout
-	if *out != "" {
-		file, err := os.Create(*out)
-		if err != nil {
-			return fail("%v", err)
+		color := *out == "" && isTerminal(stdout) && e.Getenv("NO_COLOR") == "" && e.Getenv("TERM") != "dumb"
+		if err := writeReport(rep, *out, stdout, f, report.WriteOptions{Color: color}); err != nil {
+			return failf("%v", err)
 		}
-		defer file.Close()
-		w = file
-	}
-	color := *out == "" && isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-	if err := rep.Write(w, f, report.WriteOptions{Color: color}); err != nil {
-		return fail("writing the report: %v", err)
-	}
-	if rep.Failed() {
-		for _, f := range rep.Input.FailedFiles {
-			fmt.Fprintf(stderr, "report: %s\n", f.Error)
+		if rep.Failed() {
+			for _, f := range rep.Input.FailedFiles {
+				fmt.Fprintf(stderr, "%s: %s\n", cmd.CommandPath(), f.Error)
+			}
+			return failf("%d file(s) could not be read to the end", len(rep.Input.FailedFiles))
 		}
-		fmt.Fprintf(stderr, "report: %d file(s) could not be read to the end\n", len(rep.Input.FailedFiles))
-		return exitUsage
+		if worst := rep.Worst(); worst != "" && worst.Rank() >= failRank {
+			return exitStatus(exitFindings)
+		}
+		return nil
 	}
-	if worst := rep.Worst(); worst != "" && worst.Rank() >= failRank {
-		return exitFindings
+	return cmd
+}
+
+// writeReport writes rep in format f to the file out, or to stdout when out
+// is "".
+func writeReport(rep *report.Report, out string, stdout io.Writer, f report.Format, o report.WriteOptions) error {
+	if out == "" {
+		if err := rep.Write(stdout, f, o); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
+		return nil
 	}
-	return exitOK
+	file, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	err = rep.Write(file, f, o)
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing the report to %s: %w", out, err)
+	}
+	return nil
 }
 
 // baselineWindow returns the period to compare with: the window shifted
@@ -222,13 +223,14 @@ func isTerminal(w io.Writer) bool {
 }
 
 // detectorConfig builds the detector settings: defaults, then the config
-// file, then the flags.
+// file, then the flags. A file that cannot be read ends the command
+// (failf); a bad flag is a usage mistake.
 func detectorConfig(file, authPrefix string, apiPrefixes, sets []string) (detectors.Config, error) {
 	cfg := detectors.DefaultConfig()
 	if file != "" {
 		var err error
 		if cfg, err = detectors.LoadConfig(file); err != nil {
-			return cfg, err
+			return cfg, failf("%v", err)
 		}
 	}
 	if authPrefix != "" {
@@ -240,11 +242,14 @@ func detectorConfig(file, authPrefix string, apiPrefixes, sets []string) (detect
 	for _, kv := range sets {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return cfg, fmt.Errorf("--set %q: want KEY=VALUE", kv)
+			return cfg, usagef("--set %q: want KEY=VALUE", kv)
 		}
 		if err := cfg.Set(k, v); err != nil {
-			return cfg, err
+			return cfg, usagef("--set: %v", err)
 		}
 	}
-	return cfg, cfg.Validate()
+	if err := cfg.Validate(); err != nil {
+		return cfg, usagef("%v", err)
+	}
+	return cfg, nil
 }

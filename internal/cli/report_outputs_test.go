@@ -149,7 +149,7 @@ func TestQuietOffTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stdout.Close()
-	code := runReportCmd(context.Background(), []string{"--source", dir, "--since", "2h", "--until", "2026-11-20T02:00:00Z", "--fail-on", "none"}, stdout, stderr)
+	code := Main(context.Background(), Report, []string{"--source", dir, "--since", "2h", "--until", "2026-11-20T02:00:00Z", "--fail-on", "none"}, Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv})
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}

@@ -34,7 +34,7 @@ func genDir(t *testing.T) (string, int) {
 func runReport(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = runReportCmd(context.Background(), args, &out, &errb)
+	code = Main(context.Background(), Report, args, Env{Stdout: &out, Stderr: &errb, Getenv: os.Getenv})
 	return code, out.String(), errb.String()
 }
 
