@@ -150,8 +150,8 @@ the Lambda does.`,
 	fs.SortFlags = false
 	sources := fs.StringArray("source", nil, "s3://bucket/prefix where CloudFront delivers the logs (or a local directory); repeatable")
 	since := fs.String("since", "", "process files of this long before --until: 90m, 72h, 7d (default 24h)")
-	from := fs.String("from", "", "window start, RFC 3339 (instead of --since)")
-	until := fs.String("until", "", "window end, RFC 3339 (default now)")
+	from := fs.String("from", "", "window start: a date (its midnight UTC) or an RFC 3339 time, 2026-11-20 or 2026-11-20T12:00:00Z (instead of --since)")
+	until := fs.String("until", "", "window end: a date (its midnight UTC) or an RFC 3339 time (default now)")
 	out := fs.String("out", "", "where the dataset goes: s3://bucket/prefix or a directory (default s3://$"+ingest.EnvOutputBucket+"/$"+ingest.EnvOutputPrefix+")")
 	workers := fs.Int("workers", 4, "files processed at once")
 	s3Endpoint := fs.String("s3-endpoint", "", "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS, or $AWS_ENDPOINT_URL_S3)")

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfwatch/cfwatch/loggen"
+	"github.com/cfwatch/cfwatch/source"
 )
 
 // newLoggenCmd returns the loggen command: it writes synthetic Amazon
@@ -47,7 +48,7 @@ Incident kinds (for --inject and --scenario):` + kinds.String(),
 	var (
 		out      = fs.String("out", "", "directory to write gzipped CloudFront log files into")
 		seed     = fs.Uint64("seed", 1, "random seed (same options + seed = same output)")
-		startS   = fs.String("start", "", "window start, RFC 3339 (default: now truncated to the hour minus --duration)")
+		startS   = fs.String("start", "", "window start: a date (its midnight UTC) or an RFC 3339 time (default: now truncated to the hour minus --duration)")
 		duration = fs.Duration("duration", 24*time.Hour, "window length")
 		rate     = fs.Int("rate", loggen.DefaultRequestsPerHour, "average healthy requests per hour")
 		fph      = fs.Int("files-per-hour", loggen.DefaultFilesPerHour, "log files per hour")
@@ -81,9 +82,9 @@ Incident kinds (for --inject and --scenario):` + kinds.String(),
 
 		var start time.Time
 		if *startS != "" {
-			t, err := time.Parse(time.RFC3339, *startS)
+			t, err := source.ParseTime(*startS)
 			if err != nil {
-				return usagef("--start: %v", err)
+				return usagef("--start %q: %v", *startS, err)
 			}
 			start = t.UTC()
 		} else {
@@ -217,9 +218,9 @@ func parseWhen(s string, start time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil {
 		return start.Add(d), nil
 	}
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := source.ParseTime(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither an offset like 2h30m nor an RFC 3339 time", s)
+		return time.Time{}, fmt.Errorf("%q is neither an offset like 2h30m nor a date or an RFC 3339 time", s)
 	}
 	return t.UTC(), nil
 }
