@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -52,12 +53,12 @@ exists, 0 when none does.`,
 	since := fs.String("since", "", "report on this long before --until: 90m, 24h, 7d (default 24h)")
 	from := fs.String("from", "", "window start: a date (its midnight UTC) or an RFC 3339 time, 2026-11-20 or 2026-11-20T12:00:00Z (instead of --since)")
 	until := fs.String("until", "", "window end: a date (its midnight UTC) or an RFC 3339 time (default now)")
-	format := fs.String("format", "text", "output format: text, json, markdown (md) or html")
-	out := fs.String("out", "", "write the report to this file instead of stdout")
+	format := fs.String("format", "", "output format: text, json, markdown (md) or html (default: the one --out's extension names, .html, .md, .json or .txt; else text)")
+	out := fs.String("out", "", "write the report to this file instead of stdout; its extension sets the format (report.html, report.md, report.json)")
 	baseline := fs.String("baseline", "", "compare with the window shifted back by this much: 24h, 7d")
 	compare := fs.Bool("compare", false, "compare with the previous window of the same length (--baseline equal to the window's length)")
 	interval := fs.String("interval", "", "time series step: 5m, 1h, 1d (default from the window's length; at most 400 points)")
-	top := fs.Int("top", 10, "rows in the path tables")
+	top := fs.Int("top", 10, "rows in the path tables, 1 or more")
 	failOn := fs.String("fail-on", "critical", "exit 1 when a finding at or above this severity exists: critical, warning or none")
 	configFile := fs.String("config", "", "detector settings, a JSON file (see README: Detector settings)")
 	authPrefix := fs.String("auth-prefix", "", "path NextAuth is mounted at (default /api/auth)")
@@ -89,9 +90,9 @@ exists, 0 when none does.`,
 		default:
 			return usagef("--engine %q: want local or athena", *engine)
 		}
-		f, err := report.ParseFormat(*format)
+		f, err := outputFormat(*format, *out)
 		if err != nil {
-			return usagef("--format: %v", err)
+			return usagef("%v", err)
 		}
 		var failRank int
 		switch *failOn {
@@ -110,6 +111,9 @@ exists, 0 when none does.`,
 		}
 		if *workers < 1 {
 			return usagef("--workers %d: want 1 or more", *workers)
+		}
+		if *top < 1 {
+			return usagef("--top %d: want 1 or more", *top)
 		}
 		opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers,
 			Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
@@ -171,6 +175,43 @@ exists, 0 when none does.`,
 		return nil
 	}
 	return cmd
+}
+
+// outputFormat is the report's format: --format when given, else the one
+// --out's extension names (.html, .htm, .md, .json, .txt), else text. A
+// --format that contradicts the extension is refused: a JSON report in
+// report.html is a mistake.
+func outputFormat(format, out string) (report.Format, error) {
+	byExt, known := formatOfFile(out)
+	if format == "" {
+		if known {
+			return byExt, nil
+		}
+		return report.FormatText, nil
+	}
+	f, err := report.ParseFormat(format)
+	if err != nil {
+		return "", fmt.Errorf("--format: %w", err)
+	}
+	if known && f != byExt {
+		return "", fmt.Errorf("--format %s, but --out %s names a %s file: leave --format out, or make them agree", format, out, byExt)
+	}
+	return f, nil
+}
+
+// formatOfFile returns the format a file name's extension names.
+func formatOfFile(name string) (report.Format, bool) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".html", ".htm":
+		return report.FormatHTML, true
+	case ".md", ".markdown":
+		return report.FormatMarkdown, true
+	case ".json":
+		return report.FormatJSON, true
+	case ".txt", ".text":
+		return report.FormatText, true
+	}
+	return "", false
 }
 
 // writeReport writes rep in format f to the file out, or to stdout when out
