@@ -20,17 +20,33 @@ const Margin = 15 * time.Minute
 const SourcePlaceholder = "s3://LOG_BUCKET/PREFIX/"
 
 // ReportCommand returns the cfwatch report command that audits f's window
-// (first_seen − 15m to last_seen + 15m) in the raw logs at source (an
-// s3://bucket/prefix URL or a local path; "" gives SourcePlaceholder):
+// (first_seen − 15m to last_seen + 15m) on f's host in the raw logs at
+// sources (s3://bucket/prefix URLs or local paths; none gives
+// SourcePlaceholder), every value quoted for a POSIX shell:
 //
-//	report --source s3://logs/cf/ --from 2026-11-20T13:47:00Z --until 2026-11-20T16:13:00Z
-func ReportCommand(f detectors.Finding, source string) string {
-	if source == "" {
-		source = SourcePlaceholder
+//	cfwatch report --source s3://logs/cf/ --from 2026-11-20T13:47:00Z --until 2026-11-20T16:13:00Z --host app.example.com
+//
+// The host is left out for auth-insecure-scheme, whose requests may come
+// through the distribution's own name.
+func ReportCommand(f detectors.Finding, sources ...string) string {
+	var b strings.Builder
+	b.WriteString("cfwatch report")
+	n := 0
+	for _, s := range sources {
+		if s != "" {
+			b.WriteString(" --source " + shellQuote(s))
+			n++
+		}
+	}
+	if n == 0 {
+		b.WriteString(" --source " + SourcePlaceholder)
 	}
 	from, until := window(f)
-	return fmt.Sprintf("report --source %s --from %s --until %s",
-		shellQuote(source), from.Format(time.RFC3339), until.Format(time.RFC3339))
+	fmt.Fprintf(&b, " --from %s --until %s", from.Format(time.RFC3339), until.Format(time.RFC3339))
+	if f.Rule != detectors.RuleAuthInsecureScheme && f.Host != "" && f.Host != "*" {
+		b.WriteString(" --host " + shellQuote(f.Host))
+	}
+	return b.String()
 }
 
 // window is f's time span widened by Margin, to whole minutes.

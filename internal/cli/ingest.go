@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -130,7 +131,7 @@ func setupLocal(cmd *cobra.Command, e Env) {
 		sum.findings = eng.Findings()
 		var notifier ingest.Notifier
 		if slackConfigured(getenv) {
-			notifier = newNotifier(cfg, getenv, nil, log)
+			notifier = newNotifier(cfg, getenv, nil, log, absPaths(*paths))
 		}
 		return exitStatus(sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "local:" + strings.Join(*paths, ",")}))
 	}
@@ -202,7 +203,7 @@ the Lambda does.`,
 		var notifier ingest.Notifier
 		if *alerts {
 			// De-duplicated with the Lambda's alerts through the same state.
-			notifier = newNotifier(cfg, getenv, s3c, log)
+			notifier = newNotifier(cfg, getenv, s3c, log, absPaths(*sources))
 		}
 		sum := newSummary(*c.format, *c.verbose, stdout)
 		ingest.ProcessObjects(ctx, proc, objs, *workers, sum.add)
@@ -328,6 +329,21 @@ func nonNil(f []detectors.Finding) []detectors.Finding {
 		return []detectors.Finding{}
 	}
 	return f
+}
+
+// absPaths returns the paths made absolute, s3:// URLs as they are: the
+// report command in alerts then runs from any directory.
+func absPaths(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = p
+		if !source.IsS3(p) {
+			if a, err := filepath.Abs(p); err == nil {
+				out[i] = a
+			}
+		}
+	}
+	return out
 }
 
 // slackConfigured reports whether the environment names a Slack credential

@@ -42,7 +42,7 @@ func Lambda() int {
 			Detectors: cfg.Detectors,
 			Logger:    log,
 		}),
-		Notifier: newNotifier(cfg, os.Getenv, s3c, log),
+		Notifier: newNotifier(cfg, os.Getenv, s3c, log, nil),
 		Metrics:  ingest.NewMetrics(os.Stdout, cfg.MetricsNamespace),
 		Log:      log,
 		Skip:     ownOutput(cfg),

@@ -90,9 +90,11 @@ them), writes the logs as a Parquet dataset for Athena and alerts on Slack.`,
 		// A thin main keeps its old command line; completion is cfwatch's.
 		root.CompletionOptions.DisableDefaultCmd = true
 	}
-	root.Version = readBuildInfo().String(program)
-	root.Flags().Bool("version", false, "print the version and exit")
+	// --version on every command: cobra prints the template of a command
+	// whose Version is set.
+	root.PersistentFlags().Bool("version", false, "print the version and exit")
 	root.SetVersionTemplate("{{.Version}}\n")
+	setVersion(root, readBuildInfo().String(program))
 	root.SilenceErrors, root.SilenceUsage = true, true
 	root.SetOut(e.Stdout)
 	root.SetErr(e.Stderr)
@@ -103,6 +105,14 @@ them), writes the logs as a Parquet dataset for Athena and alerts on Slack.`,
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	return exitCode(cmd, err, e.Stderr)
+}
+
+// setVersion sets the version of cmd and its subcommands.
+func setVersion(cmd *cobra.Command, v string) {
+	cmd.Version = v
+	for _, c := range cmd.Commands() {
+		setVersion(c, v)
+	}
 }
 
 // exitCode prints err as cmd's failure, if it says anything, and returns
