@@ -194,9 +194,22 @@ func outputFormat(format, out string) (report.Format, error) {
 		return "", fmt.Errorf("--format: %w", err)
 	}
 	if known && f != byExt {
-		return "", fmt.Errorf("--format %s, but --out %s names a %s file: leave --format out, or make them agree", format, out, byExt)
+		return "", fmt.Errorf("--format %s, but --out %s names %s file: leave --format out, or make them agree", format, out, formatName(byExt))
 	}
 	return f, nil
+}
+
+// formatName names a format in prose, with its article.
+func formatName(f report.Format) string {
+	switch f {
+	case report.FormatJSON:
+		return "a JSON"
+	case report.FormatMarkdown:
+		return "a Markdown"
+	case report.FormatHTML:
+		return "an HTML"
+	}
+	return "a text"
 }
 
 // formatOfFile returns the format a file name's extension names.

@@ -47,6 +47,9 @@ func TestMain(m *testing.M) {
 	if callbackTmp != "" {
 		os.RemoveAll(callbackTmp)
 	}
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	os.Exit(code)
 }
 

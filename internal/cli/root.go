@@ -185,8 +185,8 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		}
 	}
 	msg := fmt.Sprintf("unknown command %q: want %s", args[0], orList(names))
-	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-		msg += fmt.Sprintf(" (did you mean %s?)", s[0])
+	if s, ok := suggest.Nearest(args[0], names); ok {
+		msg += fmt.Sprintf(" (did you mean %s?)", s)
 	}
 	return errors.New(msg)
 }

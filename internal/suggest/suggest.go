@@ -25,10 +25,14 @@ func Nearest(s string, candidates []string) (string, bool) {
 
 func normalize(s string) string { return strings.ToLower(strings.ReplaceAll(s, "-", "_")) }
 
-// Distance is the Levenshtein distance between a and b, in bytes.
+// Distance is the edit distance between a and b, in bytes: insertions,
+// deletions, substitutions and transpositions of adjacent bytes ("sinec"
+// is one edit from "since"), each substring edited once (optimal string
+// alignment).
 func Distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	prev2 := make([]int, len(b)+1) // row i-2
+	prev := make([]int, len(b)+1)  // row i-1
+	cur := make([]int, len(b)+1)   // row i
 	for j := range prev {
 		prev[j] = j
 	}
@@ -40,8 +44,11 @@ func Distance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

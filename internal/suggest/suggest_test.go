@@ -7,7 +7,8 @@ func TestDistance(t *testing.T) {
 		a, b string
 		want int
 	}{
-		{"", "", 0}, {"abc", "", 3}, {"", "abc", 3}, {"kitten", "sitting", 3}, {"since", "sinec", 2}, {"flaw", "lawn", 2},
+		{"", "", 0}, {"abc", "", 3}, {"", "abc", 3}, {"kitten", "sitting", 3}, {"flaw", "lawn", 2},
+		{"since", "sinec", 1}, {"report", "reprot", 1}, {"ab", "ba", 1}, {"ca", "abc", 3}, // transpositions, each edited once
 	} {
 		if got := Distance(c.a, c.b); got != c.want {
 			t.Errorf("Distance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
@@ -25,6 +26,7 @@ func TestNearest(t *testing.T) {
 		{"AUTH-403-BURST", "auth_403_burst", true},                     // and any case
 		{"auth_403_burst.min_cout", "auth_403_burst.min_count", true},  // a typo
 		{"windw", "window", true},
+		{"lookbakc", "lookback", true},
 		{"lookback", "lookback", true},
 		{"colour", "", false}, // nothing near
 		{"", "", false},
