@@ -12,18 +12,21 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Generate a day of logs for a NextAuth site whose POSTs are refused at the
-# edge for the last two hours, then audit the last 24 hours (and write the
-# same audit, compared with the day before, as a page: .demo/report.html),
-# then turn the logs into the Parquet dataset ingest writes (.demo/dataset).
+# Build cfwatch (.demo/bin/cfwatch), generate a day of logs for a NextAuth
+# site whose POSTs are refused at the edge for the last two hours, then
+# audit the last 24 hours (and write the same audit, compared with the day
+# before, as a page: .demo/report.html), then turn the logs into the
+# Parquet dataset ingest writes (.demo/dataset).
+CFWATCH := $(DEMO)/bin/cfwatch
 demo:
 	@rm -rf $(DEMO)/logs
-	$(GO) run ./cmd/loggen --out $(DEMO)/logs --scenario method-rejected
-	$(GO) run ./cmd/report --source $(DEMO)/logs --since 24h --fail-on none
-	@$(GO) run ./cmd/report --source $(DEMO)/logs --since 6h --compare --fail-on none --format html --out $(DEMO)/report.html
+	@$(GO) build -o $(CFWATCH) ./cmd/cfwatch
+	$(CFWATCH) loggen --out $(DEMO)/logs --scenario method-rejected
+	$(CFWATCH) report --source $(DEMO)/logs --since 24h --fail-on none
+	@$(CFWATCH) report --source $(DEMO)/logs --since 6h --compare --fail-on none --format html --out $(DEMO)/report.html
 	@echo "The same audit as a page: $(DEMO)/report.html"
 	@rm -rf $(DEMO)/dataset
-	@$(GO) run ./cmd/ingest --local $(DEMO)/logs --out $(DEMO)/dataset >/dev/null
+	@$(CFWATCH) ingest --local $(DEMO)/logs --out $(DEMO)/dataset >/dev/null
 	@echo "The logs as an Athena dataset (Parquet): $(DEMO)/dataset"
 
 # Parser speed against decompression alone, detection overhead, and S3

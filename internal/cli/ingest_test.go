@@ -173,7 +173,7 @@ func TestREADMEDDL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const cmd = "go run ./cmd/ingest ddl --location s3://my-dataset-bucket/cloudfront/ --distribution E2QWRUHEXAMPLE\n```\n\n```sql\n"
+	const cmd = "cfwatch ingest ddl --location s3://my-dataset-bucket/cloudfront/ --distribution E2QWRUHEXAMPLE\n```\n\n```sql\n"
 	_, rest, ok := strings.Cut(string(readme), cmd)
 	if !ok {
 		t.Fatal("README has no `ingest ddl` example followed by its output")
