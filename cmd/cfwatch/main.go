@@ -13,7 +13,16 @@ package main
 import (
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/cli/ingestcmd"
+	"github.com/cfwatch/cfwatch/internal/cli/loggencmd"
+	"github.com/cfwatch/cfwatch/internal/cli/reportcmd"
 )
 
-func main() { os.Exit(cli.Run(cli.Cfwatch)) }
+func main() {
+	os.Exit(cli.Run(func(e cli.Env) *cobra.Command {
+		return cli.NewRoot(e, reportcmd.New(e), ingestcmd.New(e), loggencmd.New(e))
+	}))
+}

@@ -19,11 +19,12 @@ import (
 	"os"
 
 	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/cli/ingestcmd"
 )
 
 func main() {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		os.Exit(cli.Lambda())
+		os.Exit(ingestcmd.Lambda())
 	}
-	os.Exit(cli.Run(cli.Ingest))
+	os.Exit(cli.Run(ingestcmd.New))
 }

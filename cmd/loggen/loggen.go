@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/cli/loggencmd"
 )
 
-func main() { os.Exit(cli.Run(cli.Loggen)) }
+func main() { os.Exit(cli.Run(loggencmd.New)) }

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/cli/reportcmd"
 )
 
-func main() { os.Exit(cli.Run(cli.Report)) }
+func main() { os.Exit(cli.Run(reportcmd.New)) }

@@ -1,4 +1,4 @@
-package cli
+package cli_test
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/cli/ingestcmd"
 	"github.com/cfwatch/cfwatch/internal/slacktest"
 )
 
@@ -25,6 +27,14 @@ var (
 	binDir    string
 	buildErr  error
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 // cfwatchBin builds cmd/cfwatch (and returns its path), once; TestMain
 // removes it.
@@ -180,7 +190,8 @@ func TestCLIVersion(t *testing.T) {
 	}
 	// The thin mains say so.
 	var out bytes.Buffer
-	if code := Main(context.Background(), Ingest, []string{"--version"}, Env{Stdout: &out, Stderr: &out, Getenv: os.Getenv}); code != 0 || !strings.HasPrefix(out.String(), "ingest ") || !strings.Contains(out.String(), "(cfwatch)") {
+	e := cli.Env{Stdout: &out, Stderr: &out, Getenv: os.Getenv}
+	if code := cli.Execute(context.Background(), ingestcmd.New(e), []string{"--version"}, e); code != 0 || !strings.HasPrefix(out.String(), "ingest ") || !strings.Contains(out.String(), "(cfwatch)") {
 		t.Errorf("ingest --version: exit %d:\n%s", code, &out)
 	}
 
@@ -359,5 +370,36 @@ func TestCLIDigFurther(t *testing.T) {
 	}
 	if rep.Input.Files == 0 || rep.Totals.Requests == 0 || len(rep.Findings) == 0 || rep.Findings[0].Rule != "method-rejected" {
 		t.Errorf("%s: %d files, %d requests, findings %v", command, rep.Input.Files, rep.Totals.Requests, rep.Findings)
+	}
+}
+
+// What the programs link: cfwatch no DuckDB (cgo; it must cross-compile
+// with CGO_ENABLED=0), and the Lambda's bootstrap (cmd/ingest) none of the
+// other commands, so that its package and cold start stay small.
+func TestLinkedPackages(t *testing.T) {
+	deps := func(args ...string) []string {
+		t.Helper()
+		cmd := exec.Command("go", append([]string{"list", "-deps"}, args...)...)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list %v: %v", args, err)
+		}
+		return strings.Fields(string(out))
+	}
+	for _, p := range deps("../../cmd/cfwatch") {
+		if strings.Contains(p, "duckdb") {
+			t.Errorf("cmd/cfwatch links %s", p)
+		}
+	}
+	for _, p := range deps("-tags", "lambda.norpc", "../../cmd/ingest") {
+		switch p {
+		case "github.com/cfwatch/cfwatch/internal/cli/reportcmd", "github.com/cfwatch/cfwatch/internal/cli/loggencmd",
+			"github.com/cfwatch/cfwatch/report", "github.com/cfwatch/cfwatch/athena", "github.com/cfwatch/cfwatch/loggen":
+			t.Errorf("cmd/ingest, the Lambda's bootstrap, links %s", p)
+		}
+		if strings.Contains(p, "duckdb") {
+			t.Errorf("cmd/ingest links %s", p)
+		}
 	}
 }

@@ -1,7 +1,10 @@
-// Package cli holds cfwatch's commands: report, ingest (with backfill and
-// ddl), loggen and version, built with cobra, and the ingest Lambda
-// function's main. The programs in cmd/ are thin mains over it: cfwatch
-// has every command as a subcommand; report, ingest and loggen are one
+// Package cli is what cfwatch's commands share: running a cobra command
+// tree as a program (exit status, messages, --version), the errors that
+// choose the exit status, and the version. The commands are in its
+// subpackages, reportcmd, ingestcmd and loggencmd, so that a program links
+// only the commands it has: cmd/ingest, the Lambda's bootstrap, does not
+// link report's. The programs in cmd/ are thin mains: cfwatch has every
+// command as a subcommand (NewRoot); report, ingest and loggen are one
 // command each, as they were before cfwatch.
 //
 // Exit status, for every command: 0 on success; 2 on a usage mistake (a
@@ -28,19 +31,9 @@ import (
 	"github.com/cfwatch/cfwatch/internal/suggest"
 )
 
-const (
-	exitOK       = 0
-	exitFindings = 1
-	exitUsage    = 2
-)
-
-// The programs Main runs.
-const (
-	Cfwatch = "cfwatch" // every command as a subcommand
-	Report  = "report"  // the report command alone (cmd/report)
-	Ingest  = "ingest"  // the ingest command alone (cmd/ingest)
-	Loggen  = "loggen"  // the loggen command alone (cmd/loggen)
-)
+// ExitUsage is the exit status of a usage mistake, and of input or
+// configuration that could not be read.
+const ExitUsage = 2
 
 // Env is what a command reads from and writes to outside its flags.
 type Env struct {
@@ -48,53 +41,54 @@ type Env struct {
 	Getenv         func(string) string
 }
 
-// Run runs program with the process's arguments, environment and standard
-// streams, until it ends or SIGINT or SIGTERM cancels it, and returns its
-// exit status: the whole of a main in cmd/.
-func Run(program string) int {
+// Run runs the program newRoot builds with the process's arguments,
+// environment and standard streams, until it ends or SIGINT or SIGTERM
+// cancels it, and returns its exit status: the whole of a main in cmd/.
+func Run(newRoot func(Env) *cobra.Command) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Main(ctx, program, os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	e := Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	return Execute(ctx, newRoot(e), os.Args[1:], e)
 }
 
-// Main runs program (Cfwatch, Report, Ingest or Loggen) with args, the
-// command line without the program's name, and returns its exit status.
-// Only the commands program needs are built.
-func Main(ctx context.Context, program string, args []string, e Env) int {
-	var root *cobra.Command
-	switch program {
-	case Cfwatch:
-		root = &cobra.Command{
-			Use:   "cfwatch",
-			Short: "Find what breaks sign-in on Next.js/NextAuth sites behind CloudFront, from its access logs",
-			Long: `cfwatch reads Amazon CloudFront access logs, finds the failures that break
+// NewRoot returns the cfwatch command, with cmds and version as its
+// subcommands (and completion, which cobra adds).
+func NewRoot(e Env, cmds ...*cobra.Command) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "cfwatch",
+		Short: "Find what breaks sign-in on Next.js/NextAuth sites behind CloudFront, from its access logs",
+		Long: `cfwatch reads Amazon CloudFront access logs, finds the failures that break
 sign-in on Next.js/NextAuth sites behind CloudFront (and says how to fix
 them), writes the logs as a Parquet dataset for Athena and alerts on Slack.`,
-			Args: noArgs,
-			// Runnable, so that an unknown command is refused by noArgs
-			// rather than answered with the help.
-			RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
-		}
-		root.AddCommand(newReportCmd(e), newIngestCmd(e), newLoggenCmd(e), newVersionCmd(e))
-	case Report:
-		root = newReportCmd(e)
-	case Ingest:
-		root = newIngestCmd(e)
-	case Loggen:
-		root = newLoggenCmd(e)
-	default:
-		fmt.Fprintf(e.Stderr, "cfwatch: unknown program %q\n", program)
-		return exitUsage
+		Args: NoArgs,
+		// Runnable, so that an unknown command is refused by NoArgs
+		// rather than answered with the help.
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	if program != Cfwatch {
+	root.AddCommand(cmds...)
+	root.AddCommand(newVersionCmd(e))
+	return root
+}
+
+// Execute runs the program root (NewRoot's, or one command alone) with
+// args, the command line without the program's name, and returns its exit
+// status. Only the root named cfwatch has the completion command.
+func Execute(ctx context.Context, root *cobra.Command, args []string, e Env) int {
+	if root.Name() != "cfwatch" {
 		// A thin main keeps its old command line; completion is cfwatch's.
 		root.CompletionOptions.DisableDefaultCmd = true
 	}
-	// --version on every command: cobra prints the template of a command
-	// whose Version is set.
+	// --version on every command. Not cobra's (Command.Version): its
+	// template, like any text/template, keeps the linker from dropping
+	// unused methods, which makes the Lambda's bootstrap half as big again.
 	root.PersistentFlags().Bool("version", false, "print the version and exit")
-	root.SetVersionTemplate("{{.Version}}\n")
-	setVersion(root, readBuildInfo().String(program))
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if v, _ := cmd.Flags().GetBool("version"); v {
+			fmt.Fprintln(e.Stdout, readBuildInfo().String(root.Name()))
+			return errVersionShown
+		}
+		return nil
+	}
 	root.SilenceErrors, root.SilenceUsage = true, true
 	root.SetOut(e.Stdout)
 	root.SetErr(e.Stderr)
@@ -107,13 +101,8 @@ them), writes the logs as a Parquet dataset for Athena and alerts on Slack.`,
 	return exitCode(cmd, err, e.Stderr)
 }
 
-// setVersion sets the version of cmd and its subcommands.
-func setVersion(cmd *cobra.Command, v string) {
-	cmd.Version = v
-	for _, c := range cmd.Commands() {
-		setVersion(c, v)
-	}
-}
+// errVersionShown ends a command whose --version was printed: exit 0.
+var errVersionShown = Exit(0, errors.New("version shown"))
 
 // exitCode prints err as cmd's failure, if it says anything, and returns
 // the exit status it stands for.
@@ -121,7 +110,9 @@ func exitCode(cmd *cobra.Command, err error, stderr io.Writer) int {
 	var ee *exitError
 	switch {
 	case err == nil:
-		return exitOK
+		return 0
+	case errors.Is(err, errVersionShown):
+		return 0
 	case errors.As(err, &ee):
 		if ee.err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), ee.err)
@@ -131,7 +122,7 @@ func exitCode(cmd *cobra.Command, err error, stderr io.Writer) int {
 	// Anything else is a mistake on the command line: from cobra (an
 	// unknown command, a flag that does not parse) or a usageError.
 	fmt.Fprintf(stderr, "%s: %v\n%s", cmd.CommandPath(), err, cmd.UsageString())
-	return exitUsage
+	return ExitUsage
 }
 
 // An exitError ends a command with an exit status; err, if not nil, is
@@ -150,28 +141,29 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.err }
 
-// exitStatus ends a command with code, nothing printed (0 is success).
-func exitStatus(code int) error {
-	if code == exitOK {
+// Exit ends a command with exit status code, after err, if not nil, is
+// printed (without the usage). Exit(0, nil) is nil: success.
+func Exit(code int, err error) error {
+	if code == 0 && err == nil {
 		return nil
 	}
-	return &exitError{code: code}
+	return &exitError{code: code, err: err}
 }
 
-// failf ends a command with exit status 2 and the message, without the
+// Failf ends a command with exit status 2 and the message, without the
 // usage: for input and configuration that could not be read, where the
 // command line itself was right.
-func failf(format string, a ...any) error {
-	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+func Failf(format string, a ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, a...)}
 }
 
-// usagef is a mistake on the command line: the message and the usage,
-// exit status 2.
-func usagef(format string, a ...any) error { return fmt.Errorf(format, a...) }
+// Usagef is a mistake on the command line: the message and the usage,
+// exit status 2. (Any error a command returns but Exit's and Failf's is.)
+func Usagef(format string, a ...any) error { return fmt.Errorf(format, a...) }
 
-// noArgs refuses arguments: a command's operands are all flags. For a
+// NoArgs refuses arguments: a command's operands are all flags. For a
 // command with subcommands, an argument is an unknown subcommand.
-func noArgs(cmd *cobra.Command, args []string) error {
+func NoArgs(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return nil
 	}
@@ -242,8 +234,8 @@ func orList(s []string) string {
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
-// fixed completes a flag's value from a fixed list.
-func fixed(cmd *cobra.Command, flagName string, values ...string) {
+// Complete completes a flag's value from a fixed list.
+func Complete(cmd *cobra.Command, flagName string, values ...string) {
 	// The error is for a flag that does not exist: a programming mistake
 	// the tests catch (completion would offer nothing).
 	_ = cmd.RegisterFlagCompletionFunc(flagName, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))

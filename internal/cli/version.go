@@ -74,7 +74,7 @@ func readBuildInfo() buildInfo {
 func (b buildInfo) String(program string) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "%s %s", program, b.Version)
-	if program != Cfwatch {
+	if program != "cfwatch" {
 		s.WriteString(" (cfwatch)")
 	}
 	rev := b.Revision
@@ -95,9 +95,9 @@ func newVersionCmd(e Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version: module version, VCS revision and time, Go version",
-		Args:  noArgs,
+		Args:  NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(e.Stdout, cmd.Root().Version)
+			fmt.Fprintln(e.Stdout, readBuildInfo().String(cmd.Root().Name()))
 			return nil
 		},
 	}

@@ -1,4 +1,4 @@
-package cli
+package ingestcmd
 
 import (
 	"context"
@@ -17,14 +17,19 @@ import (
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/ingest"
+	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/source"
 )
 
-const exitFailed = 1
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = cli.ExitUsage
+)
 
-// newIngestCmd returns the ingest command, with its subcommands backfill
+// New returns the ingest command, with its subcommands backfill
 // and ddl.
-func newIngestCmd(e Env) *cobra.Command {
+func New(e cli.Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ingest --local FILE|DIR [--local …] --out DIR [flags]",
 		Short: "Turn CloudFront access logs into an Athena-ready Parquet dataset, running the detectors on the way",
@@ -43,7 +48,7 @@ usage and configuration errors.`,
 		Example: `  cfwatch ingest --local ./logs --out ./dataset
   cfwatch ingest backfill --source s3://my-logs/cloudfront/ --since 72h --out s3://my-dataset/cloudfront/
   cfwatch ingest ddl --location s3://my-dataset/cloudfront/ --distribution E2QWRUHEXAMPLE`,
-		Args: noArgs,
+		Args: cli.NoArgs,
 	}
 	setupLocal(cmd, e)
 	cmd.AddCommand(newBackfillCmd(e), newDDLCmd(e))
@@ -69,7 +74,7 @@ func commonFlags(fs *flag.FlagSet) common {
 
 // completeCommon completes the values of the common flags.
 func completeCommon(cmd *cobra.Command) {
-	fixed(cmd, "format", "text", "json")
+	cli.Complete(cmd, "format", "text", "json")
 	_ = cmd.MarkFlagFilename("config", "json")
 }
 
@@ -79,28 +84,28 @@ func completeCommon(cmd *cobra.Command) {
 func (c common) setup(getenv func(string) string) (ingest.Config, error) {
 	cfg, err := ingest.ConfigFromEnv(getenv)
 	if err != nil {
-		return cfg, failf("%v", err)
+		return cfg, cli.Failf("%v", err)
 	}
 	if *c.configFile != "" {
 		if cfg.Detectors, err = detectors.LoadConfig(*c.configFile); err != nil {
-			return cfg, failf("%v", err)
+			return cfg, cli.Failf("%v", err)
 		}
 	}
 	if err := cfg.Detectors.SetAll(*c.sets); err != nil {
-		return cfg, usagef("--set: %v", err)
+		return cfg, cli.Usagef("--set: %v", err)
 	}
 	if *c.format != "text" && *c.format != "json" {
-		return cfg, usagef("--format %q: want text or json", *c.format)
+		return cfg, cli.Usagef("--format %q: want text or json", *c.format)
 	}
 	if err := cfg.Detectors.Validate(); err != nil {
-		return cfg, usagef("%v", err)
+		return cfg, cli.Usagef("%v", err)
 	}
 	return cfg, nil
 }
 
 // setupLocal defines ingest's own flags on cmd and what it runs: the
 // dataset from local logs.
-func setupLocal(cmd *cobra.Command, e Env) {
+func setupLocal(cmd *cobra.Command, e cli.Env) {
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	paths := fs.StringArray("local", nil, "log file or directory (read recursively, .gz or plain); repeatable")
@@ -110,7 +115,7 @@ func setupLocal(cmd *cobra.Command, e Env) {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx, stdout, stderr, getenv := cmd.Context(), e.Stdout, e.Stderr, e.Getenv
 		if len(*paths) == 0 || *out == "" {
-			return usagef("--local and --out are required")
+			return cli.Usagef("--local and --out are required")
 		}
 		cfg, err := c.setup(getenv)
 		if err != nil {
@@ -118,7 +123,7 @@ func setupLocal(cmd *cobra.Command, e Env) {
 		}
 		objs, _, err := source.Local(*paths, source.Window{Until: time.Unix(1<<40, 0)})
 		if err != nil {
-			return failf("%v", err)
+			return cli.Failf("%v", err)
 		}
 		setMemoryLimit(getenv, 1)
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
@@ -133,11 +138,11 @@ func setupLocal(cmd *cobra.Command, e Env) {
 		if slackConfigured(getenv) {
 			notifier = newNotifier(cfg, getenv, nil, log, absPaths(*paths))
 		}
-		return exitStatus(sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "local:" + strings.Join(*paths, ",")}))
+		return cli.Exit(sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "local:" + strings.Join(*paths, ",")}), nil)
 	}
 }
 
-func newBackfillCmd(e Env) *cobra.Command {
+func newBackfillCmd(e cli.Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "backfill --source s3://BUCKET/PREFIX [--since 72h | --from T --until T] [--out s3://BUCKET/PREFIX|DIR] [flags]",
 		Short: "Process logs already in S3 (before cfwatch was deployed, or while it was down)",
@@ -145,7 +150,7 @@ func newBackfillCmd(e Env) *cobra.Command {
 deployed, or while it was down. The dataset goes to --out, or where the
 Lambda writes it ($CFWATCH_OUTPUT_BUCKET); --alerts alerts on findings as
 the Lambda does.`,
-		Args: noArgs,
+		Args: cli.NoArgs,
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
@@ -162,7 +167,7 @@ the Lambda does.`,
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx, stdout, stderr, getenv := cmd.Context(), e.Stdout, e.Stderr, e.Getenv
 		if len(*sources) == 0 {
-			return usagef("--source is required")
+			return cli.Usagef("--source is required")
 		}
 		cfg, err := c.setup(getenv)
 		if err != nil {
@@ -170,24 +175,24 @@ the Lambda does.`,
 		}
 		w, err := source.ParseWindow(*since, *from, *until, time.Now())
 		if err != nil {
-			return usagef("%v", err)
+			return cli.Usagef("%v", err)
 		}
 		dest := *out
 		if dest == "" {
 			if cfg.OutputBucket == "" {
-				return usagef("--out or $" + ingest.EnvOutputBucket + " is required")
+				return cli.Usagef("--out or $" + ingest.EnvOutputBucket + " is required")
 			}
 			dest = "s3://" + cfg.OutputBucket + "/" + cfg.OutputPrefix
 		}
 		s3c, err := source.NewS3Client(ctx, *s3Endpoint)
 		if err != nil {
-			return failf("%v", err)
+			return cli.Failf("%v", err)
 		}
 		var sink ingest.Sink = ingest.NewDirSink(dest)
 		if source.IsS3(dest) {
 			bucket, prefix, _ := strings.Cut(strings.TrimPrefix(dest, "s3://"), "/")
 			if bucket == "" {
-				return usagef("--out %q: want s3://bucket/prefix", dest)
+				return cli.Usagef("--out %q: want s3://bucket/prefix", dest)
 			}
 			sink = ingest.NewS3Sink(s3c, bucket, prefix)
 			cfg.OutputBucket, cfg.OutputPrefix = bucket, prefix
@@ -195,7 +200,7 @@ the Lambda does.`,
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
 		objs, outside, err := source.List(ctx, *sources, w, source.ListOptions{S3Client: s3c, Logger: log})
 		if err != nil {
-			return failf("%v", err)
+			return cli.Failf("%v", err)
 		}
 		fmt.Fprintf(stderr, "%s: %d files in the window (%d listed outside it), %d at a time → %s\n", cmd.CommandPath(), len(objs), outside, *workers, sink.Location(""))
 		setMemoryLimit(getenv, *workers)
@@ -208,16 +213,16 @@ the Lambda does.`,
 		sum := newSummary(*c.format, *c.verbose, stdout)
 		ingest.ProcessObjects(ctx, proc, objs, *workers, sum.add)
 		sum.findings = ingest.MergeFindings(sum.perFile)
-		return exitStatus(sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "backfill:" + strings.Join(*sources, ",") + ":" + w.From.Format(time.RFC3339) + "/" + w.Until.Format(time.RFC3339)}))
+		return cli.Exit(sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "backfill:" + strings.Join(*sources, ",") + ":" + w.From.Format(time.RFC3339) + "/" + w.Until.Format(time.RFC3339)}), nil)
 	}
 	return cmd
 }
 
-func newDDLCmd(e Env) *cobra.Command {
+func newDDLCmd(e cli.Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ddl [--location s3://BUCKET/PREFIX/] [--table DB.TABLE] [--distribution ID]… [--first-day 2026-01-01]",
 		Short: "Print the Athena table over the dataset (partition projection)",
-		Args:  noArgs,
+		Args:  cli.NoArgs,
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false

@@ -1,4 +1,4 @@
-package cli
+package loggencmd
 
 import (
 	"errors"
@@ -9,14 +9,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/source"
 )
 
-// newLoggenCmd returns the loggen command: it writes synthetic Amazon
+// New returns the loggen command: it writes synthetic Amazon
 // CloudFront standard access logs for a Next.js + NextAuth site, optionally
 // with injected sign-in failures.
-func newLoggenCmd(e Env) *cobra.Command {
+func New(e cli.Env) *cobra.Command {
 	var kinds strings.Builder
 	for _, k := range loggen.Kinds() {
 		note := ""
@@ -41,7 +42,7 @@ RFC 3339 times.
 Incident kinds (for --inject and --scenario):` + kinds.String(),
 		Example: `  cfwatch loggen --out ./logs --scenario method-rejected
   cfwatch loggen --out ./logs --duration 6h --inject auth-403-callback@4h/5h:0.8`,
-		Args: noArgs,
+		Args: cli.NoArgs,
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
@@ -61,30 +62,30 @@ Incident kinds (for --inject and --scenario):` + kinds.String(),
 		single   = fs.String("single", "", "write exactly --lines records into this one gzipped file instead of --out")
 		lines    = fs.Int("lines", 0, "number of records for --single")
 	)
-	fixed(cmd, "scenario", append([]string{"healthy"}, kindNames()...)...)
+	cli.Complete(cmd, "scenario", append([]string{"healthy"}, kindNames()...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		switch {
 		case *out == "" && *single == "":
-			return usagef("one of --out DIR or --single FILE.gz is required")
+			return cli.Usagef("one of --out DIR or --single FILE.gz is required")
 		case *out != "" && *single != "":
-			return usagef("--out and --single are mutually exclusive")
+			return cli.Usagef("--out and --single are mutually exclusive")
 		case *single != "" && *lines <= 0:
-			return usagef("--single needs --lines N (N > 0)")
+			return cli.Usagef("--single needs --lines N (N > 0)")
 		case *single == "" && fs.Changed("lines"):
-			return usagef("--lines is only valid with --single")
+			return cli.Usagef("--lines is only valid with --single")
 		case *duration <= 0:
-			return usagef("--duration must be positive")
+			return cli.Usagef("--duration must be positive")
 		case *rate <= 0:
-			return usagef("--rate must be positive")
+			return cli.Usagef("--rate must be positive")
 		case *fph <= 0:
-			return usagef("--files-per-hour must be positive")
+			return cli.Usagef("--files-per-hour must be positive")
 		}
 
 		var start time.Time
 		if *startS != "" {
 			t, err := source.ParseTime(*startS)
 			if err != nil {
-				return usagef("--start %q: %v", *startS, err)
+				return cli.Usagef("--start %q: %v", *startS, err)
 			}
 			start = t.UTC()
 		} else {
@@ -105,7 +106,7 @@ Incident kinds (for --inject and --scenario):` + kinds.String(),
 		if *scenario != "" && *scenario != "healthy" {
 			k, err := loggen.ParseKind(*scenario)
 			if err != nil {
-				return usagef("--scenario: unknown %q (healthy or one of %v)", *scenario, loggen.Kinds())
+				return cli.Usagef("--scenario: unknown %q (healthy or one of %v)", *scenario, loggen.Kinds())
 			}
 			from := end.Add(-2 * time.Hour)
 			if from.Before(start) {
@@ -119,12 +120,12 @@ Incident kinds (for --inject and --scenario):` + kinds.String(),
 		for _, s := range *injects {
 			inc, err := parseInject(s, start)
 			if err != nil {
-				return usagef("--inject %q: %v", s, err)
+				return cli.Usagef("--inject %q: %v", s, err)
 			}
 			cfg.Incidents = append(cfg.Incidents, inc)
 		}
 		if err := cfg.Validate(); err != nil {
-			return usagef("%s", strings.TrimPrefix(err.Error(), "loggen: "))
+			return cli.Usagef("%s", strings.TrimPrefix(err.Error(), "loggen: "))
 		}
 
 		ctx := cmd.Context()
@@ -133,13 +134,13 @@ Incident kinds (for --inject and --scenario):` + kinds.String(),
 		if *single != "" {
 			n, err := loggen.WriteFileN(*single, cfg, *lines)
 			if err != nil {
-				return &exitError{code: 1, err: err}
+				return cli.Exit(1, err)
 			}
 			summary = fmt.Sprintf("wrote 1 file (%s), %d records, from %s", *single, n, start.Format(time.RFC3339))
 		} else {
 			paths, n, err := loggen.WriteDirCount(ctx, *out, cfg)
 			if err != nil {
-				return &exitError{code: 1, err: err}
+				return cli.Exit(1, err)
 			}
 			summary = fmt.Sprintf("wrote %d files to %s, %d records, window %s/%s (%s)",
 				len(paths), *out, n, start.Format(time.RFC3339), end.Format(time.RFC3339), *duration)

@@ -1,4 +1,4 @@
-package cli
+package reportcmd
 
 import (
 	"errors"
@@ -16,14 +16,20 @@ import (
 	"github.com/cfwatch/cfwatch/athena"
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
 	"github.com/cfwatch/cfwatch/traffic"
 )
 
-// newReportCmd returns the report command: it audits CloudFront access
+const (
+	exitFindings = 1
+	exitUsage    = cli.ExitUsage
+)
+
+// New returns the report command: it audits CloudFront access
 // logs, or their Parquet dataset, over a time window.
-func newReportCmd(e Env) *cobra.Command {
+func New(e cli.Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report --source PATH [--source PATH…] [flags]",
 		Short: "Audit CloudFront access logs, or their Parquet dataset, over a time window",
@@ -44,7 +50,7 @@ exists, 0 when none does.`,
 		Example: `  cfwatch report --source ./logs --since 24h
   cfwatch report --source s3://my-logs/cloudfront/ --from 2026-11-20 --until 2026-11-21 --out report.html
   cfwatch report --engine athena --athena-output s3://my-athena-results/ --since 7d`,
-		Args: noArgs,
+		Args: cli.NoArgs,
 	}
 	fs := cmd.Flags()
 	sources := fs.StringArray("source", nil, "log file or directory (read recursively, .gz or plain), the Parquet dataset (distribution=…/day=…/hour=… *.parquet), or either under s3://bucket/prefix; repeatable")
@@ -73,26 +79,26 @@ exists, 0 when none does.`,
 	fs.StringVar(&af.table, "athena-table", dataset.DefaultTable, "Glue table of the dataset (--engine athena)")
 	fs.StringVar(&af.output, "athena-output", "", "where Athena writes query results, s3://bucket/prefix/ (default: the workgroup's setting)")
 	fs.StringArrayVar(&af.distributions, "athena-distribution", nil, "query only this distribution's partitions; repeatable (needed when the table's distribution projection is injected)")
-	fixed(cmd, "format", "text", "json", "markdown", "html")
-	fixed(cmd, "fail-on", "critical", "warning", "none")
-	fixed(cmd, "engine", "local", "athena")
+	cli.Complete(cmd, "format", "text", "json", "markdown", "html")
+	cli.Complete(cmd, "fail-on", "critical", "warning", "none")
+	cli.Complete(cmd, "engine", "local", "athena")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx, stdout, stderr := cmd.Context(), e.Stdout, e.Stderr
 		switch *engine {
 		case "local":
 			if len(*sources) == 0 {
-				return usagef("no --source given: name a log file or directory, or the dataset")
+				return cli.Usagef("no --source given: name a log file or directory, or the dataset")
 			}
 		case "athena":
 			if len(*sources) > 0 {
-				return usagef("--source is not read with --engine athena: Athena reads the table --athena-database.--athena-table")
+				return cli.Usagef("--source is not read with --engine athena: Athena reads the table --athena-database.--athena-table")
 			}
 		default:
-			return usagef("--engine %q: want local or athena", *engine)
+			return cli.Usagef("--engine %q: want local or athena", *engine)
 		}
 		f, err := outputFormat(*format, *out)
 		if err != nil {
-			return usagef("%v", err)
+			return cli.Usagef("%v", err)
 		}
 		var failRank int
 		switch *failOn {
@@ -103,41 +109,41 @@ exists, 0 when none does.`,
 		case "none":
 			failRank = 1 << 30
 		default:
-			return usagef("--fail-on %q: want critical, warning or none", *failOn)
+			return cli.Usagef("--fail-on %q: want critical, warning or none", *failOn)
 		}
 		cfg, err := detectorConfig(*configFile, *authPrefix, *apiPrefixes, *sets)
 		if err != nil {
 			return err
 		}
 		if *workers < 1 {
-			return usagef("--workers %d: want 1 or more", *workers)
+			return cli.Usagef("--workers %d: want 1 or more", *workers)
 		}
 		if *top < 1 {
-			return usagef("--top %d: want 1 or more", *top)
+			return cli.Usagef("--top %d: want 1 or more", *top)
 		}
 		opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers,
 			Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
 		// Whole seconds: the window's bounds are printed and carried into the
 		// JSON series.
 		if opts.Window, err = source.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
-			return usagef("%v", err)
+			return cli.Usagef("%v", err)
 		}
 		if opts.Baseline, err = baselineWindow(opts.Window, *baseline, *compare); err != nil {
-			return usagef("%v", err)
+			return cli.Usagef("%v", err)
 		}
 		if *interval != "" {
 			if opts.Interval, err = source.ParseDuration(*interval); err != nil {
-				return usagef("--interval %q: %v", *interval, err)
+				return cli.Usagef("--interval %q: %v", *interval, err)
 			}
 			if _, err := traffic.NewSeries(opts.Window.From, opts.Window.Until, opts.Interval); err != nil {
-				return usagef("--interval %s: %v", *interval, err)
+				return cli.Usagef("--interval %s: %v", *interval, err)
 			}
 		}
 		logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		var rep *report.Report
 		if *engine == "athena" {
 			if rep, err = runAthena(ctx, opts, af, stderr, logger); err != nil {
-				return failf("%v", err)
+				return cli.Failf("%v", err)
 			}
 		} else {
 			// List the objects of both periods; Run leaves out what neither
@@ -145,7 +151,7 @@ exists, 0 when none does.`,
 			objs, skipped, err := source.List(ctx, *sources, report.Union(opts.Window, opts.Baseline),
 				source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
 			if err != nil {
-				return failf("%v", err)
+				return cli.Failf("%v", err)
 			}
 			var progress *progressLine // on a terminal only: quiet in pipes and CI
 			if isTerminal(stderr) {
@@ -155,22 +161,22 @@ exists, 0 when none does.`,
 			rep, err = report.Run(ctx, objs, skipped, opts)
 			progress.clear()
 			if err != nil {
-				return failf("%v", err)
+				return cli.Failf("%v", err)
 			}
 		}
 
 		color := *out == "" && isTerminal(stdout) && e.Getenv("NO_COLOR") == "" && e.Getenv("TERM") != "dumb"
 		if err := writeReport(rep, *out, stdout, f, report.WriteOptions{Color: color}); err != nil {
-			return failf("%v", err)
+			return cli.Failf("%v", err)
 		}
 		if rep.Failed() {
 			for _, f := range rep.Input.FailedFiles {
 				fmt.Fprintf(stderr, "%s: %s\n", cmd.CommandPath(), f.Error)
 			}
-			return failf("%d file(s) could not be read to the end", len(rep.Input.FailedFiles))
+			return cli.Failf("%d file(s) could not be read to the end", len(rep.Input.FailedFiles))
 		}
 		if worst := rep.Worst(); worst != "" && worst.Rank() >= failRank {
-			return exitStatus(exitFindings)
+			return cli.Exit(exitFindings, nil)
 		}
 		return nil
 	}
@@ -284,7 +290,7 @@ func detectorConfig(file, authPrefix string, apiPrefixes, sets []string) (detect
 	if file != "" {
 		var err error
 		if cfg, err = detectors.LoadConfig(file); err != nil {
-			return cfg, failf("%v", err)
+			return cfg, cli.Failf("%v", err)
 		}
 	}
 	if authPrefix != "" {
@@ -296,14 +302,14 @@ func detectorConfig(file, authPrefix string, apiPrefixes, sets []string) (detect
 	for _, kv := range sets {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return cfg, usagef("--set %q: want KEY=VALUE", kv)
+			return cfg, cli.Usagef("--set %q: want KEY=VALUE", kv)
 		}
 		if err := cfg.Set(k, v); err != nil {
-			return cfg, usagef("--set: %v", err)
+			return cfg, cli.Usagef("--set: %v", err)
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, usagef("%v", err)
+		return cfg, cli.Usagef("%v", err)
 	}
 	return cfg, nil
 }

@@ -1,4 +1,4 @@
-package cli
+package ingestcmd
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/internal/miniotest"
 	"github.com/cfwatch/cfwatch/internal/testenv"
 	"github.com/cfwatch/cfwatch/loggen"
@@ -27,7 +28,8 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, s
 		}
 		return env[k]
 	}
-	code := Main(context.Background(), Ingest, args, Env{Stdout: &stdout, Stderr: &stderr, Getenv: getenv})
+	e := cli.Env{Stdout: &stdout, Stderr: &stderr, Getenv: getenv}
+	code := cli.Execute(context.Background(), New(e), args, e)
 	return code, stdout.String(), stderr.String()
 }
 

@@ -1,4 +1,4 @@
-package cli
+package reportcmd
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/report"
 )
@@ -46,9 +47,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if callbackTmp != "" {
 		os.RemoveAll(callbackTmp)
-	}
-	if binDir != "" {
-		os.RemoveAll(binDir)
 	}
 	os.Exit(code)
 }
@@ -152,7 +150,8 @@ func TestQuietOffTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stdout.Close()
-	code := Main(context.Background(), Report, []string{"--source", dir, "--since", "2h", "--until", "2026-11-20T02:00:00Z", "--fail-on", "none"}, Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv})
+	env := cli.Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+	code := cli.Execute(context.Background(), New(env), []string{"--source", dir, "--since", "2h", "--until", "2026-11-20T02:00:00Z", "--fail-on", "none"}, env)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
