@@ -1,3 +1,6 @@
+// Package ingestcmd is the ingest command (`cfwatch ingest`, with backfill
+// and ddl) and the ingest Lambda function's main (Lambda); cmd/ingest runs
+// one or the other.
 package ingestcmd
 
 import (
@@ -75,11 +78,11 @@ func commonFlags(fs *flag.FlagSet) common {
 // completeCommon completes the values of the common flags.
 func completeCommon(cmd *cobra.Command) {
 	cli.Complete(cmd, "format", "text", "json")
-	_ = cmd.MarkFlagFilename("config", "json")
+	_ = cmd.MarkFlagFilename("config", "json") // the flag exists
 }
 
 // setup reads the environment's configuration and applies the flags. A
-// configuration that cannot be read ends the command (failf); a bad flag
+// configuration that cannot be read ends the command (cli.Failf); a bad flag
 // is a usage mistake.
 func (c common) setup(getenv func(string) string) (ingest.Config, error) {
 	cfg, err := ingest.ConfigFromEnv(getenv)

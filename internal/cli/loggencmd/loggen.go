@@ -1,3 +1,4 @@
+// Package loggencmd is the loggen command: `cfwatch loggen` and cmd/loggen.
 package loggencmd
 
 import (

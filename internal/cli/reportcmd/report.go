@@ -1,3 +1,5 @@
+// Package reportcmd is the report command: `cfwatch report` and
+// cmd/report.
 package reportcmd
 
 import (
@@ -82,6 +84,7 @@ exists, 0 when none does.`,
 	cli.Complete(cmd, "format", "text", "json", "markdown", "html")
 	cli.Complete(cmd, "fail-on", "critical", "warning", "none")
 	cli.Complete(cmd, "engine", "local", "athena")
+	_ = cmd.MarkFlagFilename("config", "json") // the flag exists
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx, stdout, stderr := cmd.Context(), e.Stdout, e.Stderr
 		switch *engine {
@@ -284,7 +287,7 @@ func isTerminal(w io.Writer) bool {
 
 // detectorConfig builds the detector settings: defaults, then the config
 // file, then the flags. A file that cannot be read ends the command
-// (failf); a bad flag is a usage mistake.
+// (cli.Failf); a bad flag is a usage mistake.
 func detectorConfig(file, authPrefix string, apiPrefixes, sets []string) (detectors.Config, error) {
 	cfg := detectors.DefaultConfig()
 	if file != "" {
