@@ -5,9 +5,9 @@
 # compiled again), and compares the two SHA256SUMS. Exit status 0 when they
 # are the same.
 #
-# Takes about 70 seconds with a warm build cache on 2 shared cores (the 8
+# Takes 20 to 70 seconds with a warm build cache on 2 shared cores (the 8
 # binaries are linked again, the packages come from the cache); with
-# FRESH_CACHE=1, or the first time, about 20 minutes (the first `make dist`
+# FRESH_CACHE=1, or the first time, about 20 minutes (a first `make dist`
 # took 18). So it is not part of `make test`.
 set -eu
 cd "$(dirname "$0")/.."
