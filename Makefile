@@ -2,7 +2,7 @@
 GO ?= go
 DEMO := .demo
 
-.PHONY: test vet demo bench bench-report fuzz clean
+.PHONY: test vet demo bench bench-report fuzz clean dist
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -12,18 +12,21 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Generate a day of logs for a NextAuth site whose POSTs are refused at the
-# edge for the last two hours, then audit the last 24 hours (and write the
-# same audit, compared with the day before, as a page: .demo/report.html),
-# then turn the logs into the Parquet dataset ingest writes (.demo/dataset).
+# Build cfwatch (.demo/bin/cfwatch), generate a day of logs for a NextAuth
+# site whose POSTs are refused at the edge for the last two hours, then
+# audit the last 24 hours (and write the same audit, compared with the day
+# before, as a page: .demo/report.html), then turn the logs into the
+# Parquet dataset ingest writes (.demo/dataset).
+CFWATCH := $(DEMO)/bin/cfwatch
 demo:
 	@rm -rf $(DEMO)/logs
-	$(GO) run ./cmd/loggen --out $(DEMO)/logs --scenario method-rejected
-	$(GO) run ./cmd/report --source $(DEMO)/logs --since 24h --fail-on none
-	@$(GO) run ./cmd/report --source $(DEMO)/logs --since 24h --compare --fail-on none --format html --out $(DEMO)/report.html
+	@$(GO) build -o $(CFWATCH) ./cmd/cfwatch
+	$(CFWATCH) loggen --out $(DEMO)/logs --scenario method-rejected
+	$(CFWATCH) report --source $(DEMO)/logs --since 24h --fail-on none
+	@$(CFWATCH) report --source $(DEMO)/logs --since 24h --compare --fail-on none --format html --out $(DEMO)/report.html
 	@echo "The same audit as a page: $(DEMO)/report.html"
 	@rm -rf $(DEMO)/dataset
-	@$(GO) run ./cmd/ingest --local $(DEMO)/logs --out $(DEMO)/dataset >/dev/null
+	@$(CFWATCH) ingest --local $(DEMO)/logs --out $(DEMO)/dataset >/dev/null
 	@echo "The logs as an Athena dataset (Parquet): $(DEMO)/dataset"
 
 # Parser speed against decompression alone, detection overhead, and S3
@@ -44,7 +47,40 @@ fuzz:
 	$(GO) test ./logparse -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf $(DEMO)
+	rm -rf $(DEMO) $(DIST)
+
+# Release files in dist/: cfwatch for Linux, macOS and Windows on amd64 and
+# arm64, the ingest Lambda's package (a zip holding bootstrap, as Lambda's
+# provided.al2023 runtime wants it) for arm64 and x86_64, and SHA256SUMS.
+# Reproducible: the same tree gives the same bytes (no paths, no build ID,
+# the commit's stamps and time; scripts/check-dist-reproducible.sh checks
+# it). VERSION, REVISION, REVISION_TIME and MODIFIED default to git's.
+DIST ?= dist
+DIST_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+REVISION_TIME ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+MODIFIED ?= $(shell if [ -n "$$(git status --porcelain 2>/dev/null)" ]; then echo true; else echo false; fi)
+STAMP := github.com/cfwatch/cfwatch/internal/cli
+DIST_LDFLAGS = -s -w -buildid= -X $(STAMP).version=$(VERSION) -X $(STAMP).revision=$(REVISION) -X $(STAMP).revisionTime=$(REVISION_TIME) -X $(STAMP).modified=$(MODIFIED)
+DIST_BUILD = CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags='$(DIST_LDFLAGS)'
+dist:
+	rm -rf $(DIST) && mkdir -p $(DIST)/.lambda
+	@for p in $(DIST_PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; if [ $$os = windows ]; then ext=.exe; fi; \
+	  echo "cfwatch $$os/$$arch"; \
+	  GOOS=$$os GOARCH=$$arch $(DIST_BUILD) -o $(DIST)/cfwatch_$${os}_$$arch$$ext ./cmd/cfwatch || exit 1; \
+	done
+	@for a in arm64:arm64 amd64:x86_64; do \
+	  goarch=$${a%:*}; name=$${a#*:}; \
+	  echo "ingest Lambda $$name"; \
+	  GOOS=linux GOARCH=$$goarch $(DIST_BUILD) -tags lambda.norpc -o $(DIST)/.lambda/$$name/bootstrap ./cmd/ingest || exit 1; \
+	  $(GO) run ./scripts/disttool zip -o $(DIST)/cfwatch-ingest-lambda_$$name.zip $(if $(REVISION_TIME),-mtime $(REVISION_TIME)) \
+	    $(DIST)/.lambda/$$name/bootstrap=bootstrap || exit 1; \
+	done
+	rm -rf $(DIST)/.lambda
+	$(GO) run ./scripts/disttool sums $(DIST)
+	@cat $(DIST)/SHA256SUMS
 
 # AWS deployment (template.yaml, deploy/). sam build (BuildMethod: makefile)
 # runs build-IngestFunction with ARTIFACTS_DIR set and nothing about the

@@ -280,15 +280,15 @@ func (n *Notifier) slackContext(ctx context.Context) (context.Context, context.C
 // render builds an incident's message of the given kind.
 func (n *Notifier) render(st *incident, kind string) message {
 	mc := MessageContext{
-		Status:       StatusOpen,
-		Files:        st.Files,
-		Cooldown:     n.cooldown,
-		ReportSource: n.opts.LogSource,
-		Dataset:      n.opts.DatasetLocation,
-		Table:        n.opts.AthenaTable,
+		Status:        StatusOpen,
+		Files:         st.Files,
+		Cooldown:      n.cooldown,
+		ReportSources: n.opts.LogSources,
+		Dataset:       n.opts.DatasetLocation,
+		Table:         n.opts.AthenaTable,
 	}
-	if mc.ReportSource == "" {
-		mc.ReportSource = st.Source
+	if len(mc.ReportSources) == 0 && st.Source != "" {
+		mc.ReportSources = []string{st.Source}
 	}
 	if st.Files > 1 {
 		mc.Updated = st.UpdatedAt

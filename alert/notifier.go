@@ -51,10 +51,10 @@ type Options struct {
 	DatasetLocation string
 	// AthenaTable is the dataset's table (default "cloudfront_logs").
 	AthenaTable string
-	// LogSource is the s3://bucket/prefix of the raw logs, for the report
-	// command in messages; "" derives it from each incident's first origin
-	// (see LogSource).
-	LogSource string
+	// LogSources are where the raw logs are, s3://bucket/prefix URLs or
+	// local paths, for the report command in messages; none derives them
+	// from each incident's first origin (see LogSource).
+	LogSources []string
 
 	// MinSeverity leaves out findings ranked below it ("" alerts on all).
 	MinSeverity detectors.Severity

@@ -102,7 +102,7 @@ func TestNotifyPostsOnceThenUpdates(t *testing.T) {
 		t.Fatalf("%d top-level messages, want 1", len(top))
 	}
 	// What Slack got is exactly what Blocks and Fallback build.
-	mc := MessageContext{ReportSource: "s3://cf-logs/cloudfront/", Files: 1, Cooldown: time.Hour}
+	mc := MessageContext{ReportSources: []string{"s3://cf-logs/cloudfront/"}, Files: 1, Cooldown: time.Hour}
 	want, _ := json.Marshal(Blocks(f1, mc))
 	if !jsonEqual(t, top[0].Blocks, want) || top[0].Text != Fallback(f1, mc) {
 		t.Errorf("posted message differs from Blocks/Fallback:\n%s\n%s", top[0].Blocks, want)
@@ -393,7 +393,7 @@ func TestWebhook(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("%d webhook messages, want 1", len(msgs))
 	}
-	mc := MessageContext{ReportSource: "s3://cf-logs/cloudfront/", Files: 1, Cooldown: time.Hour}
+	mc := MessageContext{ReportSources: []string{"s3://cf-logs/cloudfront/"}, Files: 1, Cooldown: time.Hour}
 	want, _ := json.Marshal(Blocks(f, mc))
 	if !jsonEqual(t, msgs[0].Blocks, want) || msgs[0].Text != Fallback(f, mc) {
 		t.Errorf("webhook message differs from Blocks/Fallback")
@@ -470,7 +470,7 @@ func TestLogOnly(t *testing.T) {
 	}
 	a := alerts[0]
 	if a["level"] != "ERROR" || a["rule"] != "auth-403-burst" || a["key"] != f.Key ||
-		!strings.Contains(a["remedy"].(string), "AllViewerExceptHostHeader") || !strings.HasPrefix(a["report"].(string), "report --source s3://cf-logs/cloudfront/") {
+		!strings.Contains(a["remedy"].(string), "AllViewerExceptHostHeader") || !strings.HasPrefix(a["report"].(string), "cfwatch report --source s3://cf-logs/cloudfront/") {
 		t.Errorf("alert log line: %v", a)
 	}
 	if len(e.slack.Calls()) != 0 {

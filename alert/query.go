@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
@@ -21,17 +22,33 @@ const Margin = 15 * time.Minute
 const SourcePlaceholder = "s3://LOG_BUCKET/PREFIX/"
 
 // ReportCommand returns the cfwatch report command that audits f's window
-// (first_seen − 15m to last_seen + 15m) in the raw logs at source (an
-// s3://bucket/prefix URL or a local path; "" gives SourcePlaceholder):
+// (first_seen − 15m to last_seen + 15m) on f's host in the raw logs at
+// sources (s3://bucket/prefix URLs or local paths; none gives
+// SourcePlaceholder), every value quoted for a POSIX shell:
 //
-//	report --source s3://logs/cf/ --from 2026-11-20T13:47:00Z --until 2026-11-20T16:13:00Z
-func ReportCommand(f detectors.Finding, source string) string {
-	if source == "" {
-		source = SourcePlaceholder
+//	cfwatch report --source s3://logs/cf/ --from 2026-11-20T13:47:00Z --until 2026-11-20T16:13:00Z --host app.example.com
+//
+// The host is left out for auth-insecure-scheme, whose requests may come
+// through the distribution's own name.
+func ReportCommand(f detectors.Finding, sources ...string) string {
+	var b strings.Builder
+	b.WriteString("cfwatch report")
+	n := 0
+	for _, s := range sources {
+		if s != "" {
+			b.WriteString(" --source " + shellQuote(s))
+			n++
+		}
+	}
+	if n == 0 {
+		b.WriteString(" --source " + SourcePlaceholder)
 	}
 	from, until := window(f)
-	return fmt.Sprintf("report --source %s --from %s --until %s",
-		shellQuote(source), from.Format(time.RFC3339), until.Format(time.RFC3339))
+	fmt.Fprintf(&b, " --from %s --until %s", from.Format(time.RFC3339), until.Format(time.RFC3339))
+	if f.Rule != detectors.RuleAuthInsecureScheme && f.Host != "" && f.Host != "*" {
+		b.WriteString(" --host " + shellQuote(f.Host))
+	}
+	return b.String()
 }
 
 // window is f's time span widened by Margin, to whole minutes.
@@ -79,19 +96,55 @@ func LogSource(o Origin) string {
 }
 
 // shellQuote quotes s for a POSIX shell when it holds anything but
-// characters that are safe unquoted.
+// characters that are safe unquoted. A value with characters that
+// visible.NeedsEscape names (or invalid UTF-8) is written in ANSI-C
+// quoting, $'…' (bash, zsh, ksh, and POSIX since 2024), with those
+// characters as escapes: the command stays one that runs, and it shows no
+// raw control character wherever it is pasted or logged.
 func shellQuote(s string) string {
-	safe := s != ""
-	for _, r := range s {
+	safe, plain := s != "", true
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				plain = false
+			}
+		}
+		if visible.NeedsEscape(r) {
+			plain = false
+		}
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:=@%+,", r)) {
 			safe = false
-			break
 		}
 	}
-	if safe {
+	switch {
+	case safe:
 		return s
+	case plain:
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	var b strings.Builder
+	b.WriteString("$'")
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\\' || r == '\'':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case visible.NeedsEscape(r) && r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case visible.NeedsEscape(r) && r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case visible.NeedsEscape(r):
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 // AthenaQuery returns an Athena SQL query over the dataset's table (""

@@ -1,25 +1,42 @@
 package alert
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/visible"
 )
 
 func TestReportCommand(t *testing.T) {
-	f := detectors.Finding{FirstSeen: t0.Add(2*time.Minute + 42*time.Second), LastSeen: t0.Add(118*time.Minute + 5*time.Second)}
+	f := detectors.Finding{Rule: detectors.RuleAuth403Burst, Host: "app.example.com",
+		FirstSeen: t0.Add(2*time.Minute + 42*time.Second), LastSeen: t0.Add(118*time.Minute + 5*time.Second)}
 	got := ReportCommand(f, "s3://logs/cf/")
-	want := "report --source s3://logs/cf/ --from 2026-11-20T13:47:00Z --until 2026-11-20T16:14:00Z"
+	want := "cfwatch report --source s3://logs/cf/ --from 2026-11-20T13:47:00Z --until 2026-11-20T16:14:00Z --host app.example.com"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if got := ReportCommand(f, ""); !strings.Contains(got, SourcePlaceholder) {
-		t.Errorf("no placeholder: %s", got)
+	for _, none := range [][]string{nil, {""}} {
+		if got := ReportCommand(f, none...); !strings.Contains(got, "--source "+SourcePlaceholder+" ") {
+			t.Errorf("no placeholder: %s", got)
+		}
 	}
-	if got := ReportCommand(f, "/tmp/my logs/"); !strings.Contains(got, "--source '/tmp/my logs/'") {
-		t.Errorf("path not quoted: %s", got)
+	if got := ReportCommand(f, "/tmp/my logs/", "/var/log/it's"); !strings.Contains(got, `--source '/tmp/my logs/' --source '/var/log/it'\''s'`) {
+		t.Errorf("paths not quoted: %s", got)
+	}
+	// Values from logs are quoted; no host for a pooled one, nor for
+	// auth-insecure-scheme.
+	f.Host = "a.example.com;rm -rf ~"
+	if got := ReportCommand(f, "s3://logs/"); !strings.HasSuffix(got, `--host 'a.example.com;rm -rf ~'`) {
+		t.Errorf("host not quoted: %s", got)
+	}
+	for _, g := range []detectors.Finding{{Rule: detectors.RuleAuth403Burst, Host: "*"}, {Rule: detectors.RuleAuthInsecureScheme, Host: "d111111abcdef8.cloudfront.net"}} {
+		if got := ReportCommand(g, "s3://logs/"); strings.Contains(got, "--host") {
+			t.Errorf("%s on %s: %s", g.Rule, g.Host, got)
+		}
 	}
 }
 
@@ -100,5 +117,28 @@ func TestPartitions(t *testing.T) {
 		if got := partitions(c.from, c.until); got != c.want {
 			t.Errorf("partitions(%v, %v) = %s, want %s", c.from, c.until, got, c.want)
 		}
+	}
+}
+
+// A host with control, bidi or invalid bytes is written in ANSI-C quoting:
+// no raw character in the command, and bash reads back the exact value.
+func TestShellQuoteControls(t *testing.T) {
+	host := "a\x1b[31m\u202eb'\\c\xff\u0085"
+	q := shellQuote(host)
+	for _, r := range q {
+		if visible.NeedsEscape(r) || r == utf8.RuneError {
+			t.Fatalf("raw %U in %q", r, q)
+		}
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not installed")
+	}
+	out, err := exec.Command(bash, "-c", "printf %s "+q).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != host {
+		t.Errorf("bash read %q, want %q", out, host)
 	}
 }

@@ -36,9 +36,9 @@ type MessageContext struct {
 	// time that resolved it; shown when Status is StatusResolved.
 	Resolved time.Time
 	Cooldown time.Duration
-	// ReportSource is where `report --source` finds the raw logs (see
-	// LogSource); "" shows SourcePlaceholder.
-	ReportSource string
+	// ReportSources are where `cfwatch report --source` finds the raw logs
+	// (see LogSource); none shows SourcePlaceholder.
+	ReportSources []string
 	// Dataset is the s3:// location of the Parquet dataset and Table its
 	// Athena table ("" is dataset.DefaultTable). Without Dataset the message
 	// has no Athena query.
@@ -160,7 +160,7 @@ func Blocks(f detectors.Finding, mc MessageContext) []slack.Block {
 		blocks = append(blocks, contextBlock("Example request IDs: "+codeList(f.Examples, maxExampleLen, maxSection-40)))
 	}
 	blocks = append(blocks, slack.NewDividerBlock(),
-		sectionBlock("*Dig further*\n```"+mrkdwnCode(ReportCommand(f, mc.ReportSource), maxSection-40)+"```"))
+		sectionBlock("*Dig further*\n```"+mrkdwnCode(ReportCommand(f, mc.ReportSources...), maxSection-40)+"```"))
 	if mc.Dataset != "" {
 		table := mc.Table
 		if table == "" {

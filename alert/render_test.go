@@ -85,12 +85,12 @@ func TestGoldenMessages(t *testing.T) {
 		f    detectors.Finding
 		mc   MessageContext
 	}{
-		{"auth-403-burst", f, MessageContext{ReportSource: "s3://cf-logs/cloudfront/", Dataset: "s3://cf-data/cfwatch/"}},
-		{"auth-403-burst-updated", merged, MessageContext{Files: 7, Updated: t0.Add(2 * time.Hour), ReportSource: "s3://cf-logs/cloudfront/", Dataset: "s3://cf-data/cfwatch/"}},
+		{"auth-403-burst", f, MessageContext{ReportSources: []string{"s3://cf-logs/cloudfront/"}, Dataset: "s3://cf-data/cfwatch/"}},
+		{"auth-403-burst-updated", merged, MessageContext{Files: 7, Updated: t0.Add(2 * time.Hour), ReportSources: []string{"s3://cf-logs/cloudfront/"}, Dataset: "s3://cf-data/cfwatch/"}},
 		{"auth-403-burst-ongoing", merged, MessageContext{Ongoing: true, Files: 7, Updated: t0.Add(2 * time.Hour)}},
-		{"auth-403-burst-resolved", merged, MessageContext{Status: StatusResolved, Files: 7, Updated: t0.Add(2 * time.Hour), Resolved: t0.Add(3 * time.Hour), Cooldown: time.Hour, ReportSource: "s3://cf-logs/cloudfront/"}},
+		{"auth-403-burst-resolved", merged, MessageContext{Status: StatusResolved, Files: 7, Updated: t0.Add(2 * time.Hour), Resolved: t0.Add(3 * time.Hour), Cooldown: time.Hour, ReportSources: []string{"s3://cf-logs/cloudfront/"}}},
 		{"no-distribution", noDist, MessageContext{Dataset: "s3://cf-data/cfwatch/", Table: "analytics.cf"}},
-		{"hostile", hostile(), MessageContext{ReportSource: "s3://cf-logs/it's here/", Dataset: "s3://cf-data/cfwatch/"}},
+		{"hostile", hostile(), MessageContext{ReportSources: []string{"s3://cf-logs/it's here/"}, Dataset: "s3://cf-data/cfwatch/"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -207,7 +207,7 @@ func TestLongValuesAreCut(t *testing.T) {
 		f.Paths = append(f.Paths, long)
 	}
 	f.Examples = []string{long, long, long, long, long}
-	raw, _ := json.Marshal(Blocks(f, MessageContext{Dataset: long, ReportSource: long, Files: 3}))
+	raw, _ := json.Marshal(Blocks(f, MessageContext{Dataset: long, ReportSources: []string{long}, Files: 3}))
 	for _, tx := range texts(t, raw) {
 		s := tx["text"].(string)
 		if n := utf8.RuneCountInString(s); n > maxSection {

@@ -144,7 +144,7 @@ func (l *logSender) post(ctx context.Context, m message) (msgRef, error) {
 		"files", m.mc.Files,
 		"paths", plainList(f.Paths, maxPathLen), "examples", plainList(f.Examples, maxExampleLen),
 		"cause", plain(f.Cause, maxProseLen), "remedy", plain(f.Remedy, maxProseLen),
-		"report", ReportCommand(f, m.mc.ReportSource))
+		"report", ReportCommand(f, m.mc.ReportSources...))
 	return msgRef{}, nil
 }
 

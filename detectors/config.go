@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -304,31 +305,36 @@ func (d *jsonDuration) UnmarshalJSON(b []byte) error {
 
 func (d jsonDuration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
+// plainConfig is Config without its methods (no MarshalJSON recursion).
+type plainConfig Config
+
+// configJSON is a Config's JSON form, the one LoadConfig reads: its fields,
+// with the durations as strings. The settings' names (SettingNames) come
+// from it.
+type configJSON struct {
+	*plainConfig
+	Window   *jsonDuration `json:"window,omitempty"`
+	Lookback *jsonDuration `json:"lookback,omitempty"`
+	Reorder  *jsonDuration `json:"reorder,omitempty"`
+}
+
 // MarshalJSON writes c in the form LoadConfig reads (durations as strings).
 func (c Config) MarshalJSON() ([]byte, error) {
-	type plain Config // without methods, no recursion
-	p := plain(c)
+	p := plainConfig(c)
 	w, l, r := jsonDuration(c.Window), jsonDuration(c.Lookback), jsonDuration(c.Reorder)
-	return json.Marshal(struct {
-		*plain
-		Window   *jsonDuration `json:"window"`
-		Lookback *jsonDuration `json:"lookback"`
-		Reorder  *jsonDuration `json:"reorder"`
-	}{&p, &w, &l, &r})
+	return json.Marshal(configJSON{&p, &w, &l, &r})
 }
 
 // overlay decodes the JSON object data over c: keys present replace c's
-// values, absent keys keep them; an unknown key is an error.
+// values, absent keys keep them; an unknown key or a value of the wrong
+// kind is an error that names the setting (checkJSON).
 func (c *Config) overlay(data []byte) error {
-	type plain Config
+	if err := checkJSON(data); err != nil {
+		return err
+	}
 	work := *c
 	work.APIPrefixes = append([]string(nil), c.APIPrefixes...)
-	fc := struct {
-		*plain
-		Window   *jsonDuration `json:"window,omitempty"`
-		Lookback *jsonDuration `json:"lookback,omitempty"`
-		Reorder  *jsonDuration `json:"reorder,omitempty"`
-	}{plain: (*plain)(&work)}
+	fc := configJSON{plainConfig: (*plainConfig)(&work)}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&fc); err != nil {
@@ -386,18 +392,19 @@ func ParseConfig(data []byte, name string) (Config, error) {
 // key is the JSON key, with a dot for nested ones ("window",
 // "auth_403_burst.min_count", "origin_errors.critical_rate"); value is the
 // JSON value, or plain text for strings and durations ("10m", "/auth").
-// A list takes comma-separated text ("/api,/trpc"). It does not validate:
-// call Validate after the last Set.
+// A list of text takes comma-separated text ("/api,/trpc"). It does not
+// validate: call Validate after the last Set. Its errors name the setting
+// and, for an unknown key, the nearest valid one.
 func (c *Config) Set(key, value string) error {
-	parts := strings.Split(key, ".")
-	if key == "" || len(parts) > 2 {
-		return fmt.Errorf("detectors: bad setting name %q", key)
+	t, err := settingType(key)
+	if err != nil {
+		return err
 	}
 	var v any
 	if err := json.Unmarshal([]byte(value), &v); err != nil {
 		v = value // plain text
 	}
-	if parts[0] == "api_prefixes" {
+	if t := deref(t); t.Kind() == reflect.Slice && deref(t.Elem()).Kind() == reflect.String {
 		if s, ok := v.(string); ok {
 			list := strings.Split(s, ",")
 			for i := range list {
@@ -406,18 +413,15 @@ func (c *Config) Set(key, value string) error {
 			v = list
 		}
 	}
-	var obj any = map[string]any{parts[len(parts)-1]: v}
-	if len(parts) == 2 {
-		obj = map[string]any{parts[0]: obj}
+	parts := strings.Split(key, ".")
+	for i := len(parts) - 1; i >= 0; i-- {
+		v = map[string]any{parts[i]: v}
 	}
-	data, err := json.Marshal(obj)
+	data, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("detectors: %s: %w", key, err)
+		return fmt.Errorf("%s: %w", key, err)
 	}
-	if err := c.overlay(data); err != nil {
-		return fmt.Errorf("detectors: %s=%s: %w", key, value, err)
-	}
-	return nil
+	return c.overlay(data)
 }
 
 // SetAll applies Set to each "key=value" of kvs, in order (the form of

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,4 +140,85 @@ func TestNewPanicsOnInvalidConfig(t *testing.T) {
 		}
 	}()
 	New(Config{})
+}
+
+// Every setting's key, derived from Config: the ones documented, the
+// durations, and the members of the thresholds (embedded ones flattened).
+func TestSettingNames(t *testing.T) {
+	names := SettingNames()
+	for _, want := range []string{
+		"auth_prefix", "api_prefixes", "window", "lookback", "reorder", "max_hosts",
+		"auth_403_burst", "auth_403_burst.min_count", "auth_403_burst.min_rate", "auth_403_burst.baseline_factor",
+		"origin_errors.critical_rate", "checks.min_failures",
+	} {
+		if !slices.Contains(names, want) {
+			t.Errorf("SettingNames lacks %q: %v", want, names)
+		}
+	}
+	for _, n := range names {
+		if strings.ContainsAny(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") || strings.Contains(n, "Threshold") {
+			t.Errorf("SettingNames has a Go name: %q", n)
+		}
+	}
+}
+
+// Errors name the setting as the user wrote it, suggest the nearest key,
+// and say what a value should be without Go's type names.
+func TestSettingErrors(t *testing.T) {
+	for _, c := range []struct {
+		key, value string
+		want       string
+	}{
+		{"auth-403-burst.min_count", "8", `unknown setting "auth-403-burst.min_count": did you mean auth_403_burst.min_count?`},
+		{"auth-403-burst", `{"min_count": 8}`, `did you mean auth_403_burst?`},
+		{"auth_403_burst.min_cout", "8", `did you mean auth_403_burst.min_count?`},
+		{"Window", "10m", `did you mean window?`},
+		{"colour", "red", `unknown setting "colour" (settings: auth_prefix, api_prefixes,`},
+		{"window.size", "1", `window is a single setting`},
+		{"auth_403_burst.min_count", "x", `auth_403_burst.min_count: want a whole number, got "x"`},
+		{"auth_403_burst.min_count", "1.5", `auth_403_burst.min_count: want a whole number, got 1.5`},
+		{"auth_403_burst.min_rate", "high", `auth_403_burst.min_rate: want a number, got "high"`},
+		{"window", "soon", `window: want a duration such as "5m" or "1h30m", got "soon"`},
+		{"max_hosts", "many", `max_hosts: want a whole number, got "many"`},
+		{"auth_403_burst", "8", `auth_403_burst: want an object of settings (auth_403_burst.min_count, auth_403_burst.min_rate,`},
+		{"auth_prefix", "3", `auth_prefix: want text, got 3`},
+	} {
+		cfg := DefaultConfig()
+		err := cfg.Set(c.key, c.value)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Set(%q, %q) = %v, want %q", c.key, c.value, err, c.want)
+			continue
+		}
+		for _, goName := range []string{"int64", "float64", "Go struct", "json:", "Threshold", "unmarshal"} {
+			if strings.Contains(err.Error(), goName) {
+				t.Errorf("Set(%q, %q): %q speaks Go (%s)", c.key, c.value, err, goName)
+			}
+		}
+	}
+	// A group takes an object of its members.
+	cfg := DefaultConfig()
+	if err := cfg.Set("auth_403_burst", `{"min_count": 9}`); err != nil || cfg.Auth403Burst.MinCount != 9 {
+		t.Errorf("Set of a group: %v, min_count %d", err, cfg.Auth403Burst.MinCount)
+	}
+}
+
+// A configuration file's errors are in the same terms, with the file.
+func TestLoadConfigMessages(t *testing.T) {
+	for text, want := range map[string]string{
+		`{"auth_prefx": "/auth"}`:                      `unknown setting "auth_prefx": did you mean auth_prefix?`,
+		`{"auth_403_burst": {"min_cnt": 3}}`:           `unknown setting "auth_403_burst.min_cnt": did you mean auth_403_burst.min_count?`,
+		`{"auth-403-burst": {"min_count": 3}}`:         `did you mean auth_403_burst?`,
+		`{"window": 300}`:                              `window: want a duration such as "5m" or "1h30m", got 300`,
+		`{"api_prefixes": "/api"}`:                     `api_prefixes: want a list of text`,
+		`{"api_prefixes": ["/api", 3]}`:                `api_prefixes[1]: want text, got 3`,
+		`{"origin_errors": {"critical_rate": "high"}}`: `origin_errors.critical_rate: want a number, got "high"`,
+		`[1, 2]`:      `want a JSON object of settings, got a list`,
+		`{"window": `: `not valid JSON`,
+	} {
+		path := writeConfig(t, text)
+		_, err := LoadConfig(path)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("LoadConfig(%s) = %v, want %q and the file", text, err, want)
+		}
+	}
 }

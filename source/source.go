@@ -3,6 +3,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -121,15 +122,15 @@ func localObject(path string, size int64) Object {
 }
 
 // ParseWindow builds the window from the command line's --since, or --from
-// and --until (RFC 3339). since is a Go duration or a number of days ("7d");
-// until defaults to now, and with neither since nor from the window is the
-// last 24 hours.
+// and --until (ParseTime: RFC 3339 or a date). since is a Go duration or a
+// number of days ("7d"); until defaults to now, and with neither since nor
+// from the window is the last 24 hours.
 func ParseWindow(since, from, until string, now time.Time) (Window, error) {
 	w := Window{Until: now}
 	if until != "" {
-		t, err := time.Parse(time.RFC3339, until)
+		t, err := ParseTime(until)
 		if err != nil {
-			return Window{}, fmt.Errorf("--until %q: want an RFC 3339 time such as 2026-11-20T18:00:00Z", until)
+			return Window{}, fmt.Errorf("--until %q: %w", until, err)
 		}
 		w.Until = t
 	}
@@ -137,9 +138,9 @@ func ParseWindow(since, from, until string, now time.Time) (Window, error) {
 	case since != "" && from != "":
 		return Window{}, fmt.Errorf("--since and --from cannot be used together")
 	case from != "":
-		t, err := time.Parse(time.RFC3339, from)
+		t, err := ParseTime(from)
 		if err != nil {
-			return Window{}, fmt.Errorf("--from %q: want an RFC 3339 time such as 2026-11-20T12:00:00Z", from)
+			return Window{}, fmt.Errorf("--from %q: %w", from, err)
 		}
 		w.From = t
 	default:
@@ -157,6 +158,19 @@ func ParseWindow(since, from, until string, now time.Time) (Window, error) {
 	}
 	w.From, w.Until = w.From.UTC(), w.Until.UTC()
 	return w, nil
+}
+
+// ParseTime reads a time on the command line: RFC 3339
+// ("2026-11-20T12:00:00Z", "2026-11-20T14:00:00+02:00") or a date
+// ("2026-11-20"), which is its midnight UTC.
+func ParseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, errors.New("want a date such as 2026-11-20 (midnight UTC) or an RFC 3339 time such as 2026-11-20T12:00:00Z")
 }
 
 // ParseDuration reads a Go duration ("90m", "24h") or whole days ("7d").

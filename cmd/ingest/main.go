@@ -3,7 +3,9 @@
 //
 // In AWS Lambda (AWS_LAMBDA_RUNTIME_API is set) it is the function S3, SQS
 // or EventBridge invoke for each log object CloudFront delivers; see
-// package ingest and the README for its environment. Elsewhere:
+// package ingest and the README for its environment. Only the function is
+// set up then, none of the command line. Elsewhere it is the same as
+// `cfwatch ingest` (see `ingest --help`):
 //
 //	ingest --local FILE|DIR [--local …] --out DIR [--config FILE] [--set KEY=VALUE] [--format text|json]
 //	ingest backfill --source s3://BUCKET/PREFIX [--since 72h | --from T --until T] [--out s3://BUCKET/PREFIX|DIR] [--workers N] [--alerts]
@@ -14,18 +16,15 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/cli/ingestcmd"
 )
 
 func main() {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		os.Exit(lambdaMain())
+		os.Exit(ingestcmd.Lambda())
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
-	stop()
-	os.Exit(code)
+	os.Exit(cli.Run(ingestcmd.New))
 }

@@ -1,4 +1,4 @@
-package main
+package reportcmd
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package main
+package reportcmd
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/report"
 )
@@ -163,7 +164,8 @@ func TestQuietOffTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stdout.Close()
-	code := run(context.Background(), []string{"--source", dir, "--since", "2h", "--until", "2026-11-20T02:00:00Z", "--fail-on", "none"}, stdout, stderr)
+	env := cli.Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+	code := cli.Execute(context.Background(), New(env), []string{"--source", dir, "--since", "2h", "--until", "2026-11-20T02:00:00Z", "--fail-on", "none"}, env)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}

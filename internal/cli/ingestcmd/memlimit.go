@@ -1,4 +1,4 @@
-package main
+package ingestcmd
 
 import (
 	"runtime/debug"

@@ -1,4 +1,4 @@
-package main
+package reportcmd
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/loggen"
 )
 
@@ -34,7 +35,8 @@ func genDir(t *testing.T) (string, int) {
 func runReport(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, &out, &errb)
+	env := cli.Env{Stdout: &out, Stderr: &errb, Getenv: os.Getenv}
+	code = cli.Execute(context.Background(), New(env), args, env)
 	return code, out.String(), errb.String()
 }
 

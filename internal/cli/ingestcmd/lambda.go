@@ -1,4 +1,4 @@
-package main
+package ingestcmd
 
 import (
 	"context"
@@ -13,10 +13,11 @@ import (
 	"github.com/cfwatch/cfwatch/source"
 )
 
-// lambdaMain serves Lambda invocations until the runtime stops the process.
+// Lambda serves Lambda invocations until the runtime stops the process:
+// the main of cmd/ingest when AWS_LAMBDA_RUNTIME_API is set.
 // Configuration errors end the process before the first poll, so the
 // function's init fails with the message in its log.
-func lambdaMain() int {
+func Lambda() int {
 	cfg, err := ingest.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		slog.New(visible.LogHandler(slog.NewJSONHandler(os.Stdout, nil))).Error("configuration", "err", err.Error())
@@ -44,7 +45,7 @@ func lambdaMain() int {
 			Detectors: cfg.Detectors,
 			Logger:    log,
 		}),
-		Notifier: newNotifier(cfg, os.Getenv, s3c, log),
+		Notifier: newNotifier(cfg, os.Getenv, s3c, log, nil),
 		Metrics:  ingest.NewMetrics(os.Stdout, cfg.MetricsNamespace),
 		Log:      log,
 		Skip:     ownOutput(cfg),

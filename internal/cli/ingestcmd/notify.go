@@ -1,4 +1,4 @@
-package main
+package ingestcmd
 
 import (
 	"context"
@@ -24,13 +24,17 @@ type slackNotifier struct {
 	getenv func(string) string
 	s3     *s3.Client // incident state; nil keeps it in memory
 	log    *slog.Logger
+	// sources are where the logs are read, for the report command in
+	// messages; nil (the Lambda) derives it from each incident's first
+	// log object.
+	sources []string
 
 	mu sync.Mutex
 	n  *alert.Notifier
 }
 
-func newNotifier(cfg ingest.Config, getenv func(string) string, s3c *s3.Client, log *slog.Logger) *slackNotifier {
-	return &slackNotifier{cfg: cfg, getenv: getenv, s3: s3c, log: log}
+func newNotifier(cfg ingest.Config, getenv func(string) string, s3c *s3.Client, log *slog.Logger, sources []string) *slackNotifier {
+	return &slackNotifier{cfg: cfg, getenv: getenv, s3: s3c, log: log, sources: sources}
 }
 
 func (s *slackNotifier) notifier(ctx context.Context) (*alert.Notifier, error) {
@@ -47,7 +51,7 @@ func (s *slackNotifier) notifier(ctx context.Context) (*alert.Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := alert.Options{Logger: s.log}
+	opts := alert.Options{Logger: s.log, LogSources: s.sources}
 	if s.s3 != nil && s.cfg.StateBucket != "" {
 		opts.S3, opts.StateBucket, opts.StatePrefix = s.s3, s.cfg.StateBucket, s.cfg.StatePrefix
 	}

@@ -1,4 +1,4 @@
-package main
+package ingestcmd
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/internal/miniotest"
 	"github.com/cfwatch/cfwatch/internal/testenv"
 	"github.com/cfwatch/cfwatch/loggen"
@@ -27,7 +28,8 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, s
 		}
 		return env[k]
 	}
-	code := run(context.Background(), args, &stdout, &stderr, getenv)
+	e := cli.Env{Stdout: &stdout, Stderr: &stderr, Getenv: getenv}
+	code := cli.Execute(context.Background(), New(e), args, e)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -173,7 +175,7 @@ func TestREADMEDDL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const cmd = "go run ./cmd/ingest ddl --location s3://my-dataset-bucket/cloudfront/ --distribution E2QWRUHEXAMPLE\n```\n\n```sql\n"
+	const cmd = "cfwatch ingest ddl --location s3://my-dataset-bucket/cloudfront/ --distribution E2QWRUHEXAMPLE\n```\n\n```sql\n"
 	_, rest, ok := strings.Cut(string(readme), cmd)
 	if !ok {
 		t.Fatal("README has no `ingest ddl` example followed by its output")

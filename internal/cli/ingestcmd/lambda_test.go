@@ -1,4 +1,4 @@
-package main
+package ingestcmd
 
 import (
 	"bytes"
@@ -35,7 +35,7 @@ import (
 func buildBootstrap(t *testing.T) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", out, ".")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", out, "../../../cmd/ingest")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building bootstrap: %v\n%s", err, b)

@@ -1,0 +1,298 @@
+// Package reportcmd is the report command: `cfwatch report` and
+// cmd/report.
+package reportcmd
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/cfwatch/cfwatch/athena"
+	"github.com/cfwatch/cfwatch/dataset"
+	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/visible"
+	"github.com/cfwatch/cfwatch/report"
+	"github.com/cfwatch/cfwatch/source"
+	"github.com/cfwatch/cfwatch/traffic"
+)
+
+const (
+	exitFindings = 1
+	exitUsage    = cli.ExitUsage
+)
+
+// New returns the report command: it audits CloudFront access
+// logs, or their Parquet dataset, over a time window.
+func New(e cli.Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report --source PATH [--source PATH…] [flags]",
+		Short: "Audit CloudFront access logs, or their Parquet dataset, over a time window",
+		Long: `Audit CloudFront access logs, or their Parquet dataset, over a time window.
+
+A source may be logs or the Parquet dataset cfwatch writes for Athena (files
+named *.parquet, in distribution=/day=/hour= partitions): both are read the
+same way. With --engine athena, Athena computes the same report over the
+dataset's Glue table, and what the queries scanned and cost is said on
+stderr.
+
+Text is coloured only when stdout is a terminal and NO_COLOR is unset; a
+progress line is drawn on stderr only when stderr is a terminal.
+
+Exit status: 2 on usage errors or when some input could not be read (the
+report is still written); otherwise 1 when a finding at or above --fail-on
+exists, 0 when none does.`,
+		Example: `  cfwatch report --source ./logs --since 24h
+  cfwatch report --source s3://my-logs/cloudfront/ --from 2026-11-20 --until 2026-11-21 --out report.html
+  cfwatch report --engine athena --athena-output s3://my-athena-results/ --since 7d`,
+		Args: cli.NoArgs,
+	}
+	fs := cmd.Flags()
+	sources := fs.StringArray("source", nil, "log file or directory (read recursively, .gz or plain), the Parquet dataset (distribution=…/day=…/hour=… *.parquet), or either under s3://bucket/prefix; repeatable")
+	s3Endpoint := fs.String("s3-endpoint", "", "S3-compatible endpoint for s3:// sources, e.g. http://127.0.0.1:9000 (default: AWS, or $AWS_ENDPOINT_URL_S3)")
+	workers := fs.Int("workers", source.DefaultWorkers, "files fetched ahead of the parser (the report does not depend on it)")
+	since := fs.String("since", "", "report on this long before --until: 90m, 24h, 7d (default 24h)")
+	from := fs.String("from", "", "window start: a date (its midnight UTC) or an RFC 3339 time, 2026-11-20 or 2026-11-20T12:00:00Z (instead of --since)")
+	until := fs.String("until", "", "window end: a date (its midnight UTC) or an RFC 3339 time (default now)")
+	format := fs.String("format", "", "output format: text, json, markdown (md) or html (default: the one --out's extension names, .html, .md, .json or .txt; else text)")
+	out := fs.String("out", "", "write the report to this file instead of stdout; its extension sets the format (report.html, report.md, report.json)")
+	baseline := fs.String("baseline", "", "compare with the window shifted back by this much: 24h, 7d (implies --compare)")
+	compare := fs.Bool("compare", false, "compare with the same time a day earlier (a window longer than a day: as many whole days earlier as it covers)")
+	interval := fs.String("interval", "", "time series step: 5m, 1h, 1d (default from the window's length; at most 400 points)")
+	top := fs.Int("top", 10, "rows in the path tables, 1 or more")
+	failOn := fs.String("fail-on", "critical", "exit 1 when a finding at or above this severity exists: critical, warning or none")
+	configFile := fs.String("config", "", "detector settings, a JSON file (see README: Detector settings)")
+	authPrefix := fs.String("auth-prefix", "", "path NextAuth is mounted at (default /api/auth)")
+	apiPrefixes := fs.StringArray("api-prefix", nil, "path prefix served by the API origin (default /api); repeatable")
+	sets := fs.StringArray("set", nil, "one detector setting, KEY=VALUE, e.g. auth_403_burst.min_count=8; repeatable")
+	dists := fs.StringArray("distribution", nil, "report only on this distribution ID (the log's DistributionId, else the object key's); repeatable")
+	hosts := fs.StringArray("host", nil, "report only on requests for this host (x-host-header, else cs(Host); any case); repeatable")
+	engine := fs.String("engine", "local", "who reads the input: local (cfwatch reads --source) or athena (Athena queries the dataset's Glue table)")
+	var af athenaFlags
+	fs.StringVar(&af.workgroup, "athena-workgroup", athena.DefaultWorkGroup, "Athena workgroup of the queries (--engine athena)")
+	fs.StringVar(&af.database, "athena-database", athena.DefaultDatabase, "Glue database of the dataset's table (--engine athena)")
+	fs.StringVar(&af.table, "athena-table", dataset.DefaultTable, "Glue table of the dataset (--engine athena)")
+	fs.StringVar(&af.output, "athena-output", "", "where Athena writes query results, s3://bucket/prefix/ (default: the workgroup's setting)")
+	fs.StringArrayVar(&af.distributions, "athena-distribution", nil, "query only this distribution's partitions; repeatable (needed when the table's distribution projection is injected)")
+	cli.Complete(cmd, "format", "text", "json", "markdown", "html")
+	cli.Complete(cmd, "fail-on", "critical", "warning", "none")
+	cli.Complete(cmd, "engine", "local", "athena")
+	_ = cmd.MarkFlagFilename("config", "json") // the flag exists
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx, stdout, stderr := cmd.Context(), e.Stdout, e.Stderr
+		switch *engine {
+		case "local":
+			if len(*sources) == 0 {
+				return cli.Usagef("no --source given: name a log file or directory, or the dataset")
+			}
+		case "athena":
+			if len(*sources) > 0 {
+				return cli.Usagef("--source is not read with --engine athena: Athena reads the table --athena-database.--athena-table")
+			}
+		default:
+			return cli.Usagef("--engine %q: want local or athena", *engine)
+		}
+		f, err := outputFormat(*format, *out)
+		if err != nil {
+			return cli.Usagef("%v", err)
+		}
+		var failRank int
+		switch *failOn {
+		case "critical":
+			failRank = detectors.SeverityCritical.Rank()
+		case "warning":
+			failRank = detectors.SeverityWarning.Rank()
+		case "none":
+			failRank = 1 << 30
+		default:
+			return cli.Usagef("--fail-on %q: want critical, warning or none", *failOn)
+		}
+		cfg, err := detectorConfig(*configFile, *authPrefix, *apiPrefixes, *sets)
+		if err != nil {
+			return err
+		}
+		if *workers < 1 {
+			return cli.Usagef("--workers %d: want 1 or more", *workers)
+		}
+		if *top < 1 {
+			return cli.Usagef("--top %d: want 1 or more", *top)
+		}
+		opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers,
+			Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
+		// Whole seconds: the window's bounds are printed and carried into the
+		// JSON series.
+		if opts.Window, err = source.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
+			return cli.Usagef("%v", err)
+		}
+		if opts.Baseline, err = report.BaselineWindow(opts.Window, *baseline, *compare); err != nil {
+			return cli.Usagef("%v", err)
+		}
+		if *interval != "" {
+			if opts.Interval, err = source.ParseDuration(*interval); err != nil {
+				return cli.Usagef("--interval %q: %v", *interval, err)
+			}
+			if _, err := traffic.NewSeries(opts.Window.From, opts.Window.Until, opts.Interval); err != nil {
+				return cli.Usagef("--interval %s: %v", *interval, err)
+			}
+		}
+		logger := slog.New(visible.LogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		var rep *report.Report
+		if *engine == "athena" {
+			if rep, err = runAthena(ctx, opts, af, stderr, logger); err != nil {
+				return cli.Failf("%v", err)
+			}
+		} else {
+			// List the objects of both periods; Run leaves out what neither
+			// needs.
+			objs, skipped, err := source.List(ctx, *sources, report.Union(opts.Window, opts.Baseline),
+				source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
+			if err != nil {
+				return cli.Failf("%v", err)
+			}
+			var progress *progressLine // on a terminal only: quiet in pipes and CI
+			if isTerminal(stderr) {
+				progress = newProgressLine(stderr, time.Now)
+				opts.Progress = progress.update
+			}
+			rep, err = report.Run(ctx, objs, skipped, opts)
+			progress.clear()
+			if err != nil {
+				return cli.Failf("%v", err)
+			}
+		}
+
+		color := *out == "" && isTerminal(stdout) && e.Getenv("NO_COLOR") == "" && e.Getenv("TERM") != "dumb"
+		if err := writeReport(rep, *out, stdout, f, report.WriteOptions{Color: color}); err != nil {
+			return cli.Failf("%v", err)
+		}
+		if rep.Failed() {
+			for _, f := range rep.Input.FailedFiles {
+				fmt.Fprintf(stderr, "%s: %s\n", cmd.CommandPath(), visible.String(f.Error))
+			}
+			return cli.Failf("%d file(s) could not be read to the end", len(rep.Input.FailedFiles))
+		}
+		if worst := rep.Worst(); worst != "" && worst.Rank() >= failRank {
+			return cli.Exit(exitFindings, nil)
+		}
+		return nil
+	}
+	return cmd
+}
+
+// outputFormat is the report's format: --format when given, else the one
+// --out's extension names (.html, .htm, .md, .json, .txt), else text. A
+// --format that contradicts the extension is refused: a JSON report in
+// report.html is a mistake.
+func outputFormat(format, out string) (report.Format, error) {
+	byExt, known := formatOfFile(out)
+	if format == "" {
+		if known {
+			return byExt, nil
+		}
+		return report.FormatText, nil
+	}
+	f, err := report.ParseFormat(format)
+	if err != nil {
+		return "", fmt.Errorf("--format: %w", err)
+	}
+	if known && f != byExt {
+		return "", fmt.Errorf("--format %s, but --out %s names %s file: leave --format out, or make them agree", format, out, formatName(byExt))
+	}
+	return f, nil
+}
+
+// formatName names a format in prose, with its article.
+func formatName(f report.Format) string {
+	switch f {
+	case report.FormatJSON:
+		return "a JSON"
+	case report.FormatMarkdown:
+		return "a Markdown"
+	case report.FormatHTML:
+		return "an HTML"
+	}
+	return "a text"
+}
+
+// formatOfFile returns the format a file name's extension names.
+func formatOfFile(name string) (report.Format, bool) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".html", ".htm":
+		return report.FormatHTML, true
+	case ".md", ".markdown":
+		return report.FormatMarkdown, true
+	case ".json":
+		return report.FormatJSON, true
+	case ".txt", ".text":
+		return report.FormatText, true
+	}
+	return "", false
+}
+
+// writeReport writes rep in format f to the file out, or to stdout when out
+// is "".
+func writeReport(rep *report.Report, out string, stdout io.Writer, f report.Format, o report.WriteOptions) error {
+	if out == "" {
+		if err := rep.Write(stdout, f, o); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
+		return nil
+	}
+	file, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	err = rep.Write(file, f, o)
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing the report to %s: %w", out, err)
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// detectorConfig builds the detector settings: defaults, then the config
+// file, then the flags. A file that cannot be read ends the command
+// (cli.Failf); a bad flag is a usage mistake.
+func detectorConfig(file, authPrefix string, apiPrefixes, sets []string) (detectors.Config, error) {
+	cfg := detectors.DefaultConfig()
+	if file != "" {
+		var err error
+		if cfg, err = detectors.LoadConfig(file); err != nil {
+			return cfg, cli.Failf("%v", err)
+		}
+	}
+	if authPrefix != "" {
+		cfg.AuthPrefix = authPrefix
+	}
+	if len(apiPrefixes) > 0 {
+		cfg.APIPrefixes = apiPrefixes
+	}
+	for _, kv := range sets {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return cfg, cli.Usagef("--set %q: want KEY=VALUE", kv)
+		}
+		if err := cfg.Set(k, v); err != nil {
+			return cfg, cli.Usagef("--set: %v", err)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, cli.Usagef("%v", err)
+	}
+	return cfg, nil
+}
