@@ -18,14 +18,17 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/cfwatch/cfwatch/internal/cli"
 )
 
 func main() {
+	// A panic on this goroutine is an error, exit 2 (cli.Guard).
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		os.Exit(lambdaMain())
+		os.Exit(cli.Guard("ingest", os.Stderr, lambdaMain))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	code := cli.Guard("ingest", os.Stderr, func() int { return run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv) })
 	stop()
 	os.Exit(code)
 }

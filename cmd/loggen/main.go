@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/loggen"
 	flag "github.com/spf13/pflag"
 )
@@ -33,18 +34,21 @@ func (e usageError) Error() string { return e.msg }
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
 func main() {
-	err := run(os.Args[1:])
-	var ue usageError
-	switch {
-	case err == nil:
-	case errors.Is(err, flag.ErrHelp):
-	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "loggen: %v\nRun 'loggen --help' for usage.\n", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintf(os.Stderr, "loggen: %v\n", err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Guard("loggen", os.Stderr, func() int {
+		err := run(os.Args[1:])
+		var ue usageError
+		switch {
+		case err == nil:
+		case errors.Is(err, flag.ErrHelp):
+		case errors.As(err, &ue):
+			fmt.Fprintf(os.Stderr, "loggen: %v\nRun 'loggen --help' for usage.\n", err)
+			return 2
+		default:
+			fmt.Fprintf(os.Stderr, "loggen: %v\n", err)
+			return 1
+		}
+		return 0
+	}))
 }
 
 func run(args []string) error {
