@@ -108,23 +108,27 @@ func athenaOrder(q string) string {
 
 func localReport(t *testing.T, root string, opts report.Options) *report.Report {
 	t.Helper()
-	objs, skipped, err := source.Local([]string{root}, report.Union(opts.Window, opts.Baseline))
+	l, err := source.LocalListing([]string{root}, report.Union(opts.Window, opts.Baseline), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := report.Run(context.Background(), objs, skipped, opts)
+	opts.Near = l.Near
+	rep, err := report.Run(context.Background(), l.Objects, l.Skipped, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rep
 }
 
-// jsonOf is a report's JSON without its input section, and with each
-// finding's examples dropped when noExamples is set.
+// jsonOf is a report's JSON without its input section and the nearest
+// times of a window without data (the local engine knows them from file
+// names, to the hour; Athena from the records), and with each finding's
+// examples dropped when noExamples is set.
 func jsonOf(t *testing.T, rep *report.Report, noExamples bool) string {
 	t.Helper()
 	c := *rep
 	c.Input = report.Input{}
+	c.Coverage.NearestBefore, c.Coverage.NearestAfter = nil, nil
 	c.Findings = slices.Clone(rep.Findings)
 	if noExamples {
 		for i := range c.Findings {
@@ -179,6 +183,13 @@ func TestSameAsLocal(t *testing.T) {
 			return report.Options{Window: w, Baseline: &b, Interval: 10 * time.Minute}
 		}()},
 		{"edges", report.Options{Window: window(2*time.Hour+7*time.Minute+30*time.Second, 3*time.Hour+55*time.Minute)}},
+		// A baseline whose offset is no whole number of intervals: its
+		// points lie that offset before the window's, off the boundaries.
+		{"edges-baseline", func() report.Options {
+			w := window(4*time.Hour+7*time.Minute+30*time.Second, 6*time.Hour+55*time.Minute)
+			b := report.Shifted(w, 97*time.Minute)
+			return report.Options{Window: w, Baseline: &b, Interval: 15 * time.Minute}
+		}()},
 		{"settings", report.Options{Window: window(time.Hour, 11*time.Hour), Detectors: &cfg, TopN: 5}},
 		{"empty", report.Options{Window: window(20*time.Hour, 21*time.Hour)}},
 		// --host (any case) leaves out the *.cloudfront.net requests of the
@@ -198,6 +209,9 @@ func TestSameAsLocal(t *testing.T) {
 			}
 			var lt, at bytes.Buffer
 			local.Input, rep.Input = report.Input{}, report.Input{}
+			lc, ac := local.Coverage, rep.Coverage
+			local.Coverage.NearestBefore, local.Coverage.NearestAfter = nil, nil
+			rep.Coverage.NearestBefore, rep.Coverage.NearestAfter = nil, nil
 			if err := local.WriteText(&lt); err != nil {
 				t.Fatal(err)
 			}
@@ -207,8 +221,20 @@ func TestSameAsLocal(t *testing.T) {
 			if lt.String() != at.String() {
 				t.Errorf("text differs:\n%s", firstDiff(lt.String(), at.String()))
 			}
-			if c.name == "empty" && local.Totals.Requests != 0 {
-				t.Errorf("the empty window has %d requests", local.Totals.Requests)
+			if c.name == "empty" {
+				// No data, and both say where the nearest is: the last hour
+				// of the dataset (12:00 by its partition's name locally).
+				if local.Totals.Requests != 0 || !lc.NoData || !ac.NoData {
+					t.Errorf("the empty window has %d requests, coverage %+v and %+v", local.Totals.Requests, lc, ac)
+				}
+				if lc.NearestBefore == nil || ac.NearestBefore == nil || lc.NearestAfter != nil || ac.NearestAfter != nil {
+					t.Fatalf("nearest: local %+v, athena %+v", lc, ac)
+				}
+				if lb, ab := *lc.NearestBefore, *ac.NearestBefore; !lb.Equal(t0.Add(12*time.Hour)) || ab.After(lb) || lb.Sub(ab) > time.Hour {
+					t.Errorf("nearest before: local %v, athena %v", lb, ab)
+				}
+			} else if rep.Coverage.NoData != (c.name == "distribution-filter") {
+				t.Errorf("coverage %+v", rep.Coverage)
 			}
 		})
 	}

@@ -2,7 +2,8 @@
 //
 //	report --source DIR_OR_FILE|s3://BUCKET/PREFIX [--source …] [--s3-endpoint URL] [--since 24h | --from T --until T]
 //	       [--format text|json|markdown|html] [--out FILE] [--compare | --baseline 7d]
-//	       [--interval 15m] [--fail-on critical|warning|none] [--distribution ID …] [--host NAME …]
+//	       [--interval 15m] [--fail-on critical|warning|none] [--min-records N] [--allow-empty]
+//	       [--distribution ID …] [--host NAME …]
 //	report --engine athena [--athena-workgroup W] [--athena-database cfwatch] [--athena-table cloudfront_logs]
 //	       [--athena-output s3://BUCKET/PREFIX/] [--athena-distribution ID …] [the same window and output flags]
 //
@@ -15,9 +16,10 @@
 // Text is coloured only when stdout is a terminal and NO_COLOR is unset; a
 // progress line is drawn on stderr only when stderr is a terminal.
 //
-// Exit status: 2 on usage errors or when some input could not be read (the
-// report is still written); otherwise 1 when a finding at or above --fail-on
-// exists, 0 when none does.
+// Exit status (report.ExitCode): 2 on usage errors or when some input could
+// not be read (the report is still written); otherwise 1 when a finding at
+// or above --fail-on exists; otherwise 3 when the window holds fewer records
+// than --min-records (default 1), unless --allow-empty; otherwise 0.
 package main
 
 import (
@@ -38,20 +40,22 @@ import (
 	"github.com/cfwatch/cfwatch/athena"
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
 	"github.com/cfwatch/cfwatch/traffic"
 )
 
 const (
-	exitOK       = 0
-	exitFindings = 1
-	exitUsage    = 2
+	exitOK       = report.ExitOK
+	exitFindings = report.ExitFindings
+	exitUsage    = report.ExitError
+	exitNoData   = report.ExitNoData
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := cli.Guard("report", os.Stderr, func() int { return run(ctx, os.Args[1:], os.Stdout, os.Stderr) })
 	stop()
 	os.Exit(code)
 }
@@ -72,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	interval := fs.String("interval", "", "time series step: 5m, 1h, 1d (default from the window's length; at most 400 points)")
 	top := fs.Int("top", 10, "rows in the path tables")
 	failOn := fs.String("fail-on", "critical", "exit 1 when a finding at or above this severity exists: critical, warning or none")
+	minRecords := fs.Int64("min-records", 1, "exit 3 (no data) when the window holds fewer records than this")
+	allowEmpty := fs.Bool("allow-empty", false, "exit 0, not 3, when the window holds fewer than --min-records records")
 	configFile := fs.String("config", "", "detector settings, a JSON file (see README: Detector settings)")
 	authPrefix := fs.String("auth-prefix", "", "path NextAuth is mounted at (default /api/auth)")
 	apiPrefixes := fs.StringArray("api-prefix", nil, "path prefix served by the API origin (default /api); repeatable")
@@ -115,16 +121,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("--format: %v", err)
 	}
-	var failRank int
+	var failSev detectors.Severity
 	switch *failOn {
 	case "critical":
-		failRank = detectors.SeverityCritical.Rank()
+		failSev = detectors.SeverityCritical
 	case "warning":
-		failRank = detectors.SeverityWarning.Rank()
+		failSev = detectors.SeverityWarning
 	case "none":
-		failRank = 1 << 30
 	default:
 		return fail("--fail-on %q: want critical, warning or none", *failOn)
+	}
+	if *minRecords < 1 {
+		return fail("--min-records %d: want 1 or more (--allow-empty accepts a window without data)", *minRecords)
 	}
 	cfg, err := detectorConfig(*configFile, *authPrefix, *apiPrefixes, *sets)
 	if err != nil {
@@ -133,7 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *workers < 1 {
 		return fail("--workers %d: want 1 or more", *workers)
 	}
-	opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers,
+	opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers, MinRecords: *minRecords,
 		Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
 	// Whole seconds: the window's bounds are printed and carried into the
 	// JSON series.
@@ -160,47 +168,47 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else {
 		// List the objects of both periods; Run leaves out what neither
 		// needs.
-		objs, skipped, err := source.List(ctx, *sources, report.Union(opts.Window, opts.Baseline),
+		listing, err := source.ListAll(ctx, *sources, report.Union(opts.Window, opts.Baseline),
 			source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
 		if err != nil {
 			return fail("%v", err)
 		}
+		opts.Near = listing.Near
 		var progress *progressLine // on a terminal only: quiet in pipes and CI
 		if isTerminal(stderr) {
 			progress = newProgressLine(stderr, time.Now)
 			opts.Progress = progress.update
 		}
-		rep, err = report.Run(ctx, objs, skipped, opts)
+		rep, err = report.Run(ctx, listing.Objects, listing.Skipped, opts)
 		progress.clear()
 		if err != nil {
 			return fail("%v", err)
 		}
 	}
 
-	w := stdout
 	if *out != "" {
-		file, err := os.Create(*out)
-		if err != nil {
+		// The previous report stays until the new one is written in full.
+		if err := report.WriteFile(*out, rep, f, report.WriteOptions{}); err != nil {
 			return fail("%v", err)
 		}
-		defer file.Close()
-		w = file
-	}
-	color := *out == "" && isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-	if err := rep.Write(w, f, report.WriteOptions{Color: color}); err != nil {
-		return fail("writing the report: %v", err)
+	} else {
+		color := isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+		if err := rep.Write(stdout, f, report.WriteOptions{Color: color}); err != nil {
+			return fail("writing the report: %v", err)
+		}
 	}
 	if rep.Failed() {
 		for _, f := range rep.Input.FailedFiles {
 			fmt.Fprintf(stderr, "report: %s\n", f.Error)
 		}
 		fmt.Fprintf(stderr, "report: %d file(s) could not be read to the end\n", len(rep.Input.FailedFiles))
-		return exitUsage
 	}
-	if worst := rep.Worst(); worst != "" && worst.Rank() >= failRank {
-		return exitFindings
+	code := rep.ExitCode(failSev, *allowEmpty)
+	if code == report.ExitNoData {
+		fmt.Fprintf(stderr, "report: no data: %d records in the window, fewer than --min-records %d: exit %d (--allow-empty accepts it)\n",
+			rep.Coverage.Records, rep.Coverage.MinRecords, code)
 	}
-	return exitOK
+	return code
 }
 
 // baselineWindow returns the period to compare with: the window shifted
