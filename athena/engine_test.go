@@ -19,6 +19,7 @@ import (
 	"github.com/cfwatch/cfwatch/internal/datasettest"
 	"github.com/cfwatch/cfwatch/internal/duckdbtest"
 	"github.com/cfwatch/cfwatch/loggen"
+	"github.com/cfwatch/cfwatch/internal/schematest"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
 )
@@ -162,6 +163,7 @@ func window(from, until time.Duration) source.Window {
 // checks, and findings down to their clients, paths, causes and example
 // request IDs.
 func TestSameAsLocal(t *testing.T) {
+	schema := schematest.Compile(t, report.JSONSchema())
 	root := testDataset(t)
 	db := openTable(t, root)
 	cfg := detectors.DefaultConfig()
@@ -206,6 +208,15 @@ func TestSameAsLocal(t *testing.T) {
 			}
 			if l, a := jsonOf(t, local, false), jsonOf(t, rep, false); l != a {
 				t.Errorf("reports differ:\n%s", firstDiff(l, a))
+			}
+			// The engine's JSON, its input section included, is the
+			// documented one.
+			var doc bytes.Buffer
+			if err := rep.WriteJSON(&doc); err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.Validate(doc.Bytes()); err != nil {
+				t.Errorf("athena's JSON: %v", err)
 			}
 			var lt, at bytes.Buffer
 			local.Input, rep.Input = report.Input{}, report.Input{}

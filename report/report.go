@@ -282,7 +282,7 @@ type PathRow struct {
 	BytesSent int64  `json:"bytes_sent"`
 	Errors4xx int64  `json:"errors_4xx"`
 	Errors5xx int64  `json:"errors_5xx"`
-	TopError  int    `json:"top_error_status,omitempty"`
+	TopError  int    `json:"top_error_status"` // 0 without errors
 }
 
 // Run reads every object and builds the report. A file that cannot be read

@@ -84,6 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sets := fs.StringArray("set", nil, "one detector setting, KEY=VALUE, e.g. auth_403_burst.min_count=8; repeatable")
 	dists := fs.StringArray("distribution", nil, "report only on this distribution ID (the log's DistributionId, else the object key's); repeatable")
 	hosts := fs.StringArray("host", nil, "report only on requests for this host (x-host-header, else cs(Host); any case); repeatable")
+	printSchema := fs.Bool("json-schema", false, "write the JSON Schema of --format json's document (cfwatch.report/v1) and exit")
 	engine := fs.String("engine", "local", "who reads the input: local (cfwatch reads --source) or athena (Athena queries the dataset's Glue table)")
 	var af athenaFlags
 	fs.StringVar(&af.workgroup, "athena-workgroup", athena.DefaultWorkGroup, "Athena workgroup of the queries (--engine athena)")
@@ -104,6 +105,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "report: "+format+"\n", a...)
 		return exitUsage
+	}
+	if *printSchema {
+		if _, err := stdout.Write(report.JSONSchema()); err != nil {
+			return fail("writing the schema: %v", err)
+		}
+		return exitOK
 	}
 	switch *engine {
 	case "local":
