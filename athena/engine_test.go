@@ -18,8 +18,8 @@ import (
 	"github.com/cfwatch/cfwatch/internal/athenatest"
 	"github.com/cfwatch/cfwatch/internal/datasettest"
 	"github.com/cfwatch/cfwatch/internal/duckdbtest"
-	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/internal/schematest"
+	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
 )
