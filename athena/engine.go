@@ -106,6 +106,13 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 		dists = ro.Filter.Distributions
 	}
 	plan := newPlan(table, opts.Dialect, win, base, series.Interval, ro.TopN, cfg, dists)
+	// The series' points lie on interval boundaries (traffic.NewSeries);
+	// the baseline's on the window's, shifted back by its offset, as
+	// report.Run counts them.
+	plan.origin = series.Origin
+	if base != nil {
+		plan.baseOrigin = series.Origin.Add(-win.From.Sub(base.From))
+	}
 	plan.hosts = ro.Filter.Hosts
 
 	figs := newFigures(len(series.Points), base != nil)
@@ -171,6 +178,15 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 		return nil, errs[0]
 	}
 
+	// A window without data: where does the table have some?
+	if figs.cur.Requests < max(ro.MinRecords, 1) {
+		near, err := nearest(ctx, q, plan, log)
+		if err != nil {
+			return nil, err
+		}
+		ro.Near.Merge(near)
+	}
+
 	in := report.Input{Engine: opts.Engine, Records: figs.cur.Requests, LastRecord: figs.latest}
 	if in.Engine == "" {
 		in.Engine = "athena"
@@ -186,6 +202,36 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 		in.Queries, in.DataScannedBytes = st.Queries, st.DataScannedBytes
 	}
 	return report.FromFigures(ro, in, figs.cur, bf, eng.Findings(), eng.Checks())
+}
+
+// NearReach is how far from the window Athena looks for the nearest data
+// when the window has none (Coverage.NearestBefore and NearestAfter): the
+// query reads request_time over these partitions only.
+const NearReach = 7 * 24 * time.Hour
+
+// nearest runs the "nearest" statement: the latest request before the
+// window and the earliest after it, within NearReach.
+func nearest(ctx context.Context, q Querier, plan *queryPlan, log *slog.Logger) (source.Near, error) {
+	var near source.Near
+	qu, err := q.Start(ctx, "nearest", plan.nearestSQL(NearReach))
+	if err != nil {
+		return near, fmt.Errorf("starting the nearest query: %w", err)
+	}
+	log.Info("query started", "query", "nearest")
+	err = qu.Rows(ctx, func(r []*string) error {
+		c := cols{r: r}
+		if !c.null(0) {
+			near.Before = time.UnixMilli(c.int(0)).UTC()
+		}
+		if !c.null(1) {
+			near.After = time.UnixMilli(c.int(1)).UTC()
+		}
+		return c.err
+	})
+	if err != nil {
+		return near, fmt.Errorf("nearest query: %w", err)
+	}
+	return near, nil
 }
 
 // tableName quotes "table" or "database.table".

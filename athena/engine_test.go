@@ -18,6 +18,7 @@ import (
 	"github.com/cfwatch/cfwatch/internal/athenatest"
 	"github.com/cfwatch/cfwatch/internal/datasettest"
 	"github.com/cfwatch/cfwatch/internal/duckdbtest"
+	"github.com/cfwatch/cfwatch/internal/schematest"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
@@ -108,23 +109,27 @@ func athenaOrder(q string) string {
 
 func localReport(t *testing.T, root string, opts report.Options) *report.Report {
 	t.Helper()
-	objs, skipped, err := source.Local([]string{root}, report.Union(opts.Window, opts.Baseline))
+	l, err := source.LocalListing([]string{root}, report.Union(opts.Window, opts.Baseline), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := report.Run(context.Background(), objs, skipped, opts)
+	opts.Near = l.Near
+	rep, err := report.Run(context.Background(), l.Objects, l.Skipped, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rep
 }
 
-// jsonOf is a report's JSON without its input section, and with each
-// finding's examples dropped when noExamples is set.
+// jsonOf is a report's JSON without its input section and the nearest
+// times of a window without data (the local engine knows them from file
+// names, to the hour; Athena from the records), and with each finding's
+// examples dropped when noExamples is set.
 func jsonOf(t *testing.T, rep *report.Report, noExamples bool) string {
 	t.Helper()
 	c := *rep
 	c.Input = report.Input{}
+	c.Coverage.NearestBefore, c.Coverage.NearestAfter = nil, nil
 	c.Findings = slices.Clone(rep.Findings)
 	if noExamples {
 		for i := range c.Findings {
@@ -158,6 +163,7 @@ func window(from, until time.Duration) source.Window {
 // checks, and findings down to their clients, paths, causes and example
 // request IDs.
 func TestSameAsLocal(t *testing.T) {
+	schema := schematest.Compile(t, report.JSONSchema())
 	root := testDataset(t)
 	db := openTable(t, root)
 	cfg := detectors.DefaultConfig()
@@ -179,6 +185,13 @@ func TestSameAsLocal(t *testing.T) {
 			return report.Options{Window: w, Baseline: &b, Interval: 10 * time.Minute}
 		}()},
 		{"edges", report.Options{Window: window(2*time.Hour+7*time.Minute+30*time.Second, 3*time.Hour+55*time.Minute)}},
+		// A baseline whose offset is no whole number of intervals: its
+		// points lie that offset before the window's, off the boundaries.
+		{"edges-baseline", func() report.Options {
+			w := window(4*time.Hour+7*time.Minute+30*time.Second, 6*time.Hour+55*time.Minute)
+			b := report.Shifted(w, 97*time.Minute)
+			return report.Options{Window: w, Baseline: &b, Interval: 15 * time.Minute}
+		}()},
 		{"settings", report.Options{Window: window(time.Hour, 11*time.Hour), Detectors: &cfg, TopN: 5}},
 		{"empty", report.Options{Window: window(20*time.Hour, 21*time.Hour)}},
 		// The logs end at 12:00: the last intervals have no data yet, in
@@ -203,8 +216,20 @@ func TestSameAsLocal(t *testing.T) {
 			if l, a := jsonOf(t, local, false), jsonOf(t, rep, false); l != a {
 				t.Errorf("reports differ:\n%s", firstDiff(l, a))
 			}
+			// The engine's JSON, its input section included, is the
+			// documented one.
+			var doc bytes.Buffer
+			if err := rep.WriteJSON(&doc); err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.Validate(doc.Bytes()); err != nil {
+				t.Errorf("athena's JSON: %v", err)
+			}
 			var lt, at bytes.Buffer
 			local.Input, rep.Input = report.Input{}, report.Input{}
+			lc, ac := local.Coverage, rep.Coverage
+			local.Coverage.NearestBefore, local.Coverage.NearestAfter = nil, nil
+			rep.Coverage.NearestBefore, rep.Coverage.NearestAfter = nil, nil
 			if err := local.WriteText(&lt); err != nil {
 				t.Fatal(err)
 			}
@@ -225,8 +250,20 @@ func TestSameAsLocal(t *testing.T) {
 			} else if local.Series.NoDataAfter != nil {
 				t.Errorf("no_data_after %v in a window whose logs are all delivered", local.Series.NoDataAfter)
 			}
-			if c.name == "empty" && local.Totals.Requests != 0 {
-				t.Errorf("the empty window has %d requests", local.Totals.Requests)
+			if c.name == "empty" {
+				// No data, and both say where the nearest is: the last hour
+				// of the dataset (12:00 by its partition's name locally).
+				if local.Totals.Requests != 0 || !lc.NoData || !ac.NoData {
+					t.Errorf("the empty window has %d requests, coverage %+v and %+v", local.Totals.Requests, lc, ac)
+				}
+				if lc.NearestBefore == nil || ac.NearestBefore == nil || lc.NearestAfter != nil || ac.NearestAfter != nil {
+					t.Fatalf("nearest: local %+v, athena %+v", lc, ac)
+				}
+				if lb, ab := *lc.NearestBefore, *ac.NearestBefore; !lb.Equal(t0.Add(12*time.Hour)) || ab.After(lb) || lb.Sub(ab) > time.Hour {
+					t.Errorf("nearest before: local %v, athena %v", lb, ab)
+				}
+			} else if rep.Coverage.NoData != (c.name == "distribution-filter") {
+				t.Errorf("coverage %+v", rep.Coverage)
 			}
 		})
 	}

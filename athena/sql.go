@@ -40,6 +40,11 @@ type queryPlan struct {
 	dists    []string
 	hosts    []string // report.Filter.Hosts: viewer host names, any case
 
+	// origin and baseOrigin are the starts of the window's and the
+	// baseline's first series points: interval boundaries at or before
+	// their periods' starts.
+	origin, baseOrigin time.Time
+
 	auth string   // cleaned auth prefix
 	apis []string // cleaned API prefixes, longest first
 }
@@ -164,10 +169,10 @@ func (p *queryPlan) partitions(windows ...source.Window) string {
 // than the window) is counted in both, as the local engine does.
 func (p *queryPlan) windowsJoin() (join, cond string, all []source.Window) {
 	all = []source.Window{p.win}
-	rows := []string{fmt.Sprintf("(0, %s, %s, %d)", ts(p.win.From), ts(p.win.Until), p.win.From.UnixMilli())}
+	rows := []string{fmt.Sprintf("(0, %s, %s, %d)", ts(p.win.From), ts(p.win.Until), p.origin.UnixMilli())}
 	if p.base != nil {
 		all = append(all, *p.base)
-		rows = append(rows, fmt.Sprintf("(1, %s, %s, %d)", ts(p.base.From), ts(p.base.Until), p.base.From.UnixMilli()))
+		rows = append(rows, fmt.Sprintf("(1, %s, %s, %d)", ts(p.base.From), ts(p.base.Until), p.baseOrigin.UnixMilli()))
 	}
 	return "CROSS JOIN (VALUES " + strings.Join(rows, ", ") + ") AS wins (w, f, u, fms)",
 		"request_time >= wins.f AND request_time < wins.u", all
@@ -227,6 +232,19 @@ FROM %[3]s
 WHERE %[5]s`,
 		epochMS, p.authKey("coalesce(cs_uri_stem, '')", "coalesce(cs_uri_stem_decoded, '')"),
 		p.table, join, p.partitions(all...), cond, iv, setLatest)
+}
+
+// nearestSQL returns the time (Unix ms) of the latest request before the
+// window and of the earliest at or after its end, within reach of it (NULL
+// for none): one scan of request_time over the partitions of those days.
+func (p *queryPlan) nearestSQL(reach time.Duration) string {
+	around := source.Window{From: p.win.From.Add(-reach), Until: p.win.Until.Add(reach)}
+	return fmt.Sprintf(`SELECT
+  max(CASE WHEN request_time < %[1]s THEN %[3]s END) AS before_ms,
+  min(CASE WHEN request_time >= %[2]s THEN %[3]s END) AS after_ms
+FROM %[4]s
+WHERE %[5]s AND (request_time < %[1]s OR request_time >= %[2]s) AND request_time >= %[6]s AND request_time < %[7]s`,
+		ts(p.win.From), ts(p.win.Until), epochMS, p.table, p.partitions(around), ts(around.From), ts(around.Until))
 }
 
 // Grouping sets of figuresSQL, as grouping(s, rt, o, ak) numbers them (a

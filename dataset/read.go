@@ -111,8 +111,14 @@ func NewReader(r io.ReaderAt, size int64, opts ReaderOptions) (*Reader, error) {
 
 // Reset makes the Reader read another file, as NewReader opens it, keeping
 // its buffers: reading many small files costs less.
-func (r *Reader) Reset(ra io.ReaderAt, size int64, opts ReaderOptions) error {
-	r.closeRowGroup()
+//
+// A damaged file is an error, never a panic: the Parquet library can panic
+// on bytes it does not expect (an index out of range in a flipped page
+// header), so Reset, Read and Close recover from it at the file's boundary
+// and return an error naming the file.
+func (r *Reader) Reset(ra io.ReaderAt, size int64, opts ReaderOptions) (err error) {
+	r.dropRowGroup()
+	defer r.recoverPanic("opening it", &err)
 	name := opts.Name
 	if name == "" {
 		name = "parquet file"
@@ -223,9 +229,28 @@ func (r *Reader) Read(rec *logparse.Record) error {
 	return nil
 }
 
+// recoverPanic turns a panic of the Parquet library while the Reader was
+// doing what into an error naming the file, in *err. The Reader then fails
+// every Read; its pages are dropped, not released, as their state is
+// unknown.
+func (r *Reader) recoverPanic(doing string, err *error) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	where := doing
+	if r.rg >= 0 {
+		where = fmt.Sprintf("%s (row group %d, after row %d)", doing, r.rg, r.rows)
+	}
+	*err = fmt.Errorf("%s: damaged Parquet file: reading it failed while %s: %v", r.name, where, p)
+	r.err = *err
+	r.cols = nil
+}
+
 // fill decodes the next batch of rows, moving to the next row group when
 // the current one is done.
-func (r *Reader) fill() error {
+func (r *Reader) fill() (err error) {
+	defer r.recoverPanic("reading its rows", &err)
 	for r.left == 0 {
 		r.closeRowGroup()
 		r.rg++
@@ -299,6 +324,17 @@ func (c *columnReader) read(n int) error {
 	return nil
 }
 
+// dropRowGroup releases the pages of the row group of the file read
+// before, or forgets them if that fails (the file was damaged).
+func (r *Reader) dropRowGroup() {
+	defer func() {
+		if recover() != nil {
+			r.cols = nil
+		}
+	}()
+	r.closeRowGroup()
+}
+
 // closeRowGroup releases the pages of the row group just read.
 func (r *Reader) closeRowGroup() {
 	for _, c := range r.cols {
@@ -323,7 +359,8 @@ func (c *columnReader) release() {
 
 // Close releases the Reader's pages. It does not close the io.ReaderAt.
 // Reset may still be called.
-func (r *Reader) Close() error {
+func (r *Reader) Close() (err error) {
+	defer r.recoverPanic("closing it", &err)
 	r.closeRowGroup()
 	r.err = errors.New("dataset: reader closed")
 	return nil

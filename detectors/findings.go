@@ -78,7 +78,7 @@ type Finding struct {
 	// (the distribution is empty when neither the log nor the caller
 	// named it).
 	Key            string `json:"key"`
-	DistributionID string `json:"distribution_id,omitempty"`
+	DistributionID string `json:"distribution_id"`
 	// Host is the x-host-header the viewers used (cs(Host) when absent).
 	Host string `json:"host"`
 	// Group is the endpoint group: "/api/auth/callback/*", "/api/auth/*",
@@ -101,13 +101,13 @@ type Finding struct {
 	// Clients is the number of distinct client IPs among the failing
 	// requests; when ClientsCapped it is a lower bound (Config.MaxClients).
 	Clients       int  `json:"clients"`
-	ClientsCapped bool `json:"clients_capped,omitempty"`
+	ClientsCapped bool `json:"clients_capped"`
 
 	Cause  string `json:"cause"`  // what the evidence says happened, one line
 	Remedy string `json:"remedy"` // what to change, concretely
 
 	// Evidence holds the counters behind the cause, e.g. with_nextauth_cookies.
-	Evidence map[string]int64 `json:"evidence,omitempty"`
+	Evidence map[string]int64 `json:"evidence"`
 }
 
 // Rate returns Count / Denominator (0 without a denominator).

@@ -94,7 +94,7 @@ func FromFigures(opts Options, in Input, cur Figures, base *Figures, findings []
 	win := source.Window{From: opts.Window.From.UTC(), Until: opts.Window.Until.UTC()}
 	rep := &Report{Schema: Schema, Input: in, AuthPrefix: prefix, Window: Window{win.From, win.Until},
 		Findings: findings, Checks: checks}
-	p, err := periodOf(&cur, win, opts.Interval, prefix)
+	p, err := periodOf(&cur, win, opts.Interval, time.Unix(0, 0), prefix)
 	if err != nil {
 		return nil, fmt.Errorf("time series: %w", err)
 	}
@@ -110,7 +110,7 @@ func FromFigures(opts Options, in Input, cur Figures, base *Figures, findings []
 	}
 	if base != nil {
 		bwin := source.Window{From: opts.Baseline.From.UTC(), Until: opts.Baseline.Until.UTC()}
-		bp, err := periodOf(base, bwin, p.series.Interval, prefix)
+		bp, err := periodOf(base, bwin, p.series.Interval, baseAnchor(p.series, win, bwin), prefix)
 		if err != nil {
 			return nil, fmt.Errorf("baseline time series: %w", err)
 		}
@@ -124,12 +124,13 @@ func FromFigures(opts Options, in Input, cur Figures, base *Figures, findings []
 		b.ChangedPaths = changedPathsOf(rows.all(), brows.get, opts.TopN)
 		rep.Baseline = b
 	}
+	rep.setCoverage(opts.MinRecords, opts.Near)
 	return rep, nil
 }
 
 // periodOf is a period's series and NextAuth endpoints from its figures.
-func periodOf(f *Figures, w source.Window, interval time.Duration, prefix string) (*tally, error) {
-	t, err := newTally(w, interval)
+func periodOf(f *Figures, w source.Window, interval time.Duration, anchor time.Time, prefix string) (*tally, error) {
+	t, err := newTally(w, interval, anchor)
 	if err != nil {
 		return nil, err
 	}

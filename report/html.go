@@ -64,6 +64,8 @@ func (rep *Report) WriteHTML(w io.Writer) error {
 type htmlPage struct {
 	Schema     string
 	Window     string
+	NoData     string   // the title of a report without data, "" with data
+	NoDataText []string // its explanation
 	Headline   string
 	Input      string
 	Cards      []htmlCard
@@ -166,6 +168,8 @@ func (rep *Report) htmlPage() htmlPage {
 		Headline:   rep.headline(false),
 		AuthPrefix: vis(rep.AuthPrefix),
 		Interval:   rep.Series.Interval,
+		NoData:     rep.noDataTitle(),
+		NoDataText: rep.noDataLines(),
 	}
 	in := rep.Input
 	pg.Input = fmt.Sprintf("%s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines)) + invalidText(in) + filteredText(in)
@@ -206,18 +210,34 @@ func (rep *Report) htmlPage() htmlPage {
 		}
 	case warn > 0:
 		fc.Class, fc.Sub = "warn", fmt.Sprintf("%d warning", warn)
+	case rep.Coverage.NoData:
+		fc.Class, fc.Sub = "nodata", "no data to judge"
 	default:
 		fc.Sub = "none"
 	}
-	failed := 0
+	// Checks without data judged nothing: they are neither passed nor
+	// failed, and a card of them only is grey, never green.
+	failed, judged := 0, 0
 	for _, ch := range rep.Checks {
-		if ch.Status == detectors.CheckFail {
+		switch ch.Status {
+		case detectors.CheckFail:
 			failed++
+			judged++
+		case detectors.CheckPass:
+			judged++
 		}
 	}
-	cc := htmlCard{Label: "checks failed", Value: fmt.Sprintf("%d of %d", failed, len(rep.Checks)), Class: "good"}
-	if failed > 0 {
+	cc := htmlCard{Label: "checks failed", Value: fmt.Sprintf("%d of %d", failed, judged), Class: "good"}
+	switch {
+	case judged == 0:
+		cc.Value, cc.Class = "no data", "nodata"
+	case failed > 0:
 		cc.Class = "crit"
+	}
+	if nd := len(rep.Checks) - judged; nd > 0 && judged > 0 {
+		cc.Sub = fmt.Sprintf("%d without data", nd)
+	} else if judged == 0 {
+		cc.Sub = fmt.Sprintf("none of %d had data", len(rep.Checks))
 	}
 	pg.Cards = append(pg.Cards, fc, cc)
 	rateCard := func(label string, n, of, bn, bof int64) htmlCard {
@@ -259,7 +279,7 @@ func (rep *Report) htmlPage() htmlPage {
 			Remedy: vis(f.Remedy), Paths: visAll(f.Paths), Examples: visAll(f.Examples)})
 	}
 	for _, ch := range rep.Checks {
-		cls := map[string]string{detectors.CheckPass: "good", detectors.CheckFail: "crit"}[ch.Status]
+		cls := map[string]string{detectors.CheckPass: "good", detectors.CheckFail: "crit", detectors.CheckNoData: "nodata"}[ch.Status]
 		pg.Checks = append(pg.Checks, htmlCheck{Name: vis(ch.Name), Status: vis(strings.ToUpper(ch.Status)), Class: cls, Evidence: vis(ch.Evidence)})
 	}
 
@@ -375,19 +395,22 @@ func (rep *Report) timeCharts() []*svgChart {
 	hover := func(ch *svgChart, ax timeAxis) {
 		for i, p := range s.Points {
 			x, w := intervalX(ax, s, i)
-			end := p.Start.Add(time.Duration(s.IntervalSeconds) * time.Second)
+			start, end := p.Start, p.Start.Add(time.Duration(s.IntervalSeconds)*time.Second)
+			if start.Before(from) {
+				start = from
+			}
 			if end.After(until) {
 				end = until
 			}
 			h := svgHover{X: x, W: w, Start: p.Start.Format(time.RFC3339), Requests: p.Requests, E4xx: p.Errors4xx, E5xx: p.Errors5xx, AuthFail: p.AuthFailures}
 			if s.NoData(i) {
 				h.NoData = true
-				h.Title = fmt.Sprintf("%s – %s UTC: no data yet (the logs delivered so far end at %s UTC)", p.Start.Format("Jan 2 15:04"),
+				h.Title = fmt.Sprintf("%s – %s UTC: no data yet (the logs delivered so far end at %s UTC)", start.Format("Jan 2 15:04"),
 					end.Format("15:04"), s.NoDataAfter.Format("Jan 2 15:04:05"))
 				ch.Hover = append(ch.Hover, h)
 				continue
 			}
-			title := fmt.Sprintf("%s – %s UTC: %s requests, %s 4xx, %s 5xx, %s auth failures", p.Start.Format("Jan 2 15:04"),
+			title := fmt.Sprintf("%s – %s UTC: %s requests, %s 4xx, %s 5xx, %s auth failures", start.Format("Jan 2 15:04"),
 				end.Format("15:04"), num(p.Requests), num(p.Errors4xx), num(p.Errors5xx), num(p.AuthFailures))
 			if r := p.CacheHitRatio; r != nil {
 				h.HitRatio = fmt.Sprintf("%.4f", *r)

@@ -19,6 +19,13 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	from, until := rep.Window.From, rep.Window.Until
 	p("## cfwatch report: %s → %s UTC (%s)\n\n", from.Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"), span(until.Sub(from)))
+	if title := rep.noDataTitle(); title != "" {
+		p("> **NO DATA: %s.**\n", mdEscape(title))
+		for _, l := range rep.noDataLines() {
+			p(">\n> %s\n", mdEscape(l))
+		}
+		p("\n")
+	}
 	p("%s\n\n", rep.headline(true))
 	in := rep.Input
 	if q := in.queried(); q != "" {
@@ -35,9 +42,12 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	p(".\n\n")
 
 	// Findings.
-	if len(rep.Findings) == 0 {
+	switch {
+	case len(rep.Findings) == 0 && rep.Coverage.NoData:
+		p("### Findings: none (no data to judge)\n\n")
+	case len(rep.Findings) == 0:
 		p("### Findings: none\n\n")
-	} else {
+	default:
 		p("### Findings (%d)\n\n", len(rep.Findings))
 	}
 	for _, f := range rep.Findings {
@@ -226,6 +236,8 @@ func (rep *Report) headline(md bool) string {
 		parts = append(parts, bold(plural(warn, "warning")))
 	case len(rep.Findings) > 0:
 		parts = append(parts, fmt.Sprintf("%d findings", len(rep.Findings)))
+	case rep.Coverage.NoData:
+		parts = append(parts, bold("no data"))
 	default:
 		parts = append(parts, "no finding")
 	}

@@ -18,6 +18,13 @@ func (rep *Report) WriteText(w io.Writer) error { return rep.writeText(w, style{
 // writeText writes the text report, painted by st.
 func (rep *Report) writeText(w io.Writer, st style) error {
 	var b strings.Builder
+	if title := rep.noDataTitle(); title != "" {
+		b.WriteString(st.paint(sgrBold+";"+sgrYellow, "NO DATA") + "  " + st.paint(sgrBold, upperFirst(title)+".") + "\n")
+		for _, l := range rep.noDataLines() {
+			b.WriteString(wrap("         ", l, textWidth))
+		}
+		b.WriteByte('\n')
+	}
 	from, until := rep.Window.From, rep.Window.Until
 	in := rep.Input
 	head := textTable{}
@@ -197,9 +204,12 @@ const textWidth = 100
 
 // writeFindings writes the findings, most severe first, then the checks.
 func (rep *Report) writeFindings(b *strings.Builder, st style) {
-	if len(rep.Findings) == 0 {
+	switch {
+	case len(rep.Findings) == 0 && rep.Coverage.NoData:
+		b.WriteString(st.paint(sgrBold, "Findings: none") + st.paint(sgrDim, " (no data to judge)") + "\n\n")
+	case len(rep.Findings) == 0:
 		b.WriteString(st.paint(sgrBold, "Findings: none") + "\n\n")
-	} else {
+	default:
 		b.WriteString(st.paint(sgrBold, fmt.Sprintf("Findings (%d)", len(rep.Findings))) + "\n")
 	}
 	for _, f := range rep.Findings {
@@ -266,6 +276,14 @@ func filteredText(in Input) string {
 	}
 	if in.RecordsFiltered > 0 {
 		s += fmt.Sprintf(", %s records of other distributions or hosts left out", num(in.RecordsFiltered))
+	}
+	return s
+}
+
+// upperFirst returns s with its first letter upper-cased (ASCII).
+func upperFirst(s string) string {
+	if s != "" && 'a' <= s[0] && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
 	}
 	return s
 }

@@ -66,6 +66,13 @@ type Options struct {
 	ReadAhead int64
 	// Filter, when set, limits the report to some distributions and hosts.
 	Filter Filter
+	// MinRecords is the fewest records the window must hold for the report
+	// to have data (Coverage.NoData); 0 means 1.
+	MinRecords int64
+	// Near is what the listing saw of the input outside the window
+	// (source.Listing.Near), for the nearest times a report without data
+	// gives; Run adds what the records read say.
+	Near source.Near
 }
 
 // A Filter limits a report to the records of some distributions and hosts.
@@ -181,10 +188,12 @@ const MaxLineErrors = 20
 // all are counted.
 const MaxFieldErrors = 20
 
-// A Report is the result of a run; its JSON form is the documented schema.
+// A Report is the result of a run; its JSON form is the documented schema
+// (JSONSchema).
 type Report struct {
 	Schema   string              `json:"schema"`
 	Window   Window              `json:"window"`
+	Coverage Coverage            `json:"coverage"`
 	Input    Input               `json:"input"`
 	Findings []detectors.Finding `json:"findings"` // most severe first
 	Checks   []detectors.Check   `json:"checks"`   // the seed's post-deploy checks
@@ -214,26 +223,61 @@ type Window struct {
 	Until time.Time `json:"until"`
 }
 
+// Coverage says whether the window held enough records to judge: a report
+// without data is no pass, whatever its findings and checks say.
+type Coverage struct {
+	// NoData is set when the window holds fewer than MinRecords records.
+	NoData bool `json:"no_data"`
+	// Records counts the records in the window (after Filter): the
+	// requests of Totals.
+	Records    int64 `json:"records"`
+	MinRecords int64 `json:"min_records"`
+	// NearestBefore and NearestAfter, set only with NoData, are the
+	// nearest times outside the window the input was seen to hold data: a
+	// record's time, or for the files left unread because their names put
+	// them outside the window, the end (before) or start (after) of the
+	// hour or day their names give. Nil when none was seen on that side.
+	NearestBefore *time.Time `json:"nearest_before"`
+	NearestAfter  *time.Time `json:"nearest_after"`
+}
+
+// setCoverage fills Coverage from the totals.
+func (rep *Report) setCoverage(minRecords int64, near source.Near) {
+	c := Coverage{Records: rep.Totals.Requests, MinRecords: max(minRecords, 1)}
+	c.NoData = c.Records < c.MinRecords
+	if c.NoData {
+		if t := near.Before; !t.IsZero() {
+			t = t.UTC()
+			c.NearestBefore = &t
+		}
+		if t := near.After; !t.IsZero() {
+			t = t.UTC()
+			c.NearestAfter = &t
+		}
+	}
+	rep.Coverage = c
+}
+
 // Input says what was read.
 type Input struct {
 	Files              int         `json:"files"`                  // files read (in full or until they failed)
 	FilesOutsideWindow int         `json:"files_outside_window"`   // not read: their names put them outside the window
-	FailedFiles        []FileError `json:"failed_files,omitempty"` // files that could not be read to the end
+	FailedFiles        []FileError `json:"failed_files"`           // files that could not be read to the end
 	Bytes              int64       `json:"bytes"`                  // bytes of the files read, as stored (compressed)
 	Records            int64       `json:"records"`                // records read, in and out of the window
 	RecordsOutside     int64       `json:"records_outside_window"` // records read but outside the window
 	// FilesFiltered and RecordsFiltered count what --distribution and
 	// --host left out: files whose key names another distribution (not
 	// read), and records read but of another distribution or host.
-	FilesFiltered   int         `json:"files_filtered,omitempty"`
-	RecordsFiltered int64       `json:"records_filtered,omitempty"`
-	SkippedLines    int64       `json:"skipped_lines"`         // lines that could not be read
-	LineErrors      []FileError `json:"line_errors,omitempty"` // the first few of them
+	FilesFiltered   int         `json:"files_filtered"`
+	RecordsFiltered int64       `json:"records_filtered"`
+	SkippedLines    int64       `json:"skipped_lines"` // lines that could not be read
+	LineErrors      []FileError `json:"line_errors"`   // the first few of them
 	// InvalidValues counts the values that could not be read (field
 	// errors: a fraction for a byte count, a status out of range). Their
 	// records are kept with those values unknown.
 	InvalidValues int64       `json:"invalid_values"`
-	FieldErrors   []FileError `json:"field_errors,omitempty"` // the first few of them
+	FieldErrors   []FileError `json:"field_errors"` // the first few of them
 
 	// Engine names the query engine that read the input ("athena"), when
 	// cfwatch did not read the files itself (FromFigures); Files and Bytes
@@ -265,8 +309,8 @@ type Totals struct {
 	Requests      int64      `json:"requests"`
 	BytesSent     int64      `json:"bytes_sent"`
 	BytesReceived int64      `json:"bytes_received"`
-	First         *time.Time `json:"first,omitempty"`
-	Last          *time.Time `json:"last,omitempty"`
+	First         *time.Time `json:"first"` // nil without requests
+	Last          *time.Time `json:"last"`
 }
 
 // StatusMix counts responses by status class and code.
@@ -288,7 +332,7 @@ type PathRow struct {
 	BytesSent int64  `json:"bytes_sent"`
 	Errors4xx int64  `json:"errors_4xx"`
 	Errors5xx int64  `json:"errors_5xx"`
-	TopError  int    `json:"top_error_status,omitempty"`
+	TopError  int    `json:"top_error_status"` // 0 without errors
 }
 
 // Run reads every object and builds the report. A file that cannot be read
@@ -313,7 +357,7 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 		return nil, err
 	}
 	win := source.Window{From: opts.Window.From.UTC(), Until: opts.Window.Until.UTC()}
-	cur, err := newTally(win, opts.Interval)
+	cur, err := newTally(win, opts.Interval, time.Unix(0, 0))
 	if err != nil {
 		return nil, fmt.Errorf("time series: %w", err)
 	}
@@ -322,17 +366,19 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 	var bwin source.Window
 	if opts.Baseline != nil {
 		bwin = source.Window{From: opts.Baseline.From.UTC(), Until: opts.Baseline.Until.UTC()}
-		if rep.base, err = newTally(bwin, cur.series.Interval); err != nil {
+		if rep.base, err = newTally(bwin, cur.series.Interval, baseAnchor(cur.series, win, bwin)); err != nil {
 			return nil, fmt.Errorf("baseline time series: %w", err)
 		}
 	}
 
 	// Objects listed for both periods: leave out those that can hold
 	// neither's records.
+	near := opts.Near
 	kept := make([]source.Object, 0, len(objs))
 	for _, o := range objs {
 		if o.KeyOK && !win.MayHold(o.Key.Hour) && (rep.base == nil || !bwin.MayHold(o.Key.Hour)) {
 			skipped++
+			near.Span(o.Key.Hour, o.Key.Hour.Add(time.Hour), win)
 			continue
 		}
 		if o.KeyOK && o.Key.DistributionID != "" && !opts.Filter.keepDist(o.Key.DistributionID) {
@@ -347,7 +393,7 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 	objs = kept
 	rep.Input.FilesOutsideWindow = skipped
 
-	rd := &reading{rep: rep, win: win, bwin: bwin, prefix: cleanPrefix(cfg.AuthPrefix), log: log, report: opts.Progress, filter: opts.Filter}
+	rd := &reading{rep: rep, win: win, bwin: bwin, prefix: cleanPrefix(cfg.AuthPrefix), log: log, report: opts.Progress, filter: opts.Filter, near: near}
 	rd.progress.FilesTotal = len(objs)
 	for _, o := range objs {
 		rd.progress.BytesTotal += o.Size
@@ -395,6 +441,7 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 		rd.tick()
 	}
 	rep.fill(opts.TopN)
+	rep.setCoverage(opts.MinRecords, rd.near)
 	return rep, nil
 }
 
@@ -409,8 +456,10 @@ type tally struct {
 	epFail [numAuthEndpoints][]int64
 }
 
-func newTally(w source.Window, interval time.Duration) (*tally, error) {
-	s, err := traffic.NewSeries(w.From, w.Until, interval)
+// newTally returns the empty tally of w, its series' points on the
+// boundaries anchor + k×interval.
+func newTally(w source.Window, interval time.Duration, anchor time.Time) (*tally, error) {
+	s, err := traffic.NewSeriesAt(anchor, w.From, w.Until, interval)
 	if err != nil {
 		return nil, err
 	}
@@ -420,6 +469,13 @@ func newTally(w source.Window, interval time.Duration) (*tally, error) {
 		t.epFail[i] = make([]int64, len(s.Points))
 	}
 	return t, nil
+}
+
+// baseAnchor is where the baseline's series puts its boundaries: the
+// window's, shifted back by the baseline's offset, so that the baseline's
+// point i lies that offset before the window's point i.
+func baseAnchor(cur *traffic.Series, win, bwin source.Window) time.Time {
+	return cur.Origin.Add(-win.From.Sub(bwin.From))
 }
 
 // add counts rec, which lies in t's window; under and ep are its authClass.
@@ -452,6 +508,7 @@ type reading struct {
 
 	parquet *dataset.Reader // reads the dataset's files, one after the other
 	filter  Filter
+	near    source.Near // the nearest data outside the window seen
 }
 
 func (rd *reading) tick() {
@@ -556,6 +613,7 @@ func (rd *reading) observe(rec *logparse.Record, dist string) {
 	inBase := rep.base != nil && rd.bwin.Contains(rec.Time)
 	if !in {
 		rep.Input.RecordsOutside++
+		rd.near.Record(rec.Time, rd.win)
 		if !inBase {
 			return
 		}
@@ -635,6 +693,30 @@ func (rep *Report) Worst() detectors.Severity {
 
 // Failed reports whether some input could not be read.
 func (rep *Report) Failed() bool { return len(rep.Input.FailedFiles) > 0 }
+
+// The exit statuses of the report command (ExitCode).
+const (
+	ExitOK       = 0 // no finding at or above the threshold, and data
+	ExitFindings = 1 // a finding at or above the threshold
+	ExitError    = 2 // a usage error, or some input could not be read
+	ExitNoData   = 3 // the window holds too few records to judge (Coverage.NoData)
+)
+
+// ExitCode is the exit status the report gives a deploy gate: ExitError
+// when some input could not be read; else ExitFindings when a finding is
+// at least as severe as failOn ("" for none); else ExitNoData when the
+// window holds too few records, unless allowEmpty; else ExitOK.
+func (rep *Report) ExitCode(failOn detectors.Severity, allowEmpty bool) int {
+	switch worst := rep.Worst(); {
+	case rep.Failed():
+		return ExitError
+	case failOn != "" && worst != "" && worst.Rank() >= failOn.Rank():
+		return ExitFindings
+	case rep.Coverage.NoData && !allowEmpty:
+		return ExitNoData
+	}
+	return ExitOK
+}
 
 // String is a one-line summary, for logs.
 func (rep *Report) String() string {

@@ -288,6 +288,9 @@ func groupCovers(group, p string) bool {
 func intervalX(ax timeAxis, s *Series, i int) (x, w float64) {
 	start := s.Points[i].Start
 	end := start.Add(time.Duration(s.IntervalSeconds) * time.Second)
+	if start.Before(ax.from) { // the first point starts on a boundary before the window
+		start = ax.from
+	}
 	if end.After(ax.until) {
 		end = ax.until
 	}

@@ -128,20 +128,25 @@ func (w Window) dayMayHold(day time.Time) bool {
 	return last.Add(time.Hour+keyMargin).After(w.From) && day.Add(-keyMargin).Before(w.Until)
 }
 
-// pruneDir reports whether the local directory at path (slash-separated)
-// is a partition of the dataset that cannot hold records of the window.
-func (w Window) pruneDir(path string) bool {
+// A span is a period of time: [from, until).
+type span struct{ from, until time.Time }
+
+// prunedDir reports whether the local directory at path (slash-separated)
+// is a partition of the dataset (day=…, or hour=… under day=…) that cannot
+// hold records of the window, and which period it holds.
+func (w Window) prunedDir(path string) (span, bool) {
 	parts := strings.Split(path, "/")
 	last := parts[len(parts)-1]
 	if day, ok := parseDay(last); ok {
-		return !w.dayMayHold(day)
+		return span{day, day.Add(24 * time.Hour)}, !w.dayMayHold(day)
 	}
 	if h, ok := parseHour(last); ok && len(parts) >= 2 {
 		if day, ok := parseDay(parts[len(parts)-2]); ok {
-			return !w.MayHold(day.Add(time.Duration(h) * time.Hour))
+			hour := day.Add(time.Duration(h) * time.Hour)
+			return span{hour, hour.Add(time.Hour)}, !w.MayHold(hour)
 		}
 	}
-	return false
+	return span{}, false
 }
 
 // isDatasetDistribution reports whether a folder name is a distribution

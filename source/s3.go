@@ -68,6 +68,9 @@ type ListStats struct {
 	Requests int // ListObjectsV2 and HeadObject requests made
 	Keys     int // keys and folders the listings returned, passed over or not
 	Unknown  int // objects listed whose key follows no CloudFront layout (read whatever the window)
+	// Near is the nearest data outside the window that the keys listed
+	// but left out give (their hours).
+	Near Near
 }
 
 // Timeouts of the S3 client. Listing is a handful of small requests, so a
@@ -341,6 +344,9 @@ func (l *s3Lister) listFolder(f s3Folder) ([]s3Folder, error) {
 			if skipAfter != "" && name <= skipAfter {
 				if isKey {
 					l.skipped++ // listed, outside the window
+					if k, ok := objectKey(name); ok {
+						l.stats.Near.hour(k.Hour, l.w)
+					}
 					keys = keys[1:]
 				} else {
 					dirs = dirs[1:]
@@ -394,11 +400,13 @@ func (l *s3Lister) flatKey(folder, key string, size int64) (skipAfter string) {
 			case k.Hour.Before(l.h0):
 				// Before the window: go on at its first hour.
 				l.skipped++
+				l.stats.Near.hour(k.Hour, l.w)
 				return base + l.h0.Format("2006-01-02-15")
 			case k.Hour.After(l.h1):
 				// After the window: go on after this distribution's keys
 				// ('~' sorts after the digits of every hour).
 				l.skipped++
+				l.stats.Near.hour(k.Hour, l.w)
 				return base + "~"
 			}
 		}
@@ -411,6 +419,7 @@ func (l *s3Lister) flatKey(folder, key string, size int64) (skipAfter string) {
 func (l *s3Lister) keep(key string, size int64, k logparse.Key, ok bool) {
 	if ok && !l.w.MayHold(k.Hour) {
 		l.skipped++
+		l.stats.Near.hour(k.Hour, l.w)
 		return
 	}
 	name := "s3://" + l.bucket + "/" + key
@@ -681,6 +690,13 @@ type ListOptions struct {
 // s3:// locations (see S3) alike, sorted by name. skipped counts the objects
 // listed but left out because their names put them outside the window.
 func List(ctx context.Context, sources []string, w Window, o ListOptions) (objs []Object, skipped int, err error) {
+	l, err := ListAll(ctx, sources, w, o)
+	return l.Objects, l.Skipped, err
+}
+
+// ListAll is List, with what was left out: the nearest hours outside the
+// window the names of the objects left out give.
+func ListAll(ctx context.Context, sources []string, w Window, o ListOptions) (Listing, error) {
 	var local, remote []string
 	for _, s := range sources {
 		if IsS3(s) {
@@ -689,25 +705,29 @@ func List(ctx context.Context, sources []string, w Window, o ListOptions) (objs 
 			local = append(local, s)
 		}
 	}
+	var l Listing
 	if len(local) > 0 {
-		if objs, skipped, err = Local(local, w); err != nil {
-			return nil, 0, err
+		var err error
+		if l, err = LocalListing(local, w, o.Logger); err != nil {
+			return Listing{}, err
 		}
 	}
 	client := o.S3Client
 	for _, uri := range remote {
 		if client == nil {
+			var err error
 			if client, err = NewS3Client(ctx, o.S3Endpoint); err != nil {
-				return nil, 0, err
+				return Listing{}, err
 			}
 		}
-		more, n, _, err := S3(ctx, client, uri, w, o.Logger)
+		more, n, st, err := S3(ctx, client, uri, w, o.Logger)
 		if err != nil {
-			return nil, 0, err
+			return Listing{}, err
 		}
-		objs, skipped = append(objs, more...), skipped+n
+		l.Objects, l.Skipped = append(l.Objects, more...), l.Skipped+n
+		l.Near.Merge(st.Near)
 	}
-	slices.SortFunc(objs, func(a, b Object) int { return strings.Compare(a.Name, b.Name) })
-	objs = slices.CompactFunc(objs, func(a, b Object) bool { return a.Name == b.Name })
-	return objs, skipped, nil
+	slices.SortFunc(l.Objects, func(a, b Object) int { return strings.Compare(a.Name, b.Name) })
+	l.Objects = slices.CompactFunc(l.Objects, func(a, b Object) bool { return a.Name == b.Name })
+	return l, nil
 }

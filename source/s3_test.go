@@ -218,6 +218,14 @@ func TestS3Legacy(t *testing.T) {
 		if wantSkipped := len(keys) - 16; page == 1000 && skipped != wantSkipped || skipped < 4 || skipped > wantSkipped || st.Unknown != 1 {
 			t.Errorf("page %d: skipped %d, unknown %d; want %d, 1", page, skipped, st.Unknown, wantSkipped)
 		}
+		// The nearest hours outside the window the keys give: the first
+		// after it exactly (the listing meets it before jumping past the
+		// rest); before it, when the listing jumps over the keys just
+		// before the window, an earlier one it met.
+		if b, a := st.Near.Before, st.Near.After; !a.Equal(utc("2026-11-20T13:00:00Z")) || b.After(utc("2026-11-20T09:00:00Z")) ||
+			b.Before(utc("2026-11-18T01:00:00Z")) || page == 1000 && !b.Equal(utc("2026-11-20T09:00:00Z")) {
+			t.Errorf("page %d: nearest before %v, after %v", page, b, a)
+		}
 		if n := ops.count("ListObjectsV2"); n != st.Requests || ops.count("GetObject") != 0 {
 			t.Errorf("page %d: %d list requests sent, %d counted, %d gets", page, n, st.Requests, ops.count("GetObject"))
 		}

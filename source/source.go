@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,60 +58,211 @@ func (w Window) MayHold(h time.Time) bool {
 	return h.Add(time.Hour+keyMargin).After(w.From) && h.Add(-keyMargin).Before(w.Until)
 }
 
+// Near is what a listing, or a run, saw of the input outside a window: the
+// nearest times it is known to hold data. A record gives its own time; a
+// file left unread because its name puts it outside the window gives its
+// name's hour (or day, for a dataset partition). Zero when nothing was seen
+// on that side.
+type Near struct {
+	// Before is the latest time before the window: a record's time, or
+	// the end of the hour a file name gives.
+	Before time.Time
+	// After is the earliest time at or after the window's end.
+	After time.Time
+}
+
+// Record notes a record at time t, when t lies outside w.
+func (n *Near) Record(t time.Time, w Window) {
+	switch {
+	case t.Before(w.From):
+		n.before(t)
+	case !t.Before(w.Until):
+		n.after(t)
+	}
+}
+
+// Span notes data between from and until (a file's hour: [h, h+1h)), when
+// the span lies outside w.
+func (n *Near) Span(from, until time.Time, w Window) {
+	switch {
+	case !until.After(w.From):
+		n.before(until)
+	case !from.Before(w.Until):
+		n.after(from)
+	}
+}
+
+func (n *Near) before(t time.Time) {
+	if t.After(n.Before) {
+		n.Before = t
+	}
+}
+
+func (n *Near) after(t time.Time) {
+	if n.After.IsZero() || t.Before(n.After) {
+		n.After = t
+	}
+}
+
+// Merge notes what o saw.
+func (n *Near) Merge(o Near) {
+	n.before(o.Before)
+	if !o.After.IsZero() {
+		n.after(o.After)
+	}
+}
+
+// hour notes a file named for hour h that was left out of w.
+func (n *Near) hour(h time.Time, w Window) { n.Span(h, h.Add(time.Hour), w) }
+
+// A Listing is what listing sources found: the objects to read, and what
+// was left out.
+type Listing struct {
+	Objects []Object // sorted by name
+	// Skipped counts the objects listed but left out because their names
+	// put them outside the window.
+	Skipped int
+	// Near is the nearest data outside the window the names of the objects
+	// left out give, including dataset partitions not entered.
+	Near Near
+}
+
 // Local lists the files under the given paths: files as they are, directories
 // recursively (hidden files and directories are left out). Objects whose
 // names give an hour outside the window are not listed; skipped says how many.
 // Partition directories of the Parquet dataset (day=…, hour=…) that cannot
 // hold records of the window are not entered, and their files not counted.
-// A path that does not exist is an error.
+// A path that does not exist is an error. Symbolic links are followed (see
+// LocalListing).
 func Local(paths []string, w Window) (objs []Object, skipped int, err error) {
+	l, err := LocalListing(paths, w, nil)
+	return l.Objects, l.Skipped, err
+}
+
+// LocalListing is Local, with what was left out. Symbolic links to files and
+// directories are followed, under the name they are reached by; a directory
+// already walked (a link to an ancestor, or a second link to the same one)
+// is not walked again, and a file reached twice is listed once. A dangling
+// link is logged to log (nil discards) and left out.
+func LocalListing(paths []string, w Window, log *slog.Logger) (Listing, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	lw := &localWalk{w: w, log: log, dirs: map[string]bool{}}
 	for _, root := range paths {
 		info, err := os.Stat(root)
 		if err != nil {
-			return nil, 0, fmt.Errorf("source %s: %w", root, err)
+			return Listing{}, fmt.Errorf("source %s: %w", root, err)
+		}
+		real, err := realPath(root)
+		if err != nil {
+			return Listing{}, fmt.Errorf("source %s: %w", root, err)
 		}
 		if !info.IsDir() {
-			objs = append(objs, localObject(root, info.Size()))
+			lw.file(root, real, info)
 			continue
 		}
-		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err := lw.dir(root, real); err != nil {
+			return Listing{}, err
+		}
+	}
+	// Sort by name; of the names that reach the same file, keep the first.
+	slices.SortFunc(lw.files, func(a, b localFile) int { return strings.Compare(a.obj.Name, b.obj.Name) })
+	seen := make(map[string]bool, len(lw.files))
+	l := Listing{Skipped: lw.skipped, Near: lw.near}
+	for _, f := range lw.files {
+		if seen[f.real] {
+			continue
+		}
+		seen[f.real] = true
+		if o := f.obj; o.KeyOK && !w.MayHold(o.Key.Hour) {
+			l.Skipped++
+			l.Near.hour(o.Key.Hour, w)
+			continue
+		}
+		l.Objects = append(l.Objects, f.obj)
+	}
+	return l, nil
+}
+
+// localWalk is the state of LocalListing's walk.
+type localWalk struct {
+	w       Window
+	log     *slog.Logger
+	dirs    map[string]bool // real paths of the directories walked
+	files   []localFile
+	skipped int
+	near    Near
+}
+
+type localFile struct {
+	obj  Object
+	real string // the file's path with every link resolved
+}
+
+func (lw *localWalk) file(path, real string, info fs.FileInfo) {
+	if !info.Mode().IsRegular() {
+		return
+	}
+	lw.files = append(lw.files, localFile{obj: localObject(path, info.Size()), real: real})
+}
+
+// dir walks the directory at path, whose real path is real, in name order.
+func (lw *localWalk) dir(path, real string) error {
+	if lw.dirs[real] {
+		lw.log.Debug("directory already read: not read again", "dir", path, "target", real)
+		return nil
+	}
+	lw.dirs[real] = true
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return fmt.Errorf("source %s: %w", path, err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		p, rp := filepath.Join(path, e.Name()), filepath.Join(real, e.Name())
+		if e.Type()&fs.ModeSymlink != 0 {
+			target, err := realPath(p)
 			if err != nil {
-				return fmt.Errorf("source %s: %w", path, err)
+				lw.log.Warn("symbolic link not followed", "link", p, "err", err)
+				continue
 			}
-			if path != root && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() && path != root && w.pruneDir(filepath.ToSlash(path)) {
-				return filepath.SkipDir
-			}
-			if !d.Type().IsRegular() {
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil {
-				return fmt.Errorf("source %s: %w", path, err)
-			}
-			objs = append(objs, localObject(path, info.Size()))
-			return nil
-		})
+			rp = target
+		}
+		info, err := os.Stat(p) // follows links
 		if err != nil {
-			return nil, 0, err
+			if errors.Is(err, fs.ErrNotExist) && e.Type()&fs.ModeSymlink != 0 {
+				lw.log.Warn("symbolic link not followed", "link", p, "err", err)
+				continue
+			}
+			return fmt.Errorf("source %s: %w", p, err)
 		}
-	}
-	kept := objs[:0]
-	for _, o := range objs {
-		if o.KeyOK && !w.MayHold(o.Key.Hour) {
-			skipped++
+		if !info.IsDir() {
+			lw.file(p, rp, info)
 			continue
 		}
-		kept = append(kept, o)
+		if span, ok := lw.w.prunedDir(filepath.ToSlash(p)); ok {
+			if !span.from.IsZero() {
+				lw.near.Span(span.from, span.until, lw.w)
+			}
+			continue
+		}
+		if err := lw.dir(p, rp); err != nil {
+			return err
+		}
 	}
-	slices.SortFunc(kept, func(a, b Object) int { return strings.Compare(a.Name, b.Name) })
-	kept = slices.CompactFunc(kept, func(a, b Object) bool { return a.Name == b.Name })
-	return kept, skipped, nil
+	return nil
+}
+
+// realPath is path with every symbolic link resolved, made absolute.
+func realPath(path string) (string, error) {
+	p, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(p)
 }
 
 func localObject(path string, size int64) Object {
@@ -156,6 +308,10 @@ func ParseWindow(since, from, until string, now time.Time) (Window, error) {
 	if !w.From.Before(w.Until) {
 		return Window{}, fmt.Errorf("empty window: %s is not before %s", w.From.Format(time.RFC3339), w.Until.Format(time.RFC3339))
 	}
+	if w.Until.Sub(w.From) > MaxWindow { // Sub saturates: no overflow
+		return Window{}, fmt.Errorf("a window from %s to %s is longer than %d years, the longest a report covers",
+			w.From.Format(time.RFC3339), w.Until.Format(time.RFC3339), MaxWindow/(365*24*time.Hour))
+	}
 	w.From, w.Until = w.From.UTC(), w.Until.UTC()
 	return w, nil
 }
@@ -173,13 +329,26 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, errors.New("want a date such as 2026-11-20 (midnight UTC) or an RFC 3339 time such as 2026-11-20T12:00:00Z")
 }
 
-// ParseDuration reads a Go duration ("90m", "24h") or whole days ("7d").
+// MaxWindow is the longest window ParseWindow accepts, and the longest
+// duration ParseDuration reads: 100 years (of 365 days), well within what
+// a time.Duration holds (about 292 years).
+const MaxWindow = 100 * 365 * 24 * time.Hour
+
+// ParseDuration reads a Go duration ("90m", "24h") or whole days ("7d"), of
+// at most MaxWindow.
 func ParseDuration(s string) (time.Duration, error) {
+	tooLong := fmt.Errorf("%s is longer than %d days (100 years)", s, MaxWindow/(24*time.Hour))
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
+		var n int64
 		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && n > 0 && fmt.Sprint(n) == days {
+			if n > int64(MaxWindow/(24*time.Hour)) {
+				return 0, tooLong
+			}
 			return time.Duration(n) * 24 * time.Hour, nil
 		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > MaxWindow {
+		return 0, tooLong
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {

@@ -90,3 +90,63 @@ func TestPathLookup(t *testing.T) {
 		t.Errorf("Paths() = %+v", all)
 	}
 }
+
+// TestSeriesAligned: points start on interval boundaries, whatever the
+// window's start, so two runs a few seconds apart give the same points.
+func TestSeriesAligned(t *testing.T) {
+	from := time.Date(2026, 11, 20, 3, 50, 56, 0, time.UTC)
+	s, err := NewSeries(from, from.Add(time.Hour), 15*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"03:45:00", "04:00:00", "04:15:00", "04:30:00", "04:45:00"}
+	if len(s.Points) != len(want) {
+		t.Fatalf("%d points, want %d", len(s.Points), len(want))
+	}
+	for i, w := range want {
+		if got := s.Start(i).Format(time.TimeOnly); got != w {
+			t.Errorf("point %d starts at %s, want %s", i, got, w)
+		}
+	}
+	// Only the window's part of the cut points counts.
+	for _, c := range []struct {
+		at   time.Time
+		want int
+	}{
+		{from.Add(-time.Second), -1}, // 03:50:55: in point 0's interval, not in the window
+		{from, 0},
+		{time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC), 1},
+		{from.Add(time.Hour - time.Second), 4},
+		{from.Add(time.Hour), -1},
+	} {
+		if got := s.Index(c.at); got != c.want {
+			t.Errorf("Index(%v) = %d, want %d", c.at, got, c.want)
+		}
+	}
+	// A run a few seconds later: the same boundaries.
+	later, err := NewSeries(from.Add(3*time.Second), from.Add(time.Hour+3*time.Second), 15*time.Minute)
+	if err != nil || !later.Origin.Equal(s.Origin) {
+		t.Errorf("origin %v, want %v (%v)", later.Origin, s.Origin, err)
+	}
+	// Days start at midnight UTC; a baseline anchored a week earlier keeps
+	// its points a week before the window's.
+	d, err := NewSeries(from, from.Add(30*24*time.Hour), 0)
+	if err != nil || d.Interval != 24*time.Hour || !d.Origin.Equal(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)) || len(d.Points) != 31 {
+		t.Fatalf("30 days: %v %v, %d points (%v)", d.Interval, d.Origin, len(d.Points), err)
+	}
+	off := 7*24*time.Hour + 90*time.Minute
+	b, err := NewSeriesAt(s.Origin.Add(-off), from.Add(-off), from.Add(time.Hour-off), 15*time.Minute)
+	if err != nil || len(b.Points) != len(s.Points) || !b.Start(0).Equal(s.Start(0).Add(-off)) {
+		t.Errorf("baseline: %d points from %v (%v)", len(b.Points), b.Start(0), err)
+	}
+	// 400 days from a time that is not midnight need 401 daily points: the
+	// chosen interval grows to keep within MaxPoints.
+	long, err := NewSeries(from, from.Add(400*24*time.Hour), 0)
+	if err != nil || len(long.Points) > MaxPoints {
+		t.Errorf("400 days: %v", err)
+	}
+	// Windows too long for a time.Duration are refused, not overflowed.
+	if _, err := NewSeries(time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC), from, 0); err == nil {
+		t.Error("a window of three centuries: no error")
+	}
+}

@@ -24,7 +24,8 @@ import (
 
 func main() {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		os.Exit(ingestcmd.Lambda())
+		// A panic on this goroutine is an error, exit 2 (cli.Guard).
+		os.Exit(cli.Guard("ingest", os.Stderr, ingestcmd.Lambda))
 	}
 	os.Exit(cli.Run(ingestcmd.New))
 }

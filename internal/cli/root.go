@@ -49,7 +49,9 @@ func Run(newRoot func(Env) *cobra.Command) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
-	return Execute(ctx, newRoot(e), os.Args[1:], e)
+	root := newRoot(e)
+	// A panic on this goroutine is an error, exit 2, not a raw crash.
+	return Guard(root.Name(), e.Stderr, func() int { return Execute(ctx, root, os.Args[1:], e) })
 }
 
 // NewRoot returns the cfwatch command, with cmds and version as its

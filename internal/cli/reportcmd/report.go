@@ -25,8 +25,10 @@ import (
 )
 
 const (
-	exitFindings = 1
+	exitOK       = report.ExitOK
+	exitFindings = report.ExitFindings
 	exitUsage    = cli.ExitUsage
+	exitNoData   = report.ExitNoData
 )
 
 // New returns the report command: it audits CloudFront access
@@ -68,12 +70,15 @@ exists, 0 when none does.`,
 	interval := fs.String("interval", "", "time series step: 5m, 1h, 1d (default from the window's length; at most 400 points)")
 	top := fs.Int("top", 10, "rows in the path tables, 1 or more")
 	failOn := fs.String("fail-on", "critical", "exit 1 when a finding at or above this severity exists: critical, warning or none")
+	minRecords := fs.Int64("min-records", 1, "exit 3 (no data) when the window holds fewer records than this")
+	allowEmpty := fs.Bool("allow-empty", false, "exit 0, not 3, when the window holds fewer than --min-records records")
 	configFile := fs.String("config", "", "detector settings, a JSON file (see README: Detector settings)")
 	authPrefix := fs.String("auth-prefix", "", "path NextAuth is mounted at (default /api/auth)")
 	apiPrefixes := fs.StringArray("api-prefix", nil, "path prefix served by the API origin (default /api); repeatable")
 	sets := fs.StringArray("set", nil, "one detector setting, KEY=VALUE, e.g. auth_403_burst.min_count=8; repeatable")
 	dists := fs.StringArray("distribution", nil, "report only on this distribution ID (the log's DistributionId, else the object key's); repeatable")
 	hosts := fs.StringArray("host", nil, "report only on requests for this host (x-host-header, else cs(Host); any case); repeatable")
+	printSchema := fs.Bool("json-schema", false, "write the JSON Schema of --format json's document (cfwatch.report/v1) and exit")
 	engine := fs.String("engine", "local", "who reads the input: local (cfwatch reads --source) or athena (Athena queries the dataset's Glue table)")
 	var af athenaFlags
 	fs.StringVar(&af.workgroup, "athena-workgroup", athena.DefaultWorkGroup, "Athena workgroup of the queries (--engine athena)")
@@ -87,6 +92,12 @@ exists, 0 when none does.`,
 	_ = cmd.MarkFlagFilename("config", "json") // the flag exists
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx, stdout, stderr := cmd.Context(), e.Stdout, e.Stderr
+		if *printSchema {
+			if _, err := stdout.Write(report.JSONSchema()); err != nil {
+				return cli.Failf("writing the schema: %v", err)
+			}
+			return nil
+		}
 		switch *engine {
 		case "local":
 			if len(*sources) == 0 {
@@ -103,16 +114,18 @@ exists, 0 when none does.`,
 		if err != nil {
 			return cli.Usagef("%v", err)
 		}
-		var failRank int
+		var failSev detectors.Severity
 		switch *failOn {
 		case "critical":
-			failRank = detectors.SeverityCritical.Rank()
+			failSev = detectors.SeverityCritical
 		case "warning":
-			failRank = detectors.SeverityWarning.Rank()
+			failSev = detectors.SeverityWarning
 		case "none":
-			failRank = 1 << 30
 		default:
 			return cli.Usagef("--fail-on %q: want critical, warning or none", *failOn)
+		}
+		if *minRecords < 1 {
+			return cli.Usagef("--min-records %d: want 1 or more (--allow-empty accepts a window without data)", *minRecords)
 		}
 		cfg, err := detectorConfig(*configFile, *authPrefix, *apiPrefixes, *sets)
 		if err != nil {
@@ -124,7 +137,7 @@ exists, 0 when none does.`,
 		if *top < 1 {
 			return cli.Usagef("--top %d: want 1 or more", *top)
 		}
-		opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers,
+		opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers, MinRecords: *minRecords,
 			Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
 		// Whole seconds: the window's bounds are printed and carried into the
 		// JSON series.
@@ -151,17 +164,18 @@ exists, 0 when none does.`,
 		} else {
 			// List the objects of both periods; Run leaves out what neither
 			// needs.
-			objs, skipped, err := source.List(ctx, *sources, report.Union(opts.Window, opts.Baseline),
+			listing, err := source.ListAll(ctx, *sources, report.Union(opts.Window, opts.Baseline),
 				source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
 			if err != nil {
 				return cli.Failf("%v", err)
 			}
+			opts.Near = listing.Near
 			var progress *progressLine // on a terminal only: quiet in pipes and CI
 			if isTerminal(stderr) {
 				progress = newProgressLine(stderr, time.Now)
 				opts.Progress = progress.update
 			}
-			rep, err = report.Run(ctx, objs, skipped, opts)
+			rep, err = report.Run(ctx, listing.Objects, listing.Skipped, opts)
 			progress.clear()
 			if err != nil {
 				return cli.Failf("%v", err)
@@ -178,10 +192,12 @@ exists, 0 when none does.`,
 			}
 			return cli.Failf("%d file(s) could not be read to the end", len(rep.Input.FailedFiles))
 		}
-		if worst := rep.Worst(); worst != "" && worst.Rank() >= failRank {
-			return cli.Exit(exitFindings, nil)
+		code := rep.ExitCode(failSev, *allowEmpty)
+		if code == report.ExitNoData {
+			fmt.Fprintf(stderr, "%s: no data: %d records in the window, fewer than --min-records %d: exit %d (--allow-empty accepts it)\n",
+				cmd.CommandPath(), rep.Coverage.Records, rep.Coverage.MinRecords, code)
 		}
-		return nil
+		return cli.Exit(code, nil)
 	}
 	return cmd
 }
@@ -245,18 +261,8 @@ func writeReport(rep *report.Report, out string, stdout io.Writer, f report.Form
 		}
 		return nil
 	}
-	file, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	err = rep.Write(file, f, o)
-	if cerr := file.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("writing the report to %s: %w", out, err)
-	}
-	return nil
+	// The previous report stays until the new one is written in full.
+	return report.WriteFile(out, rep, f, o)
 }
 
 // isTerminal reports whether w is a terminal.

@@ -33,13 +33,27 @@ func (r *recordingDuck) Start(_ context.Context, _, q string) (athena.Query, err
 	r.results = append(r.results, res)
 	r.mu.Unlock()
 	return duckRows(func(ctx context.Context, fn func([]*string) error) error {
-		return athenatest.Rows(ctx, r.db, q, func(row []*string) error {
+		err := athenatest.Rows(ctx, r.db, q, func(row []*string) error {
 			if res.Columns == nil {
 				res.Columns = athenatest.Columns(len(row))
 			}
 			res.Rows = append(res.Rows, athenatest.Record(row))
 			return fn(row)
 		})
+		if err == nil && res.Columns == nil {
+			// No row: Athena still gives the column names.
+			rows, err := r.db.QueryContext(ctx, q)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			names, err := rows.Columns()
+			if err != nil {
+				return err
+			}
+			res.Columns = athenatest.Columns(len(names))
+		}
+		return err
 	}), nil
 }
 

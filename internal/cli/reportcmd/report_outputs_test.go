@@ -44,6 +44,12 @@ func callbackDir(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	// A child process of TestOutAtomic: the command itself, with these
+	// arguments.
+	if args := os.Getenv("CFWATCH_REPORT_TEST_MAIN"); args != "" {
+		e := cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+		os.Exit(cli.Execute(context.Background(), New(e), strings.Split(args, "\x1f"), e))
+	}
 	code := m.Run()
 	if callbackTmp != "" {
 		os.RemoveAll(callbackTmp)

@@ -3,13 +3,16 @@ package reportcmd
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/schematest"
 	"github.com/cfwatch/cfwatch/loggen"
+	"github.com/cfwatch/cfwatch/report"
 )
 
 // scenarioDir writes three hours of logs with kind injected over the last
@@ -37,6 +40,7 @@ func scenarioDir(t *testing.T, kind string) string {
 // rule that names it, with the fix that mends it; on healthy and noisy
 // traffic it wants no finding at all.
 func TestReportScenarios(t *testing.T) {
+	schema := schematest.Compile(t, report.JSONSchema())
 	for _, c := range []struct {
 		scenario string
 		rule     string // "" for none
@@ -67,6 +71,9 @@ func TestReportScenarios(t *testing.T) {
 			}
 			if err := json.Unmarshal([]byte(out), &r); err != nil {
 				t.Fatalf("exit %d, %v: %s", code, err, errs)
+			}
+			if err := schema.Validate([]byte(out)); err != nil {
+				t.Errorf("not the documented JSON: %v", err)
 			}
 			if c.rule == "" {
 				if len(r.Findings) != 0 || code != 0 {
@@ -116,5 +123,25 @@ func TestReportFailOn(t *testing.T) {
 		if code, _, errs := runReport(t, append(window, bad...)...); code != 2 || errs == "" {
 			t.Errorf("%v: exit %d, stderr %q", bad, code, errs)
 		}
+	}
+}
+
+// TestJSONSchemaFlag: --json-schema writes the schema the repository holds
+// (report/schema/report.v1.json), which the README points to.
+func TestJSONSchemaFlag(t *testing.T) {
+	code, out, errs := runReport(t, "--json-schema")
+	want, err := os.ReadFile(filepath.Join("..", "..", "..", "report", "schema", "report.v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != exitOK || out != string(want) {
+		t.Errorf("exit %d, %d bytes, want the %d of the repository's schema: %s", code, len(out), len(want), errs)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "(report/schema/report.v1.json)") {
+		t.Error("the README does not point to report/schema/report.v1.json")
 	}
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make test`: every test, as CI runs them (.ci/run runs `make test` too).
+#
+# It installs the pinned MinIO the S3 tests need (scripts/install-minio.sh).
+# What it cannot install itself (moto_server and cfn-lint are Python tools,
+# DuckDB needs a C compiler, the real logs live beside the repository) is
+# checked first: the tests that need a missing one skip (with CI=true they
+# fail instead), and the run ends with the list of what was skipped and the
+# command that installs it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+GO="${GO:-go}"
+
+skipped=()
+if [ -z "${CFWATCH_MINIO:-}" ]; then
+  if minio="$(GO="$GO" scripts/install-minio.sh)"; then
+    export CFWATCH_MINIO="$minio"
+  else
+    skipped+=("MinIO (the S3 tests): scripts/install-minio.sh failed above; run it again")
+  fi
+fi
+if [ -z "${CFWATCH_MOTO_SERVER:-}" ]; then
+  if moto="$(command -v moto_server)"; then
+    export CFWATCH_MOTO_SERVER="$moto"
+  else
+    skipped+=("moto_server (the SQS, Secrets Manager, SSM and Athena API tests): pip install 'moto[server]==5.2.*'")
+  fi
+fi
+if ! command -v cfn-lint >/dev/null 2>&1; then
+  skipped+=("cfn-lint (the template.yaml lint test): pip install 'cfn-lint==1.51.*'")
+fi
+if [ "$("$GO" env CGO_ENABLED)" != 1 ] || ! command -v "$("$GO" env CC)" >/dev/null 2>&1; then
+  skipped+=("a C/C++ compiler with cgo (the DuckDB tests, and -race): apt-get install gcc g++, and CGO_ENABLED=1")
+fi
+shared="${CFWATCH_SHARED:-../shared}"
+if [ ! -d "$shared/real-logs" ]; then
+  skipped+=("the real CloudFront logs (the parser's tests on them): put the workplace's shared directory at ../shared, or set CFWATCH_SHARED")
+fi
+
+echo "$GO test -race -count=1 ./..."
+"$GO" test -race -count=1 ./...
+status=$?
+
+if [ "${#skipped[@]}" -gt 0 ]; then
+  echo
+  echo "make test: tests were SKIPPED because these are not installed:"
+  for s in "${skipped[@]}"; do
+    echo "  - $s"
+  done
+  echo "Install them and run make test again (with CI=true a missing one fails the run instead)."
+fi
+exit "$status"
