@@ -13,6 +13,7 @@ require (
 	github.com/duckdb/duckdb-go/v2 v2.5.6
 	github.com/dustin/go-humanize v1.1.0
 	github.com/klauspost/compress v1.20.3
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/slack-go/slack v0.34.0
 	github.com/spf13/pflag v1.0.10
 )

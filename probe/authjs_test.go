@@ -155,6 +155,7 @@ func TestProbeAuthJSBehindCloudFront(t *testing.T) {
 				}
 			}
 			assertNoSecrets(t, rep, text.String())
+			checkFormats(t, rep)
 			if tc.mode == cfHeaderLimit {
 				lc := rep.Checks[slices.IndexFunc(rep.Checks, func(c Check) bool { return c.ID == CheckLargeCookie })]
 				sl := lc.SizeLimit
