@@ -52,18 +52,21 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env func
 		if errors.Is(err, pflag.ErrHelp) {
 			return ExitOK
 		}
+		fmt.Fprintf(stderr, "cfwatch audit: %v\n%s\n%s", err, usage, fs.FlagUsages())
 		return ExitUsage
 	}
 	switch *format {
 	case "text", "json", "markdown", "sarif":
 	default:
 		fmt.Fprintf(stderr, "cfwatch audit: --format %q: want text, json, markdown or sarif\n", *format)
+		fs.Usage()
 		return ExitUsage
 	}
 	switch *failOn {
 	case "critical", "warning", "none":
 	default:
 		fmt.Fprintf(stderr, "cfwatch audit: --fail-on %q: want critical, warning or none\n", *failOn)
+		fs.Usage()
 		return ExitUsage
 	}
 	if fs.NArg() == 0 && len(*dists) == 0 {

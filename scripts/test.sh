@@ -32,6 +32,13 @@ fi
 if [ "$("$GO" env CGO_ENABLED)" != 1 ] || ! command -v "$("$GO" env CC)" >/dev/null 2>&1; then
   skipped+=("a C/C++ compiler with cgo (the DuckDB tests, and -race): apt-get install gcc g++, and CGO_ENABLED=1")
 fi
+if command -v npm >/dev/null 2>&1; then
+  if ! (cd probe/testdata/authjs-app && npm ci --no-audit --no-fund --silent); then
+    skipped+=("the probe's Auth.js test app (the probe tests): npm ci in probe/testdata/authjs-app failed above; run it again")
+  fi
+else
+  skipped+=("Node.js 20+ and npm (the probe tests run a real Auth.js app): apt-get install nodejs npm")
+fi
 shared="${CFWATCH_SHARED:-../shared}"
 if [ ! -d "$shared/real-logs" ]; then
   skipped+=("the real CloudFront logs (the parser's tests on them): put the workplace's shared directory at ../shared, or set CFWATCH_SHARED")

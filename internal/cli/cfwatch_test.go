@@ -107,7 +107,7 @@ func TestCLIMistakes(t *testing.T) {
 		args   []string
 		reason string
 	}{
-		{[]string{"bogus"}, `cfwatch: unknown command "bogus": want completion, ingest, loggen, report or version`},
+		{[]string{"bogus"}, `cfwatch: unknown command "bogus": want audit, completion, ingest, loggen, probe, report or version`},
 		{[]string{"reprot"}, `(did you mean report?)`},
 		{[]string{"ingest", "--bogus"}, "cfwatch ingest: unknown flag --bogus"},
 		{[]string{"ingest", "backfill", "--bogus"}, "cfwatch ingest backfill: unknown flag --bogus"},
@@ -145,6 +145,24 @@ func TestCLIMistakes(t *testing.T) {
 			}
 		}
 	}
+	// audit and probe parse their own flags: the same rule, with their usage.
+	for _, c := range []struct {
+		args   []string
+		reason string
+	}{
+		{[]string{"audit", "--bogus"}, "cfwatch audit: unknown flag: --bogus"},
+		{[]string{"audit"}, "cfwatch audit: give a FILE or --distribution"},
+		{[]string{"audit", "x.json", "--format", "xml"}, `cfwatch audit: --format "xml"`},
+		{[]string{"probe"}, "cfwatch probe: want exactly one URL, got 0 arguments"},
+		{[]string{"probe", "--bogus", "https://app.example.com"}, "cfwatch probe: "},
+	} {
+		r := cfwatch(t, "", nil, c.args...)
+		first, rest, _ := strings.Cut(r.stderr, "\n")
+		if r.code != 2 || r.stdout != "" || !strings.Contains(first, c.reason) || !strings.Contains(rest, "usage: cfwatch "+c.args[0]) {
+			t.Errorf("cfwatch %q: exit %d, stdout %q, stderr:\n%s\nwant exit 2, the reason %q on the first line, then the usage", c.args, r.code, r.stdout, r.stderr, c.reason)
+		}
+	}
+
 	// Input that cannot be read is no usage mistake: the reason alone.
 	r := cfwatch(t, "", nil, "report", "--source", filepath.Join(logs, "missing"))
 	if r.code != 2 || !strings.Contains(r.stderr, "missing") || strings.Contains(r.stderr, "Usage:") {
