@@ -509,6 +509,10 @@ func (cw *columnWriter) flushPage() error {
 			Encoding:                enc,
 			DefinitionLevelEncoding: format.RLE,
 			RepetitionLevelEncoding: format.RLE,
+			// The page's null count; its min and max are in the page
+			// index. (Statistics is always encoded: left zero it would
+			// say the page has no nulls.)
+			Statistics: format.Statistics{NullCount: int64(cw.nulls)},
 		}),
 	}
 	size, err := cw.appendPage(&cw.pages, &hdr, body)

@@ -116,8 +116,8 @@
 // DELTA_BINARY_PACKED: request_time is sorted and shrinks from 8 bytes a
 // value to about 1.3 before compression; Trino (so Athena engine v3) and
 // Arrow read it. Data pages are version 1, the layout every Parquet reader
-// supports; their headers carry no statistics, since the page index holds
-// the same min/max.
+// supports; their headers' statistics hold the page's null count only, since
+// the page index holds the min/max.
 //
 // Row groups hold up to DefaultRowGroupRows rows or DefaultRowGroupBytes
 // (128 MiB) of buffered data, whichever comes first. Athena splits work by
