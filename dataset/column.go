@@ -324,7 +324,7 @@ func (cw *columnWriter) writeDecoded(raw []string) error {
 		case dict:
 			r := cw.rawDict.index(s)
 			if int(r) == len(cw.rawTo) {
-				cw.rawTo = append(cw.rawTo, cw.strDict.index(logparse.Decode(s)))
+				cw.rawTo = append(cw.rawTo, cw.strDict.index(validDecoded(logparse.Decode(s))))
 			}
 			cw.dictIndex(cw.rawTo[r])
 		default:

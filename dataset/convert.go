@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
@@ -194,13 +195,19 @@ func (w *Writer) fill(b *batch, i int, rec *logparse.Record, dist string) {
 
 // set stores s as row i of string column c. Until a column has a non-empty
 // string in the batch, its empty ones are not stored (a log's absent
-// columns cost nothing); the first one clears the rows before it.
+// columns cost nothing); the first one clears the rows before it. Bytes
+// that are not UTF-8 are stored %XX-escaped (utf8.go).
 func (b *batch) set(c, i int, s string) {
 	if s == "" {
 		if b.used[c] {
 			b.str[c][i] = ""
 		}
 		return
+	}
+	if !utf8.ValidString(s) {
+		start := len(b.arena)
+		b.arena = appendEscapeInvalid(b.arena, s)
+		s = b.view(start)
 	}
 	if !b.used[c] {
 		clear(b.str[c][:i])
@@ -256,7 +263,7 @@ func (c *decodeCache) decode(s string) string {
 	if d, ok := c.m[s]; ok {
 		return d
 	}
-	d := logparse.Decode(s)
+	d := validDecoded(logparse.Decode(s))
 	if c.m == nil || len(c.m) >= maxDecodeCache {
 		c.m = make(map[string]string, maxDecodeCache)
 	}

@@ -31,6 +31,12 @@
 //     cache_behavior_path_pattern STRING: standard logging v2's extra fields,
 //     NULL for logs without them.
 //
+// Every string is valid UTF-8, as Parquet's STRING requires (DuckDB,
+// polars and arrow-rs refuse a file with one value that is not): in the
+// columns copied from the log, a byte that is not part of valid UTF-8 is
+// %XX-escaped, as CloudFront logs such bytes; in the decoded columns it is
+// replaced by U+FFFD ("/%FF" decodes to "/\uFFFD").
+//
 // A value the log did not give is NULL, never "-": strings are NULL when
 // CloudFront logged "-" (an empty string is never stored); numbers are NULL
 // when logparse.Record.Has says the field was absent, so a logged 0 stays 0.
