@@ -1,6 +1,7 @@
 package dataset_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/internal/duckdbtest"
 	"github.com/cfwatch/cfwatch/internal/parquettest"
+	"github.com/cfwatch/cfwatch/logparse"
 )
 
 // Field positions in loggen's #Fields line (AWS's standard order).
@@ -142,5 +144,51 @@ func TestDuckDBInvalidUTF8(t *testing.T) {
 	}
 	if total != 7*2000 {
 		t.Errorf("grouped %d rows, want %d", total, 7*2000)
+	}
+}
+
+// TestWriteRowSameFile: a file written from encoded rows (RowEncoder,
+// WriteRow) is byte for byte the one Write makes from the records, hostile
+// bytes, redaction and the distribution's fallbacks included.
+func TestWriteRowSameFile(t *testing.T) {
+	recs := parquettest.ParseLog(t, hostileLog(t))
+	recs = append(recs, parquettest.ParseLog(t, generated(t))[:3000]...)
+	opts := dataset.Options{PageBytes: 8 << 10, DistributionID: "EDEFAULT"}
+	for _, dist := range []string{"E1", ""} {
+		direct := writeParquet(t, recs, dist, opts)
+		enc := dataset.NewRowEncoder()
+		var rows [][]byte
+		for i := range recs {
+			row, err := enc.Append(nil, &recs[i], dist)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, row)
+		}
+		var buf bytes.Buffer
+		w := dataset.NewWriter(&buf, opts)
+		for i, row := range rows {
+			if err := w.WriteRow(row); err != nil {
+				t.Fatal(err)
+			}
+			if i == 10 {
+				// A damaged row is refused and leaves the file as it was.
+				for _, bad := range [][]byte{nil, row[:len(row)/2], append(slices.Clone(row), 0)} {
+					if err := w.WriteRow(bad); err == nil {
+						t.Fatalf("WriteRow took a damaged row (%d bytes)", len(bad))
+					}
+				}
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), direct) {
+			t.Errorf("dist %q: the file from encoded rows differs from Write's", dist)
+		}
+	}
+	var rec logparse.Record
+	if _, err := dataset.NewRowEncoder().Append(nil, &rec, "E1"); err == nil {
+		t.Error("a record without a time was encoded")
 	}
 }
