@@ -234,4 +234,3 @@ func TestProcessSkipsBadLines(t *testing.T) {
 		t.Errorf("rows %d, want %d", rows, want)
 	}
 }
-
