@@ -248,10 +248,16 @@ func (p *Processor) read(ctx context.Context, r *logparse.Reader, res *Result, e
 	}
 }
 
+// maxOutputName bounds the part of an output's name taken from the log
+// file's name, in bytes: with the hash, ".parquet" and a temporary file's
+// suffix, a name stays far below the 255 bytes file systems allow.
+const maxOutputName = 120
+
 // outputBase names a file's Parquet output: the last element of its key
 // without the compression suffix, then a short hash of the whole key, so
 // two logs of the same name under different prefixes never overwrite each
-// other's output and the same key always gives the same name.
+// other's output and the same key always gives the same name. A name
+// longer than maxOutputName keeps its first bytes, and the hash is longer.
 func outputBase(key string) string {
 	base := path.Base(strings.TrimRight(key, "/"))
 	for _, ext := range []string{".gz", ".log", ".txt", ".json"} {
@@ -260,8 +266,12 @@ func outputBase(key string) string {
 	if base == "" || base == "." || base == "/" {
 		base = "log"
 	}
+	base = sanitizeName(base)
 	sum := sha256.Sum256([]byte(key))
-	return sanitizeName(base) + "." + hex.EncodeToString(sum[:4])
+	if len(base) > maxOutputName {
+		return base[:maxOutputName-9] + "." + hex.EncodeToString(sum[:8])
+	}
+	return base + "." + hex.EncodeToString(sum[:4])
 }
 
 // sanitizeName keeps letters, digits and "-_." and replaces the rest, so a
