@@ -34,6 +34,20 @@ Run a command with --help for its flags. In AWS Lambda, ingest serves S3, SQS an
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	out := &checkedWriter{w: stdout}
+	code := runCommand(ctx, args, out, stderr, getenv)
+	if out.err != nil {
+		// The summary, the findings or the DDL did not reach their reader:
+		// the run is not a success whatever else went right.
+		fmt.Fprintln(stderr, "ingest: writing to standard output:", out.err)
+		if code == exitOK {
+			code = exitFailed
+		}
+	}
+	return code
+}
+
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "backfill":
@@ -46,6 +60,39 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 	}
 	return runLocal(ctx, args, stdout, stderr, getenv)
+}
+
+// checkedWriter remembers the first error of its writes; later writes are
+// not tried.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	c.err = err
+	return n, err
+}
+
+// newDirSink returns the sink of an output directory, having removed what
+// runs killed while writing to it left behind.
+func newDirSink(dir string, log *slog.Logger) *ingest.DirSink {
+	sink := ingest.NewDirSink(dir)
+	n, err := sink.RemoveLeftovers()
+	if err != nil {
+		log.Warn("temporary files of an interrupted run not removed", "err", err)
+	}
+	if n > 0 {
+		log.Warn("removed temporary files an interrupted run left", "dir", dir, "files", n)
+	}
+	return sink
 }
 
 // common are the flags of the commands that process logs.
@@ -133,7 +180,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	// One engine over all the files, in name (time) order: a local run
 	// judges the files together, as report does.
 	eng := detectors.New(cfg.Detectors)
-	proc := ingest.NewProcessor(ingest.NewDirSink(*out), ingest.Options{Engine: eng, Logger: log})
+	proc := ingest.NewProcessor(newDirSink(*out, log), ingest.Options{Engine: eng, Logger: log})
 	sum := newSummary(*c.format, *c.verbose, stdout)
 	ingest.ProcessObjects(ctx, proc, objs, 1, sum.add)
 	sum.findings = eng.Findings()
@@ -185,7 +232,7 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		fmt.Fprintln(stderr, "ingest backfill:", err)
 		return exitUsage
 	}
-	var sink ingest.Sink = ingest.NewDirSink(dest)
+	var sink ingest.Sink
 	if source.IsS3(dest) {
 		bucket, prefix, _ := strings.Cut(strings.TrimPrefix(dest, "s3://"), "/")
 		if bucket == "" {
@@ -196,6 +243,9 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		cfg.OutputBucket, cfg.OutputPrefix = bucket, prefix
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
+	if sink == nil {
+		sink = newDirSink(dest, log)
+	}
 	objs, outside, err := source.List(ctx, *sources, w, source.ListOptions{S3Client: s3c, Logger: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "ingest backfill:", err)
