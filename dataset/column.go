@@ -339,7 +339,7 @@ func (cw *columnWriter) writeDecoded(raw []string) error {
 		case dict:
 			r := cw.rawDict.index(s)
 			if int(r) == len(cw.rawTo) {
-				cw.rawTo = append(cw.rawTo, cw.strDict.index(logparse.Decode(s)))
+				cw.rawTo = append(cw.rawTo, cw.strDict.index(validDecoded(logparse.Decode(s))))
 			}
 			cw.dictIndex(cw.rawTo[r])
 			if cw.strDict.bytes > cw.dictBytes || cw.rawDict.bytes > cw.dictBytes {
@@ -530,6 +530,10 @@ func (cw *columnWriter) flushPage() error {
 			Encoding:                enc,
 			DefinitionLevelEncoding: format.RLE,
 			RepetitionLevelEncoding: format.RLE,
+			// The page's null count; its min and max are in the page
+			// index. (Statistics is always encoded: left zero it would
+			// say the page has no nulls.)
+			Statistics: format.Statistics{NullCount: int64(cw.nulls)},
 		}),
 	}
 	size, err := cw.appendPage(&cw.pages, &hdr, body)

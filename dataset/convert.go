@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
@@ -88,19 +89,22 @@ var columnKinds = func() (k [numColumns]kind) {
 	return k
 }()
 
-func newBatch() *batch {
+func newBatch() *batch { return newBatchRows(batchRows, 64<<10) }
+
+// newBatchRows returns a batch of rows rows with an arena of arena bytes.
+func newBatchRows(rows, arena int) *batch {
 	b := &batch{
-		has:   make([]uint64, batchRows),
-		ms:    make([]int64, batchRows),
-		ip:    make([]netip.Addr, batchRows),
-		arena: make([]byte, 0, 64<<10),
+		has:   make([]uint64, rows),
+		ms:    make([]int64, rows),
+		ip:    make([]netip.Addr, rows),
+		arena: make([]byte, 0, arena),
 	}
 	for c, k := range columnKinds {
 		switch k {
 		case kindString:
-			b.str[c] = make([]string, batchRows)
+			b.str[c] = make([]string, rows)
 		case kindInt64, kindInt32, kindFloat:
-			b.num[c] = make([]uint64, batchRows)
+			b.num[c] = make([]uint64, rows)
 		}
 	}
 	return b
@@ -132,9 +136,11 @@ func (b *batch) release() {
 }
 
 // fill stores rec as row i of b, with cookie, query and referrer redacted
-// and path and user agent decoded. A string column is NULL where the string
-// is empty, a number column where Record.Has says the log had no value.
-func (w *Writer) fill(b *batch, i int, rec *logparse.Record, dist string) {
+// (path and user agent are decoded from it by their column writers). A
+// string column is NULL where the string is empty, a number column where
+// Record.Has says the log had no value. distribution_id is
+// rec.DistributionID, else dist.
+func fill(b *batch, i int, rec *logparse.Record, dist string) {
 	b.ms[i] = rec.Time.UnixMilli()
 
 	var has uint64
@@ -184,9 +190,6 @@ func (w *Writer) fill(b *batch, i int, rec *logparse.Record, dist string) {
 	if d == "" {
 		d = dist
 	}
-	if d == "" {
-		d = w.opts.DistributionID
-	}
 	b.set(colDistributionID, i, d)
 	b.set(colCountry, i, rec.Country)
 	b.set(colCacheBehaviorPathPattern, i, rec.CacheBehaviorPathPattern)
@@ -194,13 +197,19 @@ func (w *Writer) fill(b *batch, i int, rec *logparse.Record, dist string) {
 
 // set stores s as row i of string column c. Until a column has a non-empty
 // string in the batch, its empty ones are not stored (a log's absent
-// columns cost nothing); the first one clears the rows before it.
+// columns cost nothing); the first one clears the rows before it. Bytes
+// that are not UTF-8 are stored %XX-escaped (utf8.go).
 func (b *batch) set(c, i int, s string) {
 	if s == "" {
 		if b.used[c] {
 			b.str[c][i] = ""
 		}
 		return
+	}
+	if !utf8.ValidString(s) {
+		start := len(b.arena)
+		b.arena = appendEscapeInvalid(b.arena, s)
+		s = b.view(start)
 	}
 	if !b.used[c] {
 		clear(b.str[c][:i])
@@ -266,7 +275,7 @@ func (c *decodeCache) decode(s string) string {
 	if d, ok := c.m[s]; ok {
 		return d
 	}
-	d := logparse.Decode(s)
+	d := validDecoded(logparse.Decode(s))
 	if c.m == nil || len(c.m) >= maxDecodeCache {
 		c.m = make(map[string]string, maxDecodeCache)
 	}

@@ -1,6 +1,8 @@
 package dataset
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -34,30 +36,54 @@ const UnknownDistribution = "unknown"
 // hour. prefix may be empty, a key prefix, or an s3:// URL; a trailing '/' is
 // dropped. An empty dist becomes UnknownDistribution; characters other than
 // letters, digits, '-', '_' and '.' are %XX-escaped as Hive does, so a
-// hostile value cannot add path segments.
+// hostile value cannot add path segments. A value whose escaped form is
+// longer than MaxPartitionValue bytes (CloudFront's IDs are 14 characters)
+// keeps its first bytes and a hash of the whole value ("AAAA…-<16 hex>"),
+// so that every path segment stays far below the 255 bytes file systems
+// allow and distinct values stay distinct.
 func PartitionPath(prefix, dist string, hour time.Time) string {
 	hour = hour.UTC()
 	var b strings.Builder
-	b.Grow(len(prefix) + len(dist) + 48)
+	b.Grow(len(prefix) + min(len(dist), MaxPartitionValue) + 48)
 	if p := strings.TrimRight(prefix, "/"); p != "" {
 		b.WriteString(p)
 		b.WriteByte('/')
 	}
 	b.WriteString(PartitionDistribution)
 	b.WriteByte('=')
+	b.WriteString(partitionValue(dist))
+	fmt.Fprintf(&b, "/%s=%04d-%02d-%02d/%s=%02d", PartitionDay, hour.Year(), hour.Month(), hour.Day(), PartitionHour, hour.Hour())
+	return b.String()
+}
+
+// MaxPartitionValue bounds a distribution's value in a partition path, in
+// bytes (see PartitionPath).
+const MaxPartitionValue = 128
+
+// partitionValue returns dist as PartitionPath writes it.
+func partitionValue(dist string) string {
 	if dist == "" {
 		dist = UnknownDistribution
 	}
-	for i := 0; i < len(dist); i++ {
-		c := dist[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' {
-			b.WriteByte(c)
+	const keep = MaxPartitionValue - 17 // room for "-" and 16 hex digits
+	b := make([]byte, 0, min(3*len(dist), MaxPartitionValue+3))
+	cut := -1 // the escaped bytes that fit in keep, whole escapes only
+	for i := 0; i < len(dist) && len(b) <= MaxPartitionValue; i++ {
+		n := len(b)
+		if c := dist[i]; 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' {
+			b = append(b, c)
 		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
+			b = fmt.Appendf(b, "%%%02X", c)
+		}
+		if cut < 0 && len(b) > keep {
+			cut = n
 		}
 	}
-	fmt.Fprintf(&b, "/%s=%04d-%02d-%02d/%s=%02d", PartitionDay, hour.Year(), hour.Month(), hour.Day(), PartitionHour, hour.Hour())
-	return b.String()
+	if len(b) <= MaxPartitionValue {
+		return string(b)
+	}
+	sum := sha256.Sum256([]byte(dist))
+	return string(b[:cut]) + "-" + hex.EncodeToString(sum[:8])
 }
 
 // DDLOptions configures the table DDL generates.

@@ -252,3 +252,40 @@ func TestColumnsAndAthenaTypes(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestPartitionPathLongDistribution: a distribution too long for a path
+// segment keeps a readable prefix and a hash of the whole value, never
+// cutting an escape; values that differ only past the prefix stay apart.
+func TestPartitionPathLongDistribution(t *testing.T) {
+	hour := time.Date(2026, 11, 20, 14, 0, 0, 0, time.UTC)
+	seg := func(dist string) string {
+		return strings.Split(PartitionPath("p", dist, hour), "/")[1]
+	}
+	long := strings.Repeat("E", 300)
+	escaped := strings.Repeat("é/", 100)
+	exact := strings.Repeat("A", MaxPartitionValue)
+	seen := map[string]bool{}
+	for _, dist := range []string{long, long + "X", escaped, escaped + "x", strings.Repeat("a%", 80), exact, exact + "B"} {
+		s := seg(dist)
+		v := strings.TrimPrefix(s, "distribution=")
+		if len(v) > MaxPartitionValue || len(s) > 255 {
+			t.Errorf("%d-byte distribution: segment of %d bytes", len(dist), len(s))
+		}
+		if seen[s] {
+			t.Errorf("%d-byte distribution: segment %s given twice", len(dist), s)
+		}
+		seen[s] = true
+		if got := regexp.MustCompile(`%[0-9A-F]?-[0-9a-f]{16}$`).FindString(v); got != "" {
+			t.Errorf("segment %s cuts an escape", s)
+		}
+		if !regexp.MustCompile(`^[A-Za-z0-9._%-]+$`).MatchString(v) {
+			t.Errorf("segment %s has other characters", s)
+		}
+	}
+	if v := strings.TrimPrefix(seg(exact), "distribution="); v != exact {
+		t.Errorf("a %d-byte value was changed to %s", len(exact), v)
+	}
+	if v := strings.TrimPrefix(seg(long), "distribution="); !strings.HasPrefix(v, strings.Repeat("E", 100)) || !regexp.MustCompile(`-[0-9a-f]{16}$`).MatchString(v) {
+		t.Errorf("long value written %s, want a readable prefix and a hash", v)
+	}
+}

@@ -31,6 +31,12 @@
 //     cache_behavior_path_pattern STRING: standard logging v2's extra fields,
 //     NULL for logs without them.
 //
+// Every string is valid UTF-8, as Parquet's STRING requires (DuckDB,
+// polars and arrow-rs refuse a file with one value that is not): in the
+// columns copied from the log, a byte that is not part of valid UTF-8 is
+// %XX-escaped, as CloudFront logs such bytes; in the decoded columns it is
+// replaced by U+FFFD ("/%FF" decodes to "/\uFFFD").
+//
 // A value the log did not give is NULL, never "-": strings are NULL when
 // CloudFront logged "-" (an empty string is never stored); numbers are NULL
 // when logparse.Record.Has says the field was absent, so a logged 0 stays 0.
@@ -122,8 +128,8 @@
 // DELTA_BINARY_PACKED: request_time is sorted and shrinks from 8 bytes a
 // value to about 1.3 before compression; Trino (so Athena engine v3) and
 // Arrow read it. Data pages are version 1, the layout every Parquet reader
-// supports; their headers carry no statistics, since the page index holds
-// the same min/max.
+// supports; their headers' statistics hold the page's null count only, since
+// the page index holds the min/max.
 //
 // Row groups hold up to DefaultRowGroupRows rows or DefaultRowGroupBytes
 // (128 MiB) of buffered data, whichever comes first. Athena splits work by

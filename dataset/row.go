@@ -17,6 +17,9 @@ import (
 // standard logs"), so AWS's published queries run unchanged. The columns after
 // them are this dataset's additions.
 //
+// Strings are valid UTF-8: a byte of the log that is not is stored
+// %XX-escaped (see the package comment).
+//
 // NULL rules: a string column is NULL when the log had "-" or nothing (an
 // empty string is never stored); a number column is NULL when the log did not
 // give it, or gave a value that cannot be read ([logparse.Record.Has] is
@@ -74,7 +77,8 @@ type Row struct {
 	// key (Writer.Write's dist), else Options.DistributionID.
 	DistributionID string `parquet:"distribution_id,optional,dict"`
 	// cs_uri_stem and cs_user_agent with CloudFront's %XX escaping undone
-	// (logparse.Decode), for queries that match on readable text.
+	// (logparse.Decode), for queries that match on readable text; bytes
+	// that are not UTF-8 (from "%FF", "%c0%ae") become U+FFFD.
 	URIStemDecoded   string `parquet:"cs_uri_stem_decoded,optional,dict"`
 	UserAgentDecoded string `parquet:"cs_user_agent_decoded,optional,dict"`
 	// Standard logging v2 extras: NULL unless the log has them.

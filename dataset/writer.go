@@ -245,19 +245,34 @@ func (w *Writer) Write(rec *logparse.Record, dist string) error {
 	if rec.Time.IsZero() {
 		return fmt.Errorf("dataset: record (line %d) has no time", rec.Line)
 	}
+	if dist == "" {
+		dist = w.opts.DistributionID
+	}
 	b := w.cur
-	w.fill(b, b.n, rec, dist)
+	fill(b, b.n, rec, dist)
+	return w.added(rawSize(rec))
+}
+
+// added counts the row just stored in the current batch, rawBytes its
+// size as logged, and sends the batch when it is full.
+func (w *Writer) added(rawBytes int64) error {
+	b := w.cur
 	b.n++
-	// A rough size of the row as logged, for deciding when to measure the
-	// row group (see send), and to bound the input a batch keeps alive.
-	size := int64(rowOverhead + len(rec.URIStem) + len(rec.UserAgent) + len(rec.Referrer) +
-		len(rec.Query) + len(rec.Cookie) + len(rec.ForwardedFor))
-	w.rawBytes += size
-	w.curBytes += size
+	// rawBytes, the row's rough size as logged, decides when to measure the
+	// row group (see send), and bounds the input a batch keeps alive.
+	w.rawBytes += rawBytes
+	w.curBytes += rawBytes
 	if b.n == batchRows || w.curBytes >= maxBatchBytes || w.groupRows+int64(b.n) >= w.opts.RowGroupRows {
 		return w.send()
 	}
 	return nil
+}
+
+// rawSize is a rough size of the record's row as logged, for deciding when
+// to measure the row group (see send).
+func rawSize(rec *logparse.Record) int64 {
+	return int64(rowOverhead + len(rec.URIStem) + len(rec.UserAgent) + len(rec.Referrer) +
+		len(rec.Query) + len(rec.Cookie) + len(rec.ForwardedFor))
 }
 
 // rowOverhead is what a row's fixed-size fields and short strings add to

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -55,8 +56,25 @@ func processObject(ctx context.Context, proc *Processor, obj source.Object) (Res
 		if _, k, ok := strings.Cut(rest, "/"); ok {
 			key = k
 		}
+	} else {
+		key = canonicalPath(key)
 	}
 	return proc.Process(ctx, Input{Name: obj.Name, Key: key, Body: rc})
+}
+
+// canonicalPath returns a local file's absolute path with its symbolic
+// links resolved, slash-separated: the key its output is named from
+// (outputBase), so the same file gives the same objects however the
+// command line spells it ("logs/x.gz", "/abs/logs/x.gz", a link to it).
+func canonicalPath(name string) string {
+	p, err := filepath.Abs(name)
+	if err != nil {
+		return filepath.ToSlash(name)
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	return filepath.ToSlash(p)
 }
 
 // MergeFindings merges findings of the same key from several files into

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,9 +11,22 @@ import (
 	"github.com/cfwatch/cfwatch/logparse"
 )
 
-// partitions holds the Parquet files one log file is writing, one per
-// (distribution, hour) of its records. Nothing is committed until the
-// whole log file has been read: then every file is, or on failure none.
+// partitions writes one log file's records as Parquet, exactly one object
+// per (distribution, hour) of its records, whatever their order.
+//
+// The first max partitions the records name each get a Parquet writer,
+// open until the log has been read: CloudFront's files hold one hour and a
+// few minutes of the hours around it, so all of a normal file's records go
+// straight to their writer. Records of further partitions are set aside in
+// a spool (encoded rows, spool.go) and, once the log has been read, each of
+// these partitions is written from it, one at a time. So a file open at
+// once holds at most max writers (and objects being written), and a file
+// whose records wander over many hours still gives one object per hour.
+//
+// Nothing is committed until the whole log file has been read: then the
+// writers' objects are, in key order, and each spooled partition's as soon
+// as it is written. On failure the rest is aborted; the objects already
+// committed are complete files that a retry replaces (same keys).
 type partitions struct {
 	p    *Processor
 	ctx  context.Context
@@ -22,11 +34,11 @@ type partitions struct {
 	dist string // distribution from the key, for records that name none
 	max  int
 
-	open    []*part // writing, most recently used last
-	closed  []*part // Parquet complete (or being completed), waiting for commit
-	last    *part
-	seq     map[partID]int // Parquet files started per partition
-	closing chan error     // the close running in the background, if any
+	open  []*part // with a writer, in the order of their first record
+	last  *part
+	spool *spool // nil until a record finds no room
+	enc   *dataset.RowEncoder
+	row   []byte
 }
 
 type partID struct {
@@ -42,50 +54,54 @@ type part struct {
 	rows int64
 }
 
-// writer returns the Parquet writer of rec's partition, starting it if
-// needed.
-func (ps *partitions) writer(rec *logparse.Record) (*dataset.Writer, error) {
+// write writes rec to its partition, or spools it. dist is the
+// distribution of the log file's key (dataset.Writer.Write).
+func (ps *partitions) write(rec *logparse.Record, dist string) error {
 	id := partID{dist: rec.DistributionID, hour: rec.Time.Unix() / 3600}
+	if rec.Time.Unix() < 0 && rec.Time.Unix()%3600 != 0 {
+		id.hour-- // floor, for times before 1970
+	}
 	if id.dist == "" {
 		id.dist = ps.dist
 	}
-	if l := ps.last; l != nil && l.id == id {
-		return l.w, nil
-	}
-	for i, pt := range ps.open {
-		if pt.id == id {
-			// Most recently used last: the least recently used is closed
-			// first when too many are open.
-			ps.open = append(slices.Delete(ps.open, i, i+1), pt)
-			ps.last = pt
-			return pt.w, nil
+	pt := ps.last
+	if pt == nil || pt.id != id {
+		pt = nil
+		for _, o := range ps.open {
+			if o.id == id {
+				pt = o
+				break
+			}
+		}
+		if pt == nil && len(ps.open) < ps.max {
+			var err error
+			if pt, err = ps.start(id); err != nil {
+				return err
+			}
+			ps.open = append(ps.open, pt)
 		}
 	}
-	if len(ps.open) >= ps.max {
-		if err := ps.close(ps.open[0]); err != nil {
-			return nil, err
-		}
-		ps.open = slices.Delete(ps.open, 0, 1)
+	if pt != nil {
+		ps.last = pt
+		return pt.w.Write(rec, dist)
 	}
-	pt, err := ps.start(id)
-	if err != nil {
-		return nil, err
+	if ps.spool == nil {
+		ps.spool = newSpool(ps.p.opts.SpoolDir, ps.p.opts.SpoolMemory)
+		ps.enc = dataset.NewRowEncoder()
 	}
-	ps.open = append(ps.open, pt)
-	ps.last = pt
-	return pt.w, nil
+	var err error
+	if ps.row, err = ps.enc.Append(ps.row[:0], rec, dist); err != nil {
+		return err
+	}
+	return ps.spool.add(id, ps.row)
 }
 
+// start creates the object of partition id and its writer.
 func (ps *partitions) start(id partID) (*part, error) {
-	if ps.seq == nil {
-		ps.seq = make(map[partID]int)
+	if err := ps.ctx.Err(); err != nil {
+		return nil, err
 	}
-	ps.seq[id]++
-	name := ps.base
-	if n := ps.seq[id]; n > 1 {
-		name += "." + strconv.Itoa(n)
-	}
-	key := dataset.PartitionPath("", id.dist, time.Unix(id.hour*3600, 0)) + "/" + name + ".parquet"
+	key := dataset.PartitionPath("", id.dist, time.Unix(id.hour*3600, 0)) + "/" + ps.base + ".parquet"
 	obj, err := ps.p.sink.Create(ps.ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", ps.p.sink.Location(key), err)
@@ -95,83 +111,94 @@ func (ps *partitions) start(id partID) (*part, error) {
 	return &part{id: id, key: key, obj: obj, w: dataset.NewWriter(obj, opts)}, nil
 }
 
-// close finishes pt's Parquet file (its last pages and footer) in the
-// background while reading goes on; the object is committed with the rest.
-// At most one close runs at a time: close first waits for the one before,
-// and returns its error, leaving pt open for abort. The caller removes pt
-// from ps.open once close succeeds.
-func (ps *partitions) close(pt *part) error {
-	if ps.last == pt {
-		ps.last = nil
-	}
-	if err := ps.wait(); err != nil {
-		return err
-	}
+// finish writes pt's last pages and footer.
+func (ps *partitions) finish(pt *part) error {
 	w := pt.w
 	pt.w, pt.rows = nil, w.Rows()
-	ps.closed = append(ps.closed, pt)
-	done := make(chan error, 1)
-	ps.closing = done
-	go func() {
-		if err := w.Close(); err != nil {
-			done <- fmt.Errorf("writing %s: %w", ps.p.sink.Location(pt.key), err)
-			return
-		}
-		done <- nil
-	}()
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", ps.p.sink.Location(pt.key), err)
+	}
 	return nil
 }
 
-// wait waits for the background close, if one is running.
-func (ps *partitions) wait() error {
-	if ps.closing == nil {
-		return nil
-	}
-	err := <-ps.closing
-	ps.closing = nil
-	return err
-}
-
-// commit finishes every file and makes them visible, in key order.
+// commit finishes every partition and makes its object visible: the
+// writers' first, in key order, then the spooled ones one at a time. The
+// outputs are in key order.
 func (ps *partitions) commit() ([]Output, error) {
-	for len(ps.open) > 0 {
-		if err := ps.close(ps.open[0]); err != nil {
+	ps.last = nil
+	for _, pt := range ps.open {
+		if err := ps.finish(pt); err != nil {
 			return nil, err
 		}
-		ps.open = ps.open[1:]
 	}
-	if err := ps.wait(); err != nil {
-		return nil, err
-	}
-	all := ps.closed
-	slices.SortFunc(all, func(a, b *part) int { return strings.Compare(a.key, b.key) })
-	outs := make([]Output, 0, len(all))
-	for i, pt := range all {
+	slices.SortFunc(ps.open, func(a, b *part) int { return strings.Compare(a.key, b.key) })
+	var outs []Output
+	for len(ps.open) > 0 {
+		pt := ps.open[0]
 		if err := pt.obj.Commit(); err != nil {
-			// The rest are dropped; the ones committed are complete
-			// files that a retry replaces.
-			ps.closed = all[i+1:]
+			ps.open = ps.open[1:]
 			return outs, err
 		}
+		ps.open = ps.open[1:]
 		outs = append(outs, Output{Location: ps.p.sink.Location(pt.key), Rows: pt.rows})
 	}
-	ps.closed = nil
+	if ps.spool != nil {
+		for _, id := range ps.spool.ids() {
+			out, err := ps.writeSpooled(id)
+			if err != nil {
+				return outs, err
+			}
+			outs = append(outs, out)
+		}
+		ps.spool.close()
+		ps.spool = nil
+	}
+	slices.SortFunc(outs, func(a, b Output) int { return strings.Compare(a.Location, b.Location) })
 	return outs, nil
 }
 
-// abort drops every file not committed.
-func (ps *partitions) abort(cause error) {
-	for _, pt := range ps.closed {
-		pt.obj.Abort(cause)
+// writeSpooled writes and commits the spooled partition id.
+func (ps *partitions) writeSpooled(id partID) (Output, error) {
+	pt, err := ps.start(id)
+	if err != nil {
+		return Output{}, err
 	}
-	// A close running in the background now fails at its next write, if
-	// it has not finished already.
-	ps.wait()
+	ps.open = append(ps.open[:0], pt) // for abort
+	n := 0
+	err = ps.spool.each(id, func(row []byte) error {
+		if n++; n%ctxCheckEvery == 0 {
+			if err := ps.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return pt.w.WriteRow(row)
+	})
+	if err != nil {
+		return Output{}, fmt.Errorf("writing %s: %w", ps.p.sink.Location(pt.key), err)
+	}
+	if err := ps.finish(pt); err != nil {
+		return Output{}, err
+	}
+	ps.open = ps.open[:0]
+	if err := pt.obj.Commit(); err != nil {
+		return Output{}, err
+	}
+	return Output{Location: ps.p.sink.Location(pt.key), Rows: pt.rows}, nil
+}
+
+// abort drops every object not committed and the spool.
+func (ps *partitions) abort(cause error) {
 	for _, pt := range ps.open {
 		// The object first: the writer's last bytes then fail at once
 		// instead of reaching an upload.
 		pt.obj.Abort(cause)
-		pt.w.Close()
+		if pt.w != nil {
+			pt.w.Close()
+		}
 	}
-	ps.open, ps.closed, ps.last = nil, nil, nil
+	ps.open, ps.last = nil, nil
+	if ps.spool != nil {
+		ps.spool.close()
+		ps.spool = nil
+	}
 }

@@ -19,8 +19,9 @@ import (
 )
 
 // DefaultMaxOpenHours bounds the hour partitions one log file writes at
-// once (see Options.MaxOpenHours).
-const DefaultMaxOpenHours = 2
+// once (see Options.MaxOpenHours): CloudFront's files hold one hour and
+// stragglers of the hours before and after it.
+const DefaultMaxOpenHours = 3
 
 // MaxLineErrors bounds how many bad lines, and how many bad values, of one
 // file are logged; all are counted.
@@ -39,13 +40,21 @@ type Options struct {
 	// Dataset configures the Parquet writer.
 	Dataset dataset.Options
 	// MaxOpenHours bounds the hour partitions a file writes at once, each
-	// with its own Parquet writer and buffers. CloudFront's files hold one
-	// hour and a few minutes of its neighbours; a file that wanders over
-	// more hours gets one more Parquet file (".2", ".3", …) each time it
-	// comes back to an hour it had to close. One more file may be
-	// finishing (last pages, footer) in the background while reading goes
-	// on. Default DefaultMaxOpenHours.
+	// with its own Parquet writer, buffers and object being written. A
+	// file writes one object per hour its records fall in, whatever their
+	// order: the first MaxOpenHours hours of a file are written as it is
+	// read; the records of any further hour are spooled (encoded and
+	// redacted, in memory up to SpoolMemory bytes, then in a temporary
+	// file in SpoolDir) and written after the log has been read, one hour
+	// at a time. Default DefaultMaxOpenHours.
 	MaxOpenHours int
+	// SpoolDir is where a file whose records span more than MaxOpenHours
+	// hours spools the rest (one temporary file per log file, removed
+	// when it is done). Default os.TempDir().
+	SpoolDir string
+	// SpoolMemory is how many bytes of spooled rows a file keeps in memory
+	// before they go to its spool file. Default DefaultSpoolMemory.
+	SpoolMemory int
 	// Logger receives one line per skipped line and one per invalid value
 	// (at most MaxLineErrors of each per file). Nil discards.
 	Logger *slog.Logger
@@ -66,6 +75,9 @@ func NewProcessor(sink Sink, opts Options) *Processor {
 	}
 	if opts.MaxOpenHours <= 0 {
 		opts.MaxOpenHours = DefaultMaxOpenHours
+	}
+	if opts.SpoolMemory <= 0 {
+		opts.SpoolMemory = DefaultSpoolMemory
 	}
 	log := opts.Logger
 	if log == nil {
@@ -147,8 +159,9 @@ func (r *Result) LogAttrs() []any {
 
 // Process reads one log file to the end, runs the detectors over it and
 // writes its records as Parquet, one file per hour partition of the
-// records (dataset.PartitionPath; the same input always gives the same
-// keys, so a repeated run replaces its own output instead of adding to it).
+// records, whatever their order (dataset.PartitionPath; the same input
+// always gives the same keys and bytes, so a repeated run replaces its own
+// output instead of adding to it).
 //
 // A line that cannot be read is counted, logged and skipped. A file that
 // cannot be read to the end (corrupt or truncated gzip, a failed read)
@@ -239,20 +252,22 @@ func (p *Processor) read(ctx context.Context, r *logparse.Reader, res *Result, e
 			}
 		}
 		eng.Observe(&rec, dist)
-		w, err := parts.writer(&rec)
-		if err != nil {
-			return err
-		}
-		if err := w.Write(&rec, dist); err != nil {
+		if err := parts.write(&rec, dist); err != nil {
 			return fmt.Errorf("%s: line %d: writing Parquet: %w", r.Name, r.Line(), err)
 		}
 	}
 }
 
+// maxOutputName bounds the part of an output's name taken from the log
+// file's name, in bytes: with the hash, ".parquet" and a temporary file's
+// suffix, a name stays far below the 255 bytes file systems allow.
+const maxOutputName = 120
+
 // outputBase names a file's Parquet output: the last element of its key
 // without the compression suffix, then a short hash of the whole key, so
 // two logs of the same name under different prefixes never overwrite each
-// other's output and the same key always gives the same name.
+// other's output and the same key always gives the same name. A name
+// longer than maxOutputName keeps its first bytes, and the hash is longer.
 func outputBase(key string) string {
 	base := path.Base(strings.TrimRight(key, "/"))
 	for _, ext := range []string{".gz", ".log", ".txt", ".json"} {
@@ -261,8 +276,12 @@ func outputBase(key string) string {
 	if base == "" || base == "." || base == "/" {
 		base = "log"
 	}
+	base = sanitizeName(base)
 	sum := sha256.Sum256([]byte(key))
-	return sanitizeName(base) + "." + hex.EncodeToString(sum[:4])
+	if len(base) > maxOutputName {
+		return base[:maxOutputName-9] + "." + hex.EncodeToString(sum[:8])
+	}
+	return base + "." + hex.EncodeToString(sum[:4])
 }
 
 // sanitizeName keeps letters, digits and "-_." and replaces the rest, so a

@@ -5,14 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cfwatch/cfwatch/dataset"
 )
 
 // A Sink stores the Parquet files ingest writes: S3 in the Lambda and for
@@ -141,14 +149,21 @@ func (o *s3Object) Abort(cause error) {
 }
 
 // DirSink writes objects as files under a directory. A file is written
-// under a temporary name beside its final one and renamed on Commit, so a
-// failed run leaves no partial file and a rerun replaces the old one whole.
+// under a hidden temporary name beside its final one,
+// ".NAME.parquet.PID-NNN.tmp", and renamed on Commit, so a failed run leaves
+// no partial file and a rerun replaces the old one whole; readers skip
+// hidden files. A process killed while writing leaves its temporary files:
+// RemoveLeftovers removes them. A file that fails leaves no directory it
+// emptied.
 type DirSink struct {
 	root string
+
+	mu       sync.Mutex
+	inFlight map[string]bool // temporary files being written
 }
 
 // NewDirSink returns a sink that writes under dir.
-func NewDirSink(dir string) *DirSink { return &DirSink{root: dir} }
+func NewDirSink(dir string) *DirSink { return &DirSink{root: dir, inFlight: make(map[string]bool)} }
 
 // Location implements Sink.
 func (d *DirSink) Location(key string) string {
@@ -161,17 +176,132 @@ func (d *DirSink) Create(ctx context.Context, key string) (Object, error) {
 		return nil, err
 	}
 	path := d.Location(key)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
+	dir := filepath.Dir(path)
+	pattern := "." + filepath.Base(path) + "." + strconv.Itoa(os.Getpid()) + "-*.tmp"
+	var f *os.File
+	var err error
+	// Another object's failure may remove an empty directory between
+	// MkdirAll and CreateTemp: then again.
+	for range 3 {
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			f, err = os.CreateTemp(dir, pattern)
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
+		d.removeEmptyDirs(dir)
 		return nil, err
 	}
-	return &fileObject{f: f, path: path}, nil
+	d.mu.Lock()
+	d.inFlight[f.Name()] = true
+	d.mu.Unlock()
+	return &fileObject{d: d, f: f, path: path}, nil
+}
+
+// done forgets a temporary file, and after a failure removes the
+// directories it leaves empty.
+func (d *DirSink) done(tmp string, failed bool) {
+	d.mu.Lock()
+	delete(d.inFlight, tmp)
+	d.mu.Unlock()
+	if failed {
+		d.removeEmptyDirs(filepath.Dir(tmp))
+	}
+}
+
+// removeEmptyDirs removes dir and its parents below the root while they
+// are empty (or already gone).
+func (d *DirSink) removeEmptyDirs(dir string) {
+	root := filepath.Clean(d.root)
+	for dir = filepath.Clean(dir); dir != root && strings.HasPrefix(dir, root+string(filepath.Separator)); dir = filepath.Dir(dir) {
+		if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+	}
+}
+
+// leftover matches the temporary files of DirSink, now and before the
+// process ID was in their names: its first group is the process ID.
+var leftover = regexp.MustCompile(`^\..+\.parquet\.(?:(\d+)-)?\d+\.tmp$`)
+
+// RemoveLeftovers removes the temporary files that runs killed while
+// writing left in the dataset's partition directories
+// (distribution=…/day=…/hour=…), and the directories that leaves empty.
+// Only files of its temporary naming are touched, and not those of a
+// process still running (another ingest writing to the same directory).
+// It returns how many files it removed. Call it before writing.
+func (d *DirSink) RemoveLeftovers() (int, error) {
+	self := os.Getpid()
+	removed := 0
+	var walk func(dir string, level int) error
+	walk = func(dir string, level int) error {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		prefix := [...]string{dataset.PartitionDistribution + "=", dataset.PartitionDay + "=", dataset.PartitionHour + "="}
+		for _, e := range entries {
+			name, path := e.Name(), filepath.Join(dir, e.Name())
+			if level < len(prefix) {
+				if e.IsDir() && strings.HasPrefix(name, prefix[level]) {
+					if err := walk(path, level+1); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			m := leftover.FindStringSubmatch(name)
+			if m == nil || !e.Type().IsRegular() {
+				continue
+			}
+			if m[1] != "" {
+				pid, err := strconv.Atoi(m[1])
+				d.mu.Lock()
+				mine := d.inFlight[path]
+				d.mu.Unlock()
+				if mine || err == nil && pid != self && processAlive(pid) {
+					continue
+				}
+			}
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			removed++
+		}
+		if level > 0 {
+			d.removeEmptyDirs(dir)
+		}
+		return nil
+	}
+	if err := walk(d.root, 0); err != nil {
+		return removed, fmt.Errorf("removing temporary files under %s: %w", d.root, err)
+	}
+	return removed, nil
+}
+
+// processAlive reports whether a process with this ID runs.
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	if runtime.GOOS == "windows" {
+		return true // FindProcess found it
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 type fileObject struct {
+	d    *DirSink
 	f    *os.File
 	path string
 }
@@ -179,18 +309,23 @@ type fileObject struct {
 func (o *fileObject) Write(p []byte) (int, error) { return o.f.Write(p) }
 
 func (o *fileObject) Commit() error {
-	if err := o.f.Close(); err != nil {
-		os.Remove(o.f.Name())
+	tmp := o.f.Name()
+	err := o.f.Close()
+	if err == nil {
+		err = os.Rename(tmp, o.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		o.d.done(tmp, true)
 		return fmt.Errorf("writing %s: %w", o.path, err)
 	}
-	if err := os.Rename(o.f.Name(), o.path); err != nil {
-		os.Remove(o.f.Name())
-		return fmt.Errorf("writing %s: %w", o.path, err)
-	}
+	o.d.done(tmp, false)
 	return nil
 }
 
 func (o *fileObject) Abort(error) {
+	tmp := o.f.Name()
 	o.f.Close()
-	os.Remove(o.f.Name())
+	os.Remove(tmp)
+	o.d.done(tmp, true)
 }

@@ -46,6 +46,16 @@ const (
 	partHour         = "hour="
 )
 
+// isIngestTemp reports whether an object name is one of the temporary files
+// ingest writes a dataset file under before renaming it
+// (".NAME.parquet.PID-NNN.tmp"). Locally they are hidden files, which are
+// never listed; a dataset copied to S3 from a directory an interrupted run
+// wrote to may hold some, and they are not listed there either.
+func isIngestTemp(name string) bool {
+	base := name[strings.LastIndexByte(name, '/')+1:]
+	return strings.HasPrefix(base, ".") && strings.HasSuffix(base, ".tmp") && strings.Contains(base, ".parquet.")
+}
+
 // isParquet reports whether an object name is a Parquet file's.
 func isParquet(name string) bool {
 	return len(name) > len(".parquet") && strings.EqualFold(name[len(name)-len(".parquet"):], ".parquet")

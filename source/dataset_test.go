@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -161,9 +162,17 @@ func TestS3Dataset(t *testing.T) {
 		}
 		keys, data[k] = append(keys, k), b
 	}
-	putAll(t, srv, "logs", append(keys, "cf/ds/README.txt"), data)
-
 	w := Window{utc("2026-11-20T10:00:00Z"), utc("2026-11-20T12:00:00Z")}
+	// An interrupted local run's temporary file in an hour of the window,
+	// copied up with the rest: never listed.
+	var tmpKey string
+	for _, k := range keys {
+		if kk, _ := objectKey(k); w.MayHold(kk.Hour) {
+			tmpKey = path.Dir(k) + "/." + path.Base(k) + ".4242-1234.tmp"
+			break
+		}
+	}
+	putAll(t, srv, "logs", append(keys, "cf/ds/README.txt", tmpKey), data)
 	var want []string
 	for _, k := range keys {
 		kk, ok := objectKey(k)

@@ -417,6 +417,9 @@ func (l *s3Lister) flatKey(folder, key string, size int64) (skipAfter string) {
 
 // keep adds the object when the window may need it.
 func (l *s3Lister) keep(key string, size int64, k logparse.Key, ok bool) {
+	if isIngestTemp(key) {
+		return
+	}
 	if ok && !l.w.MayHold(k.Hour) {
 		l.skipped++
 		l.stats.Near.hour(k.Hour, l.w)

@@ -48,10 +48,45 @@ type Env struct {
 func Run(newRoot func(Env) *cobra.Command) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	return RunWith(ctx, newRoot, os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+}
+
+// RunWith runs the command newRoot makes on args, as Run does with the
+// process's own: a panic on this goroutine is an error (exit 2, not a raw
+// crash), and output that could not be written to e.Stdout (a full disk,
+// a closed pipe) is a failure said on e.Stderr: exit 1 at least, since
+// the summary, findings or report did not reach their reader.
+func RunWith(ctx context.Context, newRoot func(Env) *cobra.Command, args []string, e Env) int {
+	out := &checkedWriter{w: e.Stdout}
+	e.Stdout = out
 	root := newRoot(e)
-	// A panic on this goroutine is an error, exit 2, not a raw crash.
-	return Guard(root.Name(), e.Stderr, func() int { return Execute(ctx, root, os.Args[1:], e) })
+	code := Guard(root.Name(), e.Stderr, func() int { return Execute(ctx, root, args, e) })
+	if out.err != nil {
+		fmt.Fprintf(e.Stderr, "%s: writing to standard output: %v\n", root.Name(), out.err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// checkedWriter remembers the first error of its writes; later writes are
+// not tried.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	c.err = err
+	return n, err
 }
 
 // NewRoot returns the cfwatch command, with cmds and version as its

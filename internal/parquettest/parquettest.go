@@ -8,10 +8,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -79,11 +81,19 @@ func ArrowType(athena string) arrow.DataType {
 // Expected returns every column's value for rec, as the dataset's rules say
 // (nil for NULL): written from the rules, not from the writer's code.
 func Expected(rec *logparse.Record, dist, defaultDist string) map[string]any {
+	// Strings from the log keep their valid UTF-8; a byte that is not has
+	// its %XX (uppercase) in its place, and U+FFFD once decoded.
 	s := func(v string) any {
 		if v == "" {
 			return nil
 		}
-		return v
+		return escapeInvalid(v)
+	}
+	decoded := func(v string) any {
+		if v == "" {
+			return nil
+		}
+		return replaceInvalid(logparse.Decode(escapeInvalid(v)))
 	}
 	i64 := func(f logparse.Field, v int64) any {
 		if !rec.Has(f) {
@@ -151,14 +161,46 @@ func Expected(rec *logparse.Record, dist, defaultDist string) map[string]any {
 		"sc_range_end":                i64(logparse.FieldRangeEnd, rec.RangeEnd),
 		"request_time":                arrow.Timestamp(t.UnixMilli()),
 		"distribution_id":             s(d),
-		"cs_uri_stem_decoded":         s(logparse.Decode(rec.URIStem)),
-		"cs_user_agent_decoded":       s(logparse.Decode(dataset.RedactUserAgent(rec.UserAgent))),
+		"cs_uri_stem_decoded":         decoded(rec.URIStem),
+		"cs_user_agent_decoded":       decoded(dataset.RedactUserAgent(rec.UserAgent)),
 		"asn":                         i64(logparse.FieldASN, rec.ASN),
 		"c_country":                   s(rec.Country),
 		"origin_fbl":                  f32(logparse.FieldOriginFBL, rec.OriginFBL),
 		"origin_lbl":                  f32(logparse.FieldOriginLBL, rec.OriginLBL),
 		"cache_behavior_path_pattern": s(rec.CacheBehaviorPathPattern),
 	}
+}
+
+// escapeInvalid writes each byte of v that is not part of valid UTF-8 as
+// %XX.
+func escapeInvalid(v string) string {
+	var b strings.Builder
+	for len(v) > 0 {
+		r, n := utf8.DecodeRuneInString(v)
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, "%%%02X", v[0])
+		} else {
+			b.WriteString(v[:n])
+		}
+		v = v[n:]
+	}
+	return b.String()
+}
+
+// replaceInvalid replaces each byte of v that is not part of valid UTF-8
+// by U+FFFD.
+func replaceInvalid(v string) string {
+	var b strings.Builder
+	for len(v) > 0 {
+		r, n := utf8.DecodeRuneInString(v)
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(v[:n])
+		}
+		v = v[n:]
+	}
+	return b.String()
 }
 
 // ColumnValues returns a column's values, nil for NULL.

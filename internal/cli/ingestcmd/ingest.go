@@ -59,6 +59,20 @@ usage and configuration errors.`,
 	return cmd
 }
 
+// newDirSink returns the sink of an output directory, having removed what
+// runs killed while writing to it left behind.
+func newDirSink(dir string, log *slog.Logger) *ingest.DirSink {
+	sink := ingest.NewDirSink(dir)
+	n, err := sink.RemoveLeftovers()
+	if err != nil {
+		log.Warn("temporary files of an interrupted run not removed", "err", err)
+	}
+	if n > 0 {
+		log.Warn("removed temporary files an interrupted run left", "dir", dir, "files", n)
+	}
+	return sink
+}
+
 // common are the flags of the commands that process logs.
 type common struct {
 	configFile *string
@@ -134,7 +148,7 @@ func setupLocal(cmd *cobra.Command, e cli.Env) {
 		// One engine over all the files, in name (time) order: a local run
 		// judges the files together, as report does.
 		eng := detectors.New(cfg.Detectors)
-		proc := ingest.NewProcessor(ingest.NewDirSink(*out), ingest.Options{Engine: eng, Logger: log})
+		proc := ingest.NewProcessor(newDirSink(*out, log), ingest.Options{Engine: eng, Logger: log})
 		sum := newSummary(*c.format, *c.verbose, stdout)
 		ingest.ProcessObjects(ctx, proc, objs, 1, sum.add)
 		sum.findings = eng.Findings()
@@ -192,7 +206,7 @@ the Lambda does.`,
 		if err != nil {
 			return cli.Failf("%v", err)
 		}
-		var sink ingest.Sink = ingest.NewDirSink(dest)
+		var sink ingest.Sink
 		if source.IsS3(dest) {
 			bucket, prefix, _ := strings.Cut(strings.TrimPrefix(dest, "s3://"), "/")
 			if bucket == "" {
@@ -202,6 +216,9 @@ the Lambda does.`,
 			cfg.OutputBucket, cfg.OutputPrefix = bucket, prefix
 		}
 		log := slog.New(visible.LogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)})))
+		if sink == nil {
+			sink = newDirSink(dest, log)
+		}
 		objs, outside, err := source.List(ctx, *sources, w, source.ListOptions{S3Client: s3c, Logger: log})
 		if err != nil {
 			return cli.Failf("%v", err)
