@@ -241,3 +241,13 @@ func (p *RealtimeParser) Parse(line string, rec *Record) error {
 	rec.Line = 1
 	return nil
 }
+
+// SetHas marks field f as given for the record, for a Record built from
+// something other than a log line (ingest's real-time window digest): a
+// zero status or time-to-first-byte is then a logged zero, not a missing
+// value.
+func (r *Record) SetHas(f Field) {
+	if f < numFields {
+		r.present |= 1 << f
+	}
+}

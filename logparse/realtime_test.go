@@ -114,7 +114,7 @@ func TestRealtimeParseColumnMismatch(t *testing.T) {
 	for _, line := range []string{
 		rtLine("1731699951.183", "192.0.2.1", "GET", "/", "200"),             // one short
 		rtLine("1731699951.183", "192.0.2.1", "GET", "/", "200", "Hit", "x"), // one more
-		"1731699951.183 192.0.2.1 GET / 200 Hit",                              // not TSV
+		"1731699951.183 192.0.2.1 GET / 200 Hit",                             // not TSV
 	} {
 		err := p.Parse(line, &rec)
 		if !errors.Is(err, ErrRealtimeFields) {

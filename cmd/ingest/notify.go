@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -24,6 +25,8 @@ type slackNotifier struct {
 	getenv func(string) string
 	s3     *s3.Client // incident state; nil keeps it in memory
 	log    *slog.Logger
+	// metrics, when set, receives AlertLatency for each first post.
+	metrics *ingest.Metrics
 
 	mu sync.Mutex
 	n  *alert.Notifier
@@ -48,6 +51,13 @@ func (s *slackNotifier) notifier(ctx context.Context) (*alert.Notifier, error) {
 		return nil, err
 	}
 	opts := alert.Options{Logger: s.log}
+	if m := s.metrics; m != nil {
+		opts.OnPosted = func(ctx context.Context, f detectors.Finding, posted time.Time) {
+			if err := m.AlertLatency(ingest.AlertSource(ctx), f.Rule, f.FirstSeen, posted); err != nil {
+				s.log.Warn("metrics not written", "err", err.Error())
+			}
+		}
+	}
 	if s.s3 != nil && s.cfg.StateBucket != "" {
 		opts.S3, opts.StateBucket, opts.StatePrefix = s.s3, s.cfg.StateBucket, s.cfg.StatePrefix
 	}
