@@ -103,6 +103,7 @@ func (h *Handler) Kinesis(ctx context.Context, payload []byte) (events.KinesisTi
 		h.Log.Warn("window state not readable: starting the window afresh", "shard", ev.ShardID, "err", err.Error())
 		st = newWindowState()
 	}
+	st.api = rt.apiPrefixes()
 	p := logparse.NewRealtimeParser(rt.Layout)
 	var pending []logparse.Record
 	var records, bad int64
@@ -117,7 +118,7 @@ func (h *Handler) Kinesis(ctx context.Context, payload []byte) (events.KinesisTi
 			// None of this record's lines count: it is retried whole.
 			bad++
 			failedAt = kr.Kinesis.SequenceNumber
-			h.Log.Error("real-time record not decoded: reported as a batch item failure", "shard", ev.ShardID,
+			h.Log.Error("real-time record not decoded: reported as a batch item failure; Lambda retries from it", "shard", ev.ShardID,
 				"sequence_number", kr.Kinesis.SequenceNumber, "err", err.Error())
 			break
 		}
@@ -156,6 +157,22 @@ func (h *Handler) Kinesis(ctx context.Context, payload []byte) (events.KinesisTi
 		}
 	}
 	return resp, nil
+}
+
+// apiPrefixes returns the detectors' API and auth prefixes, without a
+// trailing slash.
+func (rt *Realtime) apiPrefixes() []string {
+	cfg := rt.Detectors
+	if cfg.Window == 0 {
+		cfg = detectors.DefaultConfig()
+	}
+	var out []string
+	for _, p := range append([]string{cfg.AuthPrefix}, cfg.APIPrefixes...) {
+		if p = strings.TrimRight(strings.TrimSuffix(p, "*"), "/"); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 type alertSourceKey struct{}
@@ -200,6 +217,17 @@ type windowState struct {
 	// Dropped counts requests that found no room even coarsened.
 	Dropped int64 `json:"dropped,omitempty"`
 	index   map[rowKey]int
+	api     []string // API and auth prefixes, whose paths keep their group when coarsened
+}
+
+// underAPI reports whether path p is under an API or the auth prefix.
+func (s *windowState) underAPI(p string) bool {
+	for _, a := range s.api {
+		if p == a || strings.HasPrefix(p, a+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // windowRow is one projection of requests. Values are bounded in length;
@@ -278,7 +306,11 @@ func (s *windowState) add(rec *logparse.Record) {
 	coarse := false
 	if !ok && len(s.Rows) >= MaxWindowRows {
 		k = project(rec, coarsePathSegmts)
-		k.Query = ""
+		k.Query, k.CType = "", ""
+		if !s.underAPI(k.Path) {
+			// Every static path is judged as one group ("/*").
+			k.Path = "/_static"
+		}
 		coarse = true
 		i, ok = s.index[k]
 		if !ok && len(s.Rows) >= 2*MaxWindowRows {
@@ -486,7 +518,11 @@ func parseKinesisData(p *logparse.RealtimeParser, data []byte, out *[]logparse.R
 		*out = append(*out, logparse.Record{})
 		if err := p.Parse(string(l), &(*out)[len(*out)-1]); err != nil {
 			*out = (*out)[:len(*out)-1]
-			return fmt.Errorf("line %d: %w", line, err)
+			var pe *logparse.ParseError
+			if errors.As(err, &pe) {
+				pe.Line = line
+			}
+			return err
 		}
 	}
 	if line == 0 {
