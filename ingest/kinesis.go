@@ -196,7 +196,7 @@ func AlertSource(ctx context.Context) string {
 // (see windowRow) per minute; rows past MaxWindowRows are coarsened (path
 // cut to its first two segments, no clients or examples) and past twice
 // that counted only. A full row encodes to about 300 bytes, so the state
-// stays under ~250 KB whatever the traffic: a quarter of Lambda's 1 MB
+// stays under ~300 KB whatever the traffic: under a third of Lambda's 1 MB
 // window-state limit (see TestWindowStateBounded).
 const (
 	MaxWindowRows    = 600
