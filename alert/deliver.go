@@ -37,8 +37,9 @@ func (n *Notifier) deliver(ctx context.Context, key string, st *incident, etag, 
 		shown := st.Version
 		var apply func(*incident)
 		var err error
+		first := st.PostedAt.IsZero()
 		switch {
-		case st.PostedAt.IsZero():
+		case first:
 			var ref msgRef
 			ref, err = n.post(sctx, st, n.render(st, kindNew))
 			apply = func(x *incident) {
@@ -70,6 +71,9 @@ func (n *Notifier) deliver(ctx context.Context, key string, st *incident, etag, 
 		})
 		if err != nil {
 			return n.leaseErr(key, err)
+		}
+		if first && n.opts.OnPosted != nil {
+			n.opts.OnPosted(ctx, st.Finding, now)
 		}
 	}
 }

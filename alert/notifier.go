@@ -75,6 +75,12 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// HTTPClient talks to Slack (default: 15 s timeout per request).
 	HTTPClient *http.Client
+	// OnPosted, when set, is called once per incident when its first
+	// message has been delivered and recorded, with the incident's
+	// finding (FirstSeen: its first failing request) and the time of the
+	// post; ctx is the Notify or Sweep call's. Ingest derives its
+	// AlertLatency metric from it.
+	OnPosted func(ctx context.Context, f detectors.Finding, posted time.Time)
 }
 
 // A Notifier turns findings into Slack alerts, one per incident. It is

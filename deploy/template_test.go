@@ -240,6 +240,9 @@ func TestFunctionEnvironment(t *testing.T) {
 			"SLACK_SECRET_ARN":          s.param("SlackSecretArn"),
 			"SLACK_CHANNEL":             s.param("SlackChannel"),
 			"CFWATCH_CONFIG_JSON":       env["CFWATCH_CONFIG_JSON"],
+			// Real-time logs are off in these scenarios (realtime_test.go).
+			"CFWATCH_REALTIME_FIELDS":          "",
+			"CFWATCH_REALTIME_DISTRIBUTION_ID": s.param("RealtimeDistributionId"),
 		}
 		if !maps.Equal(env, want) {
 			t.Errorf("environment:\n got %v\nwant %v", env, want)

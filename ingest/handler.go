@@ -36,6 +36,11 @@ type Handler struct {
 	// dataset and alert state, when they share the log bucket, so that
 	// writing them cannot trigger the function again.
 	Skip []string
+	// Realtime configures the Kinesis path (real-time logs); nil refuses
+	// Kinesis batches. RealtimeErr, when set, is why the configuration
+	// could not be read: Kinesis batches fail with it.
+	Realtime    *Realtime
+	RealtimeErr error
 }
 
 // Response is what an S3 or EventBridge invocation returns.
@@ -52,6 +57,9 @@ type Response struct {
 // (ingest's output is deterministic, so a retry replaces what the first try
 // wrote).
 func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
+	if isKinesis(payload) {
+		return h.Kinesis(ctx, payload)
+	}
 	ev, err := ParseEvent(payload)
 	if err != nil {
 		h.Log.Error("invocation payload not understood", "err", err.Error(), "payload_bytes", len(payload))

@@ -127,3 +127,41 @@ func (m *Metrics) write(v any) error {
 	}
 	return nil
 }
+
+// Realtime writes the metrics of one Kinesis batch: RealtimeRecords
+// (requests read), RealtimeFailedRecords (Kinesis records that could not be
+// decoded) and WindowStateBytes (the tumbling window's state returned).
+func (m *Metrics) Realtime(records, failed int64, stateBytes int) error {
+	if m == nil {
+		return nil
+	}
+	return m.write(map[string]any{
+		"_aws": emfMeta{Timestamp: m.now().UnixMilli(), CloudWatchMetrics: []emfDirective{{
+			Namespace:  m.namespace,
+			Dimensions: [][]string{{}},
+			Metrics:    []emfMetric{{"RealtimeRecords", "Count"}, {"RealtimeFailedRecords", "Count"}, {"WindowStateBytes", "Bytes"}},
+		}}},
+		"RealtimeRecords":       records,
+		"RealtimeFailedRecords": failed,
+		"WindowStateBytes":      stateBytes,
+	})
+}
+
+// AlertLatency writes the seconds from an incident's first failing
+// request to its first Slack post, with the dimension Source ("realtime"
+// for the Kinesis path, "s3" for log objects) and [Source, Rule].
+func (m *Metrics) AlertLatency(source, rule string, firstFailure, posted time.Time) error {
+	if m == nil {
+		return nil
+	}
+	return m.write(map[string]any{
+		"_aws": emfMeta{Timestamp: m.now().UnixMilli(), CloudWatchMetrics: []emfDirective{{
+			Namespace:  m.namespace,
+			Dimensions: [][]string{{"Source"}, {"Source", "Rule"}},
+			Metrics:    []emfMetric{{"AlertLatency", "Seconds"}},
+		}}},
+		"Source":       source,
+		"Rule":         rule,
+		"AlertLatency": posted.Sub(firstFailure).Seconds(),
+	})
+}

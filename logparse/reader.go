@@ -83,6 +83,9 @@ type Reader struct {
 	runaway  int64
 
 	tabs tabIndex // tab offsets in the line being parsed
+	// split is the rest of a line that held several JSON objects back to
+	// back (Firehose concatenates records), read before the next line.
+	split string
 
 	// Date cache: logs hold a few distinct dates, parsed once each.
 	lastDate    string
@@ -249,7 +252,7 @@ func (r *Reader) Read(rec *Record) error {
 				return err
 			}
 		}
-		if r.cur == "" {
+		if r.split == "" && r.cur == "" {
 			tooLong, err := r.nextBlock()
 			if err != nil {
 				return r.fail(err)
@@ -262,7 +265,13 @@ func (r *Reader) Read(rec *Record) error {
 			}
 			continue
 		}
-		line := r.takeLine()
+		var line string
+		if r.split != "" {
+			// The next of several JSON objects on one line (Firehose).
+			line, r.split = r.split, ""
+		} else {
+			line = r.takeLine()
+		}
 		start := r.line
 		line = strings.TrimRight(line, "\r")
 		if len(line) == 0 {
@@ -283,6 +292,7 @@ func (r *Reader) Read(rec *Record) error {
 			r.format = FormatJSON
 			line, err = r.jsonObject(line)
 			if err == nil {
+				line, r.split = splitObjects(line)
 				err = r.parseJSON(line, rec)
 			}
 			if !r.sawData && r.jsonKnown == 0 {

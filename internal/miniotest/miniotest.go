@@ -129,11 +129,22 @@ func (s *Server) Client(optFns ...func(*s3.Options)) *s3.Client {
 	}, optFns...)
 }
 
-// CreateBucket creates a bucket.
+// CreateBucket creates a bucket. MinIO can say it is ready (its health
+// check answers) a moment before it takes bucket operations, answering
+// XMinioServerNotInitialized under load: that answer is retried for up to
+// 30 seconds.
 func (s *Server) CreateBucket(tb testing.TB, bucket string) {
 	tb.Helper()
-	if _, err := s.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		tb.Fatalf("miniotest: creating bucket %s: %v", bucket, err)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := s.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "XMinioServerNotInitialized") || time.Now().After(deadline) {
+			tb.Fatalf("miniotest: creating bucket %s: %v", bucket, err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

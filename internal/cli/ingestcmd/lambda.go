@@ -39,16 +39,25 @@ func Lambda() int {
 		log.Error("configuration", "err", err.Error())
 		return 2
 	}
+	metrics := ingest.NewMetrics(os.Stdout, cfg.MetricsNamespace)
+	notifier := newNotifier(cfg, os.Getenv, s3c, log, nil)
+	notifier.metrics = metrics
+	rt, rtErr := ingest.RealtimeFromEnv(os.Getenv, cfg.Detectors)
+	if rtErr != nil {
+		log.Error("real-time logs: Kinesis batches will be refused", "err", rtErr.Error())
+	}
 	h := &ingest.Handler{
 		S3: s3c,
 		Proc: ingest.NewProcessor(ingest.NewS3Sink(s3c, cfg.OutputBucket, cfg.OutputPrefix), ingest.Options{
 			Detectors: cfg.Detectors,
 			Logger:    log,
 		}),
-		Notifier: newNotifier(cfg, os.Getenv, s3c, log, nil),
-		Metrics:  ingest.NewMetrics(os.Stdout, cfg.MetricsNamespace),
-		Log:      log,
-		Skip:     ownOutput(cfg),
+		Notifier:    notifier,
+		Metrics:     metrics,
+		Log:         log,
+		Skip:        ownOutput(cfg),
+		Realtime:    rt,
+		RealtimeErr: rtErr,
 	}
 	lambda.Start(h.Invoke)
 	return 0

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -28,6 +29,8 @@ type slackNotifier struct {
 	// messages; nil (the Lambda) derives it from each incident's first
 	// log object.
 	sources []string
+	// metrics, when set, receives AlertLatency for each first post.
+	metrics *ingest.Metrics
 
 	mu sync.Mutex
 	n  *alert.Notifier
@@ -52,6 +55,13 @@ func (s *slackNotifier) notifier(ctx context.Context) (*alert.Notifier, error) {
 		return nil, err
 	}
 	opts := alert.Options{Logger: s.log, LogSources: s.sources}
+	if m := s.metrics; m != nil {
+		opts.OnPosted = func(ctx context.Context, f detectors.Finding, posted time.Time) {
+			if err := m.AlertLatency(ingest.AlertSource(ctx), f.Rule, f.FirstSeen, posted); err != nil {
+				s.log.Warn("metrics not written", "err", err.Error())
+			}
+		}
+	}
 	if s.s3 != nil && s.cfg.StateBucket != "" {
 		opts.S3, opts.StateBucket, opts.StatePrefix = s.s3, s.cfg.StateBucket, s.cfg.StatePrefix
 	}
