@@ -112,7 +112,7 @@ func TestTrickyPaths(t *testing.T) {
 	cfg := detectors.DefaultConfig()
 	cfg.APIPrefixes = []string{"/api", "/api/v1"}
 	low := detectors.Threshold{MinCount: 2, MinRate: 0.01}
-	cfg.AuthCacheHit, cfg.MethodRejected, cfg.CORSPreflightRejected = low, low, low
+	cfg.AuthCacheHit, cfg.MethodRejected.Threshold, cfg.CORSPreflightRejected = low, low, low
 	cfg.AuthCookieMissing, cfg.AuthInsecureScheme, cfg.APIOriginForbidden = low, low, low
 	cfg.Auth403Burst.Threshold, cfg.OriginErrors.Threshold = low, low
 	cfg.MaxPathGroups = 1000
