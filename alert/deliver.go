@@ -286,6 +286,7 @@ func (n *Notifier) render(st *incident, kind string) message {
 		ReportSource: n.opts.LogSource,
 		Dataset:      n.opts.DatasetLocation,
 		Table:        n.opts.AthenaTable,
+		IgnorePaths:  n.opts.IgnorePaths,
 	}
 	if mc.ReportSource == "" {
 		mc.ReportSource = st.Source

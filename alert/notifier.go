@@ -51,6 +51,9 @@ type Options struct {
 	DatasetLocation string
 	// AthenaTable is the dataset's table (default "cloudfront_logs").
 	AthenaTable string
+	// IgnorePaths are the detectors' ignore_paths, which the Athena query
+	// leaves out as the findings do.
+	IgnorePaths []string
 	// LogSource is the s3://bucket/prefix of the raw logs, for the report
 	// command in messages; "" derives it from each incident's first origin
 	// (see LogSource).

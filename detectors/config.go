@@ -49,10 +49,10 @@ type Auth403Threshold struct {
 // prefix), the others to the default (static) behavior, where a refusal
 // counts only on a page of the site: a path whose last segment has no
 // extension (or .html, .htm) that at least PageMinClients distinct clients
-// loaded with a successful GET or HEAD. Such refusals fire at StaticMinCount
-// or more, from StaticMinClients distinct clients or more, that are at
-// least StaticMinRate of the requests to those pages, counted over the
-// whole input.
+// loaded with a successful GET or HEAD. A page is reported when its
+// refusals reach StaticMinCount, from StaticMinClients distinct clients,
+// and are at least StaticMinRate of its requests, counted over the whole
+// input.
 type MethodRejectedThreshold struct {
 	Threshold
 	StaticMinCount   int64   `json:"static_min_count"`
@@ -136,11 +136,11 @@ type Config struct {
 	// 1 and 0%: they need those methods (sign-in POSTs, OAuth callbacks), so
 	// one refusal is a behavior that does not allow them. On the default
 	// (static) behavior a refusal is normally scanner noise (POST
-	// /xmlrpc.php): it counts only on pages of the site, and fires at
+	// /xmlrpc.php): it counts only on pages of the site, a page firing at
 	// static_min_count 10 refusals from static_min_clients 5 distinct
-	// clients, static_min_rate 0.1% of those pages' requests, a page being
-	// a path loaded by page_min_clients 10 distinct clients: a form or a
-	// Server Action posting to pages many visitors load, not a few bots.
+	// clients, static_min_rate 0.1% of its requests, a page being a path
+	// loaded by page_min_clients 10 distinct clients: a form or a Server
+	// Action posting to a page many visitors load, not a few bots.
 	MethodRejected MethodRejectedThreshold `json:"method_rejected"`
 	// CORSPreflightRejected [cors_preflight_rejected]: failed OPTIONS on API
 	// paths. Default 5 and 20%: browsers preflight every cross-origin call,

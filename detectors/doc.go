@@ -49,10 +49,10 @@
 // (POST /xmlrpc.php) and the behavior doing its job: method-rejected counts
 // it only on a page of the site, a path without extension (or .html) that
 // at least MethodRejected.PageMinClients (10) distinct clients load with a
-// successful GET or HEAD, and fires at StaticMinCount (10) such refusals
+// successful GET or HEAD; a page fires at StaticMinCount (10) refusals
 // from StaticMinClients (5) distinct clients that are at least
-// StaticMinRate (0.1%) of those pages' requests, counted over the whole
-// input (see MethodRejectedThreshold). Its remedy never opens the static
+// StaticMinRate (0.1%) of its requests, counted over the whole input (see
+// MethodRejectedThreshold); the host's finding merges its pages. Its remedy never opens the static
 // behavior to POST: a behavior like /api/* for what the app serves, or
 // ignore_paths for what it does not.
 //

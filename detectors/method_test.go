@@ -131,7 +131,7 @@ func TestMethodRejectedSignInPOST(t *testing.T) {
 
 // sitePagePosts is a site whose /contact/ page posts its form to itself:
 // 40 visitors load it, 12 of them submit the form and are refused by the
-// static behavior. Scanners POST /xmlrpc.php meanwhile. reverse writes the
+// static behavior. Three scanners POST /xmlrpc.php and / meanwhile. reverse writes the
 // refusals before the page loads. ids are the refusals', in time order.
 func sitePagePosts(reverse bool) (l *cfLog, ids []string) {
 	l = newCFLog()
@@ -146,6 +146,7 @@ func sitePagePosts(reverse bool) (l *cfLog, ids []string) {
 			posts = append(posts, func() { ids = append(ids, l.refused(at+20*time.Second, c, "POST", "/contact/", uaBrowser)) })
 		}
 		l.refused(at+30*time.Second, 500+c%3, "POST", "/xmlrpc.php", uaScanner)
+		l.refused(at+35*time.Second, 500+c%3, "POST", "/", uaScanner) // a page, but three scanners
 	}
 	for _, p := range posts {
 		p()
@@ -175,7 +176,7 @@ func TestMethodRejectedSitePage(t *testing.T) {
 		t.Errorf("finding %s %s %s", f.Key, f.Severity, f.Group)
 	}
 	// 14 refused POSTs of 40 loads + 14 POSTs, from 14 visitors; the
-	// scanner's /xmlrpc.php is not among them.
+	// scanners' /xmlrpc.php and / are not among them.
 	if f.Count != 14 || f.Denominator != 54 || f.Clients != 14 || f.DenominatorLabel != "requests to these pages" ||
 		len(f.Paths) != 1 || f.Paths[0] != "/contact/" || f.Evidence["POST"] != 14 || f.Evidence["time_to_first_byte_zero"] != 14 || f.Evidence["pages"] != 1 {
 		t.Errorf("finding: %s %v paths %q", f.Summary(), f.Evidence, f.Paths)

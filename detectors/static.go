@@ -23,10 +23,12 @@ import (
 // So a refusal on a static path counts only on a page of the site: a path
 // whose last segment has no extension (or .html/.htm) and that at least
 // PageMinClients distinct clients loaded with a successful GET or HEAD
-// (status 200-399). The rule fires when such refusals reach
+// (status 200-399). A page is reported when its refusals reach
 // StaticMinCount, from StaticMinClients distinct clients, and
-// StaticMinRate of the requests counted for those pages (successful
-// GET/HEAD and requests with the methods a behavior can allow).
+// StaticMinRate of the requests counted for it (successful GET/HEAD and
+// requests with the methods a behavior can allow): a few scanners POSTing
+// to / do not make it, nor do they add to another page's finding. The
+// finding of a host merges its pages.
 //
 // Which path is a page is only known at the end, so the counts are kept
 // per page over the whole input, in any order: a table of at most
@@ -183,26 +185,28 @@ func (e *Engine) observeStatic(h *hostState, rec *logparse.Record, path, m strin
 func (e *Engine) staticFinding(h *hostState) (Finding, bool) {
 	th := e.cfg.MethodRejected
 	st := &h.static
+	refusers := make(map[*page]int)
+	for k := range st.refusers {
+		refusers[k.p]++
+	}
 	var pages []*page
 	var count, total int64
 	for _, pg := range st.pages {
-		if pg.refused > 0 && len(pg.loaders) >= th.PageMinClients {
+		if pg.refused >= th.StaticMinCount && float64(pg.refused) >= th.StaticMinRate*float64(pg.gets+pg.other) &&
+			len(pg.loaders) >= th.PageMinClients && refusers[pg] >= th.StaticMinClients {
 			pages = append(pages, pg)
 			count += pg.refused
 			total += pg.gets + pg.other
 		}
 	}
-	if count < th.StaticMinCount || float64(count) < th.StaticMinRate*float64(total) {
+	if len(pages) == 0 {
 		return Finding{}, false
 	}
 	clients := make(map[netip.Addr]struct{})
 	for k := range st.refusers {
-		if k.p.refused > 0 && len(k.p.loaders) >= th.PageMinClients {
+		if slices.Contains(pages, k.p) {
 			clients[k.ip] = struct{}{}
 		}
-	}
-	if len(clients) < th.StaticMinClients {
-		return Finding{}, false
 	}
 	slices.SortFunc(pages, func(a, b *page) int {
 		if c := cmp.Compare(b.refused, a.refused); c != 0 {

@@ -47,7 +47,7 @@ func (s *slackNotifier) notifier(ctx context.Context) (*alert.Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := alert.Options{Logger: s.log}
+	opts := alert.Options{Logger: s.log, IgnorePaths: s.cfg.Detectors.IgnorePaths}
 	if s.s3 != nil && s.cfg.StateBucket != "" {
 		opts.S3, opts.StateBucket, opts.StatePrefix = s.s3, s.cfg.StateBucket, s.cfg.StatePrefix
 	}
