@@ -356,10 +356,10 @@ func (f *figures) pathsRow(r []*string) error {
 type replay struct {
 	eng    *detectors.Engine
 	ignore *detectors.Engine // tests the paths of rows marked dcIgnorable; nil without ignore_paths
-	b    dataset.RecordBuilder
-	r    dataset.Row
-	rec  logparse.Record
-	last time.Time
+	b      dataset.RecordBuilder
+	r      dataset.Row
+	rec    logparse.Record
+	last   time.Time
 }
 
 // ttfbValues stand for detectSQL's time-to-first-byte classes: absent,
