@@ -241,3 +241,30 @@ func TestConfigSwitchesAndIgnorePaths(t *testing.T) {
 		t.Error("65 ignore_paths accepted")
 	}
 }
+
+// README's "Detector settings" shows the defaults: its JSON is
+// DefaultConfig.
+func TestREADMEDefaults(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Skip("no README:", err)
+	}
+	_, section, ok := strings.Cut(string(readme), "### Detector settings")
+	if !ok {
+		t.Fatal("README has no Detector settings section")
+	}
+	_, block, ok := strings.Cut(section, "```json\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("the Detector settings section has no JSON block")
+	}
+	got, err := ParseConfig([]byte(block), "README")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultConfig()
+	want.IgnorePaths = []string{}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("README's settings are not the defaults:\n got %+v\nwant %+v", got, want)
+	}
+}
