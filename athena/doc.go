@@ -104,7 +104,8 @@
 // five of each bucket) and which paths it lists (the first four of each
 // bucket): file order is the order the local engine reads them in.
 //
-// A month of 3.07 million requests (internal/datasettest.Month) gives 104
+// A month of 3.07 million requests (internal/datasettest.Month, before
+// loggen v2 added scanner POSTs, about 0.2% more requests) gives 104
 // thousand detect rows — one per request that may fail a rule — plus a few
 // hundred for the figures and paths: about 105 GetQueryResults calls. The
 // statements read about 26, 15 and 218 MB of its Parquet (the request IDs,

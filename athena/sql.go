@@ -385,10 +385,11 @@ const (
 //     per everything the rules tell apart in them (detail 0): distribution,
 //     host, path class, method, status, content type, cookie class. On a
 //     static path that CloudFront refused a method on (a candidate page of
-//     method-rejected), the path, method and status are kept, and the
-//     client of the successful GET/HEAD for the first page_min_clients
-//     clients: what the detectors need to tell whether it is a page many
-//     visitors load.
+//     method-rejected), the path is kept, the method and status as classes
+//     (GET/HEAD, a method a behavior can allow, other; success or not),
+//     and the client of the first successful GET/HEAD of each of its first
+//     page_min_clients clients: what the detectors need to tell whether it
+//     is a page many visitors load.
 //
 // Requests of ignore_paths are left out, matched against the path the
 // detectors would see; those whose path only the detectors can normalise
@@ -434,12 +435,13 @@ func (p *queryPlan) detectSQL() string {
   SELECT DISTINCT dist, hk, np FROM f
   WHERE kind = 0 AND dt = 'InvalidRequestMethod' AND m IN ('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
 ), gc AS (
-  SELECT dist, hk, np, ip FROM (
-    SELECT g.dist, g.hk, g.np, g.ip, row_number() OVER (PARTITION BY g.dist, g.hk, g.np ORDER BY g.ip) AS rk
+  SELECT dist, hk, np, ip, first_ms FROM (
+    SELECT g.dist, g.hk, g.np, g.ip, g.first_ms, row_number() OVER (PARTITION BY g.dist, g.hk, g.np ORDER BY g.ip) AS rk
     FROM (
-      SELECT DISTINCT f.dist, f.hk, f.np, f.ip
+      SELECT f.dist, f.hk, f.np, f.ip, min(f.ms) AS first_ms
       FROM f JOIN cand ON cand.dist = f.dist AND cand.hk = f.hk AND cand.np = f.np
       WHERE f.kind = 0 AND f.m IN ('GET', 'HEAD') AND f.s BETWEEN 200 AND 399 AND f.dt <> 'InvalidRequestMethod' AND f.ip <> ''
+      GROUP BY f.dist, f.hk, f.np, f.ip
     ) g
   ) ranked
   WHERE rk <= %[13]d
@@ -457,7 +459,7 @@ func (p *queryPlan) detectSQL() string {
   FROM f
   LEFT JOIN cand ON f.kind = 0 AND cand.dist = f.dist AND cand.hk = f.hk AND cand.np = f.np
   LEFT JOIN gc ON f.kind = 0 AND f.m IN ('GET', 'HEAD') AND f.s BETWEEN 200 AND 399
-    AND gc.dist = f.dist AND gc.hk = f.hk AND gc.np = f.np AND gc.ip = f.ip
+    AND gc.dist = f.dist AND gc.hk = f.hk AND gc.np = f.np AND gc.ip = f.ip AND gc.first_ms = f.ms
 ), y AS (
   SELECT
     CASE WHEN detail = 1 THEN ms ELSE ms - ms %% %[9]d END AS o_t,
@@ -466,8 +468,9 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN detail = 1 THEN rn ELSE 0 END AS o_rn,
     dist AS o_dist, hh AS o_hh, ch AS o_ch,
     CASE WHEN detail = 1 THEN p WHEN cnd = 1 THEN np ELSE pk END AS o_path,
-    CASE WHEN detail = 1 OR kind > 0 OR cnd = 1 THEN m WHEN m IN ('GET', 'HEAD') THEN 'GET' ELSE 'POST' END AS o_m,
-    CASE WHEN detail = 1 OR kind > 0 OR cnd = 1 THEN s ELSE 200 END AS o_s,
+    CASE WHEN detail = 1 OR kind > 0 THEN m WHEN m IN ('GET', 'HEAD') THEN 'GET'
+      WHEN cnd = 0 OR m IN ('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS') THEN 'POST' ELSE m END AS o_m,
+    CASE WHEN detail = 1 OR kind > 0 THEN s WHEN cnd = 0 OR s BETWEEN 200 AND 399 THEN 200 ELSE 404 END AS o_s,
     CASE WHEN detail = 1 THEN rt ELSE 'Miss' END AS o_rt,
     CASE WHEN detail = 1 THEN dt ELSE '' END AS o_dt,
     CASE WHEN detail = 1 THEN proto ELSE 'https' END AS o_proto,
