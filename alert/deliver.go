@@ -290,6 +290,7 @@ func (n *Notifier) render(st *incident, kind string) message {
 		ReportSources: n.opts.LogSources,
 		Dataset:       n.opts.DatasetLocation,
 		Table:         n.opts.AthenaTable,
+		IgnorePaths:   n.opts.IgnorePaths,
 	}
 	if len(mc.ReportSources) == 0 && st.Source != "" {
 		mc.ReportSources = []string{st.Source}

@@ -51,6 +51,9 @@ type Options struct {
 	DatasetLocation string
 	// AthenaTable is the dataset's table (default "cloudfront_logs").
 	AthenaTable string
+	// IgnorePaths are the detectors' ignore_paths, which the Athena query
+	// leaves out as the findings do.
+	IgnorePaths []string
 	// LogSources are where the raw logs are, s3://bucket/prefix URLs or
 	// local paths, for the report command in messages; none derives them
 	// from each incident's first origin (see LogSource).

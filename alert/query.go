@@ -153,9 +153,11 @@ func shellQuote(s string) string {
 // of f's window (an hour wider on each side, as CloudFront's files can hold
 // records a little outside their hour), bounds request_time exactly, and
 // filters the host, the endpoint group and what the rule counts as a
-// failure. Every value is a quoted SQL literal; nothing from a request is
-// pasted in as SQL.
-func AthenaQuery(f detectors.Finding, table string) string {
+// failure (for method-rejected on the default behavior, on the finding's
+// pages), and leaves out the detectors' ignore_paths (glob patterns, see
+// detectors.Config.IgnorePaths), which no finding counts. Every value is a
+// quoted SQL literal; nothing from a request is pasted in as SQL.
+func AthenaQuery(f detectors.Finding, table string, ignorePaths ...string) string {
 	if table == "" {
 		table = dataset.DefaultTable
 	}
@@ -177,6 +179,17 @@ func AthenaQuery(f detectors.Finding, table string) string {
 	if r := ruleFilter(f.Rule); r != "" {
 		where = append(where, r)
 	}
+	if f.Rule == detectors.RuleMethodRejected && f.Group == "/*" && len(f.Paths) > 0 {
+		// On the default behavior only the pages the finding names count.
+		paths := make([]string, len(f.Paths))
+		for i, p := range f.Paths {
+			paths[i] = sqlString(p)
+		}
+		where = append(where, "coalesce(cs_uri_stem_decoded, cs_uri_stem) IN ("+strings.Join(paths, ", ")+")")
+	}
+	for _, g := range ignorePaths {
+		where = append(where, "NOT (coalesce(cs_uri_stem_decoded, cs_uri_stem) LIKE "+sqlGlob(g)+" ESCAPE '\\')")
+	}
 	return fmt.Sprintf(`SELECT request_time, cs_method, coalesce(x_host_header, cs_host) AS host, cs_uri_stem, sc_status,
        x_edge_result_type, x_edge_detailed_result_type, cs_protocol, c_ip, x_edge_request_id
 FROM %s
@@ -193,7 +206,7 @@ func ruleFilter(rule string) string {
 	case detectors.RuleAuth403Burst:
 		return "sc_status = 403 AND cs_method IN ('GET', 'POST') AND x_edge_detailed_result_type IS DISTINCT FROM 'InvalidRequestMethod'"
 	case detectors.RuleMethodRejected:
-		return "sc_status = 403 AND x_edge_detailed_result_type = 'InvalidRequestMethod'"
+		return "sc_status = 403 AND x_edge_detailed_result_type = 'InvalidRequestMethod' AND cs_method IN ('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')"
 	case detectors.RuleCORSPreflightRejected:
 		return "cs_method = 'OPTIONS' AND sc_status BETWEEN 400 AND 499"
 	case detectors.RuleAuthCookieMissing:
@@ -241,6 +254,27 @@ func sqlLike(s string) string {
 			b.WriteRune(r)
 		}
 	}
+	return b.String()
+}
+
+// sqlGlob is the LIKE pattern literal (for ESCAPE '\') of an ignore_paths
+// glob: '*' is '%', '?' is '_', LIKE's own wildcards and escape character
+// escaped, quotes doubled, and characters that could not be shown safely
+// in a Slack code block matched by '_'.
+func sqlGlob(g string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range detectors.LikePattern(g) {
+		switch {
+		case r == '\'':
+			b.WriteString("''")
+		case r == '`' || r < 0x20 || r == 0x7f:
+			b.WriteByte('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
 	return b.String()
 }
 

@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"encoding/json"
 	"os/exec"
 	"strings"
 	"testing"
@@ -140,5 +141,44 @@ func TestShellQuoteControls(t *testing.T) {
 	}
 	if string(out) != host {
 		t.Errorf("bash read %q, want %q", out, host)
+	}
+}
+
+// method-rejected lists the refused requests of the methods a behavior can
+// allow; on the default behavior, of the finding's pages. ignore_paths are
+// left out, as LIKE patterns.
+func TestAthenaQueryMethodRejected(t *testing.T) {
+	f := detectors.Finding{
+		Rule: detectors.RuleMethodRejected, DistributionID: "E2QWRUHEXAMPLE", Host: "app.example.com",
+		Group: "/*", Paths: []string{"/contact/", "/it's"}, FirstSeen: t0, LastSeen: t0.Add(time.Hour),
+	}
+	q := AthenaQuery(f, "", "/xmlrpc.php", "*.php", "/wp_?*", "/a'b`c")
+	for _, want := range []string{
+		"x_edge_detailed_result_type = 'InvalidRequestMethod' AND cs_method IN ('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')",
+		"coalesce(cs_uri_stem_decoded, cs_uri_stem) IN ('/contact/', '/it''s')",
+		`NOT (coalesce(cs_uri_stem_decoded, cs_uri_stem) LIKE '/xmlrpc.php' ESCAPE '\')`,
+		`NOT (coalesce(cs_uri_stem_decoded, cs_uri_stem) LIKE '%.php' ESCAPE '\')`,
+		`NOT (coalesce(cs_uri_stem_decoded, cs_uri_stem) LIKE '/wp\__%' ESCAPE '\')`,
+		`NOT (coalesce(cs_uri_stem_decoded, cs_uri_stem) LIKE '/a''b_c' ESCAPE '\')`,
+	} {
+		if !strings.Contains(q, want) {
+			t.Errorf("query lacks %s:\n%s", want, q)
+		}
+	}
+	if strings.Contains(q, "`") {
+		t.Errorf("a backquote reaches the Slack code block:\n%s", q)
+	}
+	// On an API behavior: its prefix, not the pages.
+	f.Group = "/api/*"
+	if q := AthenaQuery(f, ""); strings.Contains(q, " IN ('/contact/'") || !strings.Contains(q, `cs_uri_stem LIKE '/api/%' ESCAPE '\'`) || strings.Contains(q, "NOT (") {
+		t.Errorf("API query:\n%s", q)
+	}
+	// A message's query leaves out the ignore_paths it is given.
+	b, err := json.Marshal(Blocks(f, MessageContext{Dataset: "s3://ds/cloudfront", IgnorePaths: []string{"/xmlrpc.php"}}))
+	if err != nil || !strings.Contains(string(b), "NOT (coalesce(cs_uri_stem_decoded, cs_uri_stem) LIKE '/xmlrpc.php'") {
+		t.Errorf("message query without ignore_paths (%v): %s", err, b)
+	}
+	if Title(f) == Title(detectors.Finding{Rule: detectors.RuleMethodRejected, Group: "/*"}) {
+		t.Error("the same title for refused sign-in POSTs and for refused POSTs to pages")
 	}
 }

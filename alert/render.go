@@ -44,6 +44,9 @@ type MessageContext struct {
 	// has no Athena query.
 	Dataset string
 	Table   string
+	// IgnorePaths are the detectors' ignore_paths, left out of the Athena
+	// query.
+	IgnorePaths []string
 }
 
 // Block Kit limits the builders stay within (Slack answers invalid_blocks
@@ -63,6 +66,9 @@ func Title(f detectors.Finding) string {
 	case detectors.RuleAuth403Burst:
 		return "Sign-in fails with 403 on NextAuth's endpoints"
 	case detectors.RuleMethodRejected:
+		if f.Group == "/*" {
+			return "CloudFront refuses POSTs to the site's pages (method not allowed)"
+		}
 		return "CloudFront refuses sign-in POSTs (method not allowed)"
 	case detectors.RuleCORSPreflightRejected:
 		return "Cross-origin calls fail their CORS preflight"
@@ -167,7 +173,7 @@ func Blocks(f detectors.Finding, mc MessageContext) []slack.Block {
 			table = dataset.DefaultTable
 		}
 		title := fmt.Sprintf("*Athena* (table %s over %s)\n", code(table, 100), code(mc.Dataset, 300))
-		blocks = append(blocks, sectionBlock(title+"```"+mrkdwnCode(AthenaQuery(f, table), maxSection-len(title)-10)+"```"))
+		blocks = append(blocks, sectionBlock(title+"```"+mrkdwnCode(AthenaQuery(f, table, mc.IgnorePaths...), maxSection-len(title)-10)+"```"))
 	}
 	blocks = append(blocks, contextBlock(footer(f, mc)))
 	return blocks

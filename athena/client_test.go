@@ -232,7 +232,7 @@ func TestRunThroughAthenaAPI(t *testing.T) {
 func TestRunStopsOthers(t *testing.T) {
 	c, px, srv := motoClient(t)
 	athenatest.SetProgression(t, srv.Endpoint, 4)
-	px.FailMarker = "row_number()" // the paths statement
+	px.FailMarker = "FROM ps JOIN sel" // the paths statement
 	_, err := Run(context.Background(), c, Options{Report: report.Options{Window: window(0, time.Hour)}})
 	var qe *QueryError
 	if !errors.As(err, &qe) || qe.Name != "paths" || !strings.Contains(err.Error(), "paths query") {

@@ -72,7 +72,19 @@
 //     "<prefix>/<segment>" origin-errors group, or the default behavior),
 //     the method and status (the checks), whether the answer is JSON (the
 //     callback check), and whether the host's requests carry cookies and
-//     NextAuth's.
+//     NextAuth's. Static paths are counted under one path that is no page
+//     ("/cfwatch.static"), except the paths CloudFront refused a method on
+//     (method-rejected's candidate pages): for those the path, method and
+//     status are kept, and the client of successful GET/HEAD requests for
+//     their first page_min_clients distinct clients, which is all the rule
+//     reads to tell a page many visitors load.
+//
+// The detect statement leaves out the requests of ignore_paths, matching
+// the patterns with LIKE on the path the detectors would see (the decoded
+// one when the path has a %-escape); the paths only the detectors can
+// normalise are marked and tested by the replay, with an Engine of the
+// same settings, so that the Engine replayed into need not test any path
+// (its bulk rows stand for other paths).
 //
 // The SQL classifies paths as the detectors do (Engine.classify): prefix
 // matching, a %-escaped path by its decoded form (cs_uri_stem_decoded,
@@ -92,7 +104,8 @@
 // five of each bucket) and which paths it lists (the first four of each
 // bucket): file order is the order the local engine reads them in.
 //
-// A month of 3.07 million requests (internal/datasettest.Month) gives 104
+// A month of 3.07 million requests (internal/datasettest.Month, before
+// loggen v2 added scanner POSTs, about 0.2% more requests) gives 104
 // thousand detect rows — one per request that may fail a rule — plus a few
 // hundred for the figures and paths: about 105 GetQueryResults calls. The
 // statements read about 26, 15 and 218 MB of its Parquet (the request IDs,
@@ -122,11 +135,17 @@
 //     series counts only in the checks (detectors.Stats.Late). The replay
 //     is in time order, so no record is late: a dataset whose files mix
 //     records hours apart may give slightly larger counts here.
-//   - Caps. The detectors track at most 64 hosts, 32 path groups per host
-//     and 10,000 clients per finding, and the traffic summary 20,000 paths
-//     and 32 result types, the first ones met. Past a cap, the ones kept
-//     may differ (time order here, file order locally). The path tables
-//     here rank every path: no "(other paths)" row.
+//   - Caps. The detectors track at most 64 hosts, 32 path groups per host,
+//     10,000 clients per finding and 1,024 page-like static paths per host
+//     (method-rejected), and the traffic summary 20,000 paths and 32 result
+//     types, the first ones met. Past a cap, the ones kept may differ (time
+//     order here, file order locally; here only the candidate pages take
+//     a place). The path tables here rank every path: no "(other paths)"
+//     row.
+//   - Refused methods on a path that only the detectors' normalisation
+//     turns into a page ("/api/../contact"), while the page's own loads are
+//     logged plainly: the replay counts the refusals but not the page's
+//     loaders.
 //   - Input. Athena reads the table, not files: Input.Engine is "athena",
 //     Files, Bytes and SkippedLines are 0, Records counts the requests of
 //     the window and baseline, Queries and DataScannedBytes say what the

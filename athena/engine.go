@@ -116,8 +116,17 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 	plan.hosts = ro.Filter.Hosts
 
 	figs := newFigures(len(series.Points), base != nil)
-	eng := detectors.New(cfg)
+	// The detect statement leaves out the requests of ignore_paths, but for
+	// the paths only the detectors can normalise, which the replay tests
+	// with an Engine of the same settings: the Engine replayed into must not
+	// test the paths again (its bulk rows stand for other paths).
+	replayCfg := cfg
+	replayCfg.IgnorePaths = nil
+	eng := detectors.New(replayCfg)
 	rp := &replay{eng: eng}
+	if len(cfg.IgnorePaths) > 0 {
+		rp.ignore = detectors.New(cfg)
+	}
 	steps := []struct {
 		name string
 		sql  string
@@ -399,11 +408,12 @@ func (f *figures) pathsRow(r []*string) error {
 
 // replay feeds detectSQL's rows to the detectors, as records.
 type replay struct {
-	eng  *detectors.Engine
-	b    dataset.RecordBuilder
-	r    dataset.Row
-	rec  logparse.Record
-	last time.Time
+	eng    *detectors.Engine
+	ignore *detectors.Engine // tests the paths of rows marked dcIgnorable; nil without ignore_paths
+	b      dataset.RecordBuilder
+	r      dataset.Row
+	rec    logparse.Record
+	last   time.Time
 }
 
 // ttfbValues stand for detectSQL's time-to-first-byte classes: absent,
@@ -421,6 +431,7 @@ func (rp *replay) row(r []*string) error {
 	status, cl := int32(c.int(dcStatus)), c.int(dcContentLength)
 	ttfb := c.int(dcTTFB)
 	n := c.int(dcN)
+	ignorable := c.int(dcIgnorable) == 1
 	if c.err != nil {
 		return c.err
 	}
@@ -455,6 +466,9 @@ func (rp *replay) row(r []*string) error {
 	if ttfb > 0 {
 		v := ttfbValues[ttfb]
 		row.TimeToFirstByte = &v
+	}
+	if ignorable && rp.ignore != nil && rp.ignore.Ignores(row.URIStem) {
+		return nil
 	}
 	rp.b.Record(row, &rp.rec)
 	for range n {

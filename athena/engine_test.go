@@ -267,6 +267,7 @@ func TestSameAsLocal(t *testing.T) {
 			}
 		})
 	}
+	t.Run("scanners", sameAsLocalScanners)
 	// The comparison means something only if every rule fired.
 	rep := localReport(t, root, report.Options{Window: window(0, 12*time.Hour)})
 	var rules []string
@@ -414,7 +415,7 @@ func TestRunErrors(t *testing.T) {
 	root := testDataset(t)
 	db := openTable(t, root)
 	q := &duck{db: db, rewrite: func(s string) string {
-		if strings.Contains(s, "row_number()") {
+		if strings.Contains(s, "FROM ps JOIN sel") {
 			return strings.Replace(s, "FROM ps JOIN sel", "FROM no_such_table JOIN sel", 1)
 		}
 		return s

@@ -308,10 +308,15 @@ const (
 	kindRaw    = 3 // needs the detectors' own normalisation: replayed as logged
 )
 
+// staticPath stands in a replay for the static paths counted in bulk: a
+// path of the default behavior that is no page (it has an extension), so
+// that the detectors count it for no page (method-rejected).
+const staticPath = "/cfwatch.static"
+
 // place is the detectors' placement (Engine.place) of a normalised path
 // x, as the path that stands for it in a replay and its kind: an auth path
 // as it is, an API path as "<prefix>/<first segment>" (its origin-errors
-// group), any other path as "/".
+// group), any other path as staticPath.
 func (p *queryPlan) place(x string) (path, kind string) {
 	var pc, kc strings.Builder
 	pc.WriteString("CASE")
@@ -322,7 +327,7 @@ func (p *queryPlan) place(x string) (path, kind string) {
 		fmt.Fprintf(&pc, " WHEN %s THEN %s || split_part(substr(%s, %d), '/', 1)", hasPrefix(x, a), str(a+"/"), x, len(a)+2)
 		fmt.Fprintf(&kc, " WHEN %s THEN %d", hasPrefix(x, a), kindAPI)
 	}
-	pc.WriteString(" ELSE '/' END")
+	fmt.Fprintf(&pc, " ELSE %s END", str(staticPath))
 	fmt.Fprintf(&kc, " ELSE %d END", kindStatic)
 	return pc.String(), kc.String()
 }
@@ -356,8 +361,8 @@ func (p *queryPlan) pathClass(raw, dec string) (path, kind string) {
 	rawP, rawK := p.place(raw)
 	decP, decK := p.place(dec)
 	path = fmt.Sprintf("CASE WHEN strpos(%[1]s, '%%') > 0 THEN (CASE WHEN strpos(%[2]s, '%%') > 0 OR %[3]s THEN %[1]s ELSE %[4]s END) "+
-		"WHEN %[5]s THEN (CASE WHEN substr(%[1]s, 2, 1) IN (%[6]s) THEN %[1]s ELSE '/' END) ELSE %[7]s END",
-		raw, dec, odd(dec), decP, odd(raw), strings.Join(seconds, ", "), rawP)
+		"WHEN %[5]s THEN (CASE WHEN substr(%[1]s, 2, 1) IN (%[6]s) THEN %[1]s ELSE %[8]s END) ELSE %[7]s END",
+		raw, dec, odd(dec), decP, odd(raw), strings.Join(seconds, ", "), rawP, str(staticPath))
 	kind = fmt.Sprintf("CASE WHEN strpos(%[1]s, '%%') > 0 THEN (CASE WHEN strpos(%[2]s, '%%') > 0 OR %[3]s THEN %[8]d ELSE %[4]s END) "+
 		"WHEN %[5]s THEN (CASE WHEN substr(%[1]s, 2, 1) IN (%[6]s) THEN %[8]d ELSE %[9]d END) ELSE %[7]s END",
 		raw, dec, odd(dec), decK, odd(raw), strings.Join(seconds, ", "), rawK, kindRaw, kindStatic)
@@ -392,6 +397,7 @@ const (
 	dcQuery
 	dcRequestID
 	dcClientIP
+	dcIgnorable // 1: the replay tests the path against ignore_paths
 	dcN
 	numDetectColumns
 )
@@ -404,7 +410,17 @@ const (
 //     1), with the fields the rules read;
 //   - the other requests counted per bucket of the detectors' window and
 //     per everything the rules tell apart in them (detail 0): distribution,
-//     host, path class, method, status, content type, cookie class.
+//     host, path class, method, status, content type, cookie class. On a
+//     static path that CloudFront refused a method on (a candidate page of
+//     method-rejected), the path is kept, the method and status as classes
+//     (GET/HEAD, a method a behavior can allow, other; success or not),
+//     and the client of the first successful GET/HEAD of each of its first
+//     page_min_clients clients: what the detectors need to tell whether it
+//     is a page many visitors load.
+//
+// Requests of ignore_paths are left out, matched against the path the
+// detectors would see; those whose path only the detectors can normalise
+// (kind 3) are marked (column o_ig) for the replay to test.
 func (p *queryPlan) detectSQL() string {
 	w := p.cfg.Window.Milliseconds()
 	path, kind := p.pathClass("p", "d")
@@ -436,17 +452,41 @@ func (p *queryPlan) detectSQL() string {
   FROM %[3]s
   WHERE %[4]s AND request_time >= %[5]s AND request_time < %[6]s
 ), k AS (
-  SELECT r.*, %[7]s AS pk, %[8]s AS kind FROM r
+  SELECT r.*, %[7]s AS pk, %[8]s AS kind,
+    CASE WHEN hh <> '' THEN hh ELSE ch END AS hk,
+    CASE WHEN strpos(p, '%%') > 0 THEN d ELSE p END AS np
+  FROM r
+), f AS (
+  SELECT * FROM k WHERE %[12]s
+), cand AS (
+  SELECT DISTINCT dist, hk, np FROM f
+  WHERE kind = 0 AND dt = 'InvalidRequestMethod' AND m IN ('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
+), gc AS (
+  SELECT dist, hk, np, ip, first_ms FROM (
+    SELECT g.dist, g.hk, g.np, g.ip, g.first_ms, row_number() OVER (PARTITION BY g.dist, g.hk, g.np ORDER BY g.ip) AS rk
+    FROM (
+      SELECT f.dist, f.hk, f.np, f.ip, min(f.ms) AS first_ms
+      FROM f JOIN cand ON cand.dist = f.dist AND cand.hk = f.hk AND cand.np = f.np
+      WHERE f.kind = 0 AND f.m IN ('GET', 'HEAD') AND f.s BETWEEN 200 AND 399 AND f.dt <> 'InvalidRequestMethod' AND f.ip <> ''
+      GROUP BY f.dist, f.hk, f.np, f.ip
+    ) g
+  ) ranked
+  WHERE rk <= %[13]d
 ), x AS (
-  SELECT k.*,
-    CASE WHEN dt = 'InvalidRequestMethod'
-      OR s BETWEEN 500 AND 599
-      OR dt LIKE 'Origin%%Error'
-      OR (kind > 0 AND s BETWEEN 400 AND 499 AND (s NOT IN (401, 404) OR m = 'OPTIONS'))
-      OR (kind >= 2 AND (dt IN ('Hit', 'RefreshHit', 'OriginShieldHit') OR (dt = '' AND rt IN ('Hit', 'RefreshHit'))
-        OR proto = 'http' OR (CASE WHEN hh <> '' THEN hh ELSE ch END) LIKE '%%.cloudfront.net'))
+  SELECT f.*,
+    CASE WHEN cand.np IS NULL THEN 0 ELSE 1 END AS cnd,
+    CASE WHEN gc.ip IS NULL THEN 0 ELSE 1 END AS gip,
+    CASE WHEN f.dt = 'InvalidRequestMethod'
+      OR f.s BETWEEN 500 AND 599
+      OR f.dt LIKE 'Origin%%Error'
+      OR (f.kind > 0 AND f.s BETWEEN 400 AND 499 AND (f.s NOT IN (401, 404) OR f.m = 'OPTIONS'))
+      OR (f.kind >= 2 AND (f.dt IN ('Hit', 'RefreshHit', 'OriginShieldHit') OR (f.dt = '' AND f.rt IN ('Hit', 'RefreshHit'))
+        OR f.proto = 'http' OR f.hk LIKE '%%.cloudfront.net'))
     THEN 1 ELSE 0 END AS detail
-  FROM k
+  FROM f
+  LEFT JOIN cand ON f.kind = 0 AND cand.dist = f.dist AND cand.hk = f.hk AND cand.np = f.np
+  LEFT JOIN gc ON f.kind = 0 AND f.m IN ('GET', 'HEAD') AND f.s BETWEEN 200 AND 399
+    AND gc.dist = f.dist AND gc.hk = f.hk AND gc.np = f.np AND gc.ip = f.ip AND gc.first_ms = f.ms
 ), y AS (
   SELECT
     CASE WHEN detail = 1 THEN ms ELSE ms - ms %% %[9]d END AS o_t,
@@ -454,9 +494,10 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN detail = 1 THEN file ELSE '' END AS o_file,
     CASE WHEN detail = 1 THEN rn ELSE 0 END AS o_rn,
     dist AS o_dist, hh AS o_hh, ch AS o_ch,
-    CASE WHEN detail = 1 THEN p ELSE pk END AS o_path,
-    CASE WHEN detail = 1 OR kind > 0 THEN m WHEN m IN ('GET', 'HEAD') THEN 'GET' ELSE 'POST' END AS o_m,
-    CASE WHEN detail = 1 OR kind > 0 THEN s ELSE 200 END AS o_s,
+    CASE WHEN detail = 1 THEN p WHEN cnd = 1 THEN np ELSE pk END AS o_path,
+    CASE WHEN detail = 1 OR kind > 0 THEN m WHEN m IN ('GET', 'HEAD') THEN 'GET'
+      WHEN cnd = 0 OR m IN ('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS') THEN 'POST' ELSE m END AS o_m,
+    CASE WHEN detail = 1 OR kind > 0 THEN s WHEN cnd = 0 OR s BETWEEN 200 AND 399 THEN 200 ELSE 404 END AS o_s,
     CASE WHEN detail = 1 THEN rt ELSE 'Miss' END AS o_rt,
     CASE WHEN detail = 1 THEN dt ELSE '' END AS o_dt,
     CASE WHEN detail = 1 THEN proto ELSE 'https' END AS o_proto,
@@ -469,13 +510,28 @@ func (p *queryPlan) detectSQL() string {
       ELSE 'x=' END AS o_ck,
     CASE WHEN detail = 1 THEN q ELSE '' END AS o_q,
     CASE WHEN detail = 1 THEN rid ELSE '' END AS o_rid,
-    CASE WHEN detail = 1 THEN ip ELSE '' END AS o_ip
+    CASE WHEN detail = 1 OR gip = 1 OR (kind = 3 AND m IN ('GET', 'HEAD') AND s BETWEEN 200 AND 399) THEN ip ELSE '' END AS o_ip,
+    CASE WHEN kind = 3 THEN 1 ELSE 0 END AS o_ig
   FROM x
 )
-SELECT o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, count(*) AS n
+SELECT o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig, count(*) AS n
 FROM y
-GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip
+GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig
 ORDER BY o_t - o_t %% %[9]d, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip`,
 		rowCol, epochMS, p.table, p.partitions(p.win), ts(p.win.From), ts(p.win.Until),
-		path, kind, w, p.regex("ck", nextAuthCookie), order)
+		path, kind, w, p.regex("ck", nextAuthCookie), order, p.notIgnored("kind", "np"), p.cfg.MethodRejected.PageMinClients)
+}
+
+// notIgnored is the condition that a request is not one of ignore_paths:
+// its normalised path np (the detectors' for kinds 0-2) matches none of
+// the patterns. Kind 3 paths are left to the replay.
+func (p *queryPlan) notIgnored(kind, np string) string {
+	if len(p.cfg.IgnorePaths) == 0 {
+		return "1 = 1"
+	}
+	likes := make([]string, len(p.cfg.IgnorePaths))
+	for i, g := range p.cfg.IgnorePaths {
+		likes[i] = fmt.Sprintf("%s LIKE %s ESCAPE '\\'", np, str(detectors.LikePattern(g)))
+	}
+	return fmt.Sprintf("NOT (%s <> %d AND (%s))", kind, kindRaw, strings.Join(likes, " OR "))
 }

@@ -2,6 +2,7 @@ package athena
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -115,19 +116,26 @@ func TestTrickyPaths(t *testing.T) {
 	cfg := detectors.DefaultConfig()
 	cfg.APIPrefixes = []string{"/api", "/api/v1"}
 	low := detectors.Threshold{MinCount: 2, MinRate: 0.01}
-	cfg.AuthCacheHit, cfg.MethodRejected, cfg.CORSPreflightRejected = low, low, low
+	cfg.AuthCacheHit, cfg.MethodRejected.Threshold, cfg.CORSPreflightRejected = low, low, low
 	cfg.AuthCookieMissing, cfg.AuthInsecureScheme, cfg.APIOriginForbidden = low, low, low
 	cfg.Auth403Burst.Threshold, cfg.OriginErrors.Threshold = low, low
+	cfg.MethodRejected.StaticMinCount, cfg.MethodRejected.StaticMinClients = 2, 2
+	cfg.MethodRejected.StaticMinRate, cfg.MethodRejected.PageMinClients = 0.001, 2
 	cfg.MaxPathGroups = 1000
 	// Not api-origin-forbidden: it would fold the NextAuth and CORS bursts.
 	noForbidden := cfg
 	noForbidden.APIOriginForbidden = detectors.Threshold{MinCount: 1 << 40, MinRate: 1}
+	// ignore_paths of every kind of path: placed as logged, decoded, or
+	// normalised by the detectors only.
+	ignoring := noForbidden
+	ignoring.IgnorePaths = []string{"/api/auth/session", "*/etc/passwd", "/index.html", "/api/items*", "*.js", "/ap?", "/api/v1/*", "/api/auth/c?llback/*"}
 	for _, c := range []struct {
 		name string
 		opts report.Options
 	}{
 		{"low-thresholds", report.Options{Window: window(0, 2*time.Hour), Detectors: &cfg, TopN: 40}},
 		{"low-no-forbidden", report.Options{Window: window(0, 2*time.Hour), Detectors: &noForbidden}},
+		{"low-ignoring", report.Options{Window: window(0, 2*time.Hour), Detectors: &ignoring}},
 		{"defaults", func() report.Options {
 			w := window(time.Hour, 2*time.Hour)
 			b := report.Shifted(w, time.Hour)
@@ -143,6 +151,12 @@ func TestTrickyPaths(t *testing.T) {
 			if l, a := jsonOf(t, local, false), jsonOf(t, rep, false); l != a {
 				t.Errorf("reports differ:\n%s", firstDiff(l, a))
 			}
+			if c.name == "low-ignoring" {
+				other, _ := json.Marshal(localReport(t, root, report.Options{Window: window(0, 2*time.Hour), Detectors: &noForbidden}).Findings)
+				if mine, _ := json.Marshal(local.Findings); string(mine) == string(other) {
+					t.Error("ignore_paths changed no finding")
+				}
+			}
 			if c.name == "low-no-forbidden" {
 				var rules []string
 				for _, f := range local.Findings {
@@ -157,6 +171,11 @@ func TestTrickyPaths(t *testing.T) {
 					return f.Rule == detectors.RuleAuthCookieMissing && f.Host == "other.example.com"
 				}) {
 					t.Error("no auth-cookie-missing finding for the host whose NextAuth cookie is encoded")
+				}
+				if !slices.ContainsFunc(local.Findings, func(f detectors.Finding) bool {
+					return f.Rule == detectors.RuleMethodRejected && f.Group == "/*"
+				}) {
+					t.Error("no method-rejected finding on the static behavior")
 				}
 			}
 		})

@@ -8,8 +8,11 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Threshold decides when failures are a burst rather than noise. Failures in
@@ -17,9 +20,15 @@ import (
 // there are at least MinCount of them AND they are at least MinRate of the
 // requests they are judged against (the rule's denominator in the same
 // buckets).
+//
+// In JSON a rule's object also takes "enabled" (default true); false
+// switches the rule off. The zero Threshold is on.
 type Threshold struct {
 	MinCount int64   `json:"min_count"`
 	MinRate  float64 `json:"min_rate"`
+	// Disabled switches the rule off: it then reports nothing. JSON
+	// "enabled": false.
+	Disabled bool `json:"-"`
 }
 
 // Auth403Threshold is the auth-403-burst threshold: a Threshold plus the
@@ -34,6 +43,23 @@ type Auth403Threshold struct {
 	// at least this many requests outside bursts; with fewer, it is too
 	// noisy to judge against and only the Threshold applies.
 	BaselineMinRequests int64 `json:"baseline_min_requests"`
+}
+
+// MethodRejectedThreshold is the method-rejected threshold. The Threshold
+// applies to the paths the app serves (the API prefixes and the auth
+// prefix), the others to the default (static) behavior, where a refusal
+// counts only on a page of the site: a path whose last segment has no
+// extension (or .html, .htm) that at least PageMinClients distinct clients
+// loaded with a successful GET or HEAD. A page is reported when its
+// refusals reach StaticMinCount, from StaticMinClients distinct clients,
+// and are at least StaticMinRate of its requests, counted over the whole
+// input.
+type MethodRejectedThreshold struct {
+	Threshold
+	StaticMinCount   int64   `json:"static_min_count"`
+	StaticMinClients int     `json:"static_min_clients"`
+	StaticMinRate    float64 `json:"static_min_rate"`
+	PageMinClients   int     `json:"page_min_clients"`
 }
 
 // OriginErrorsThreshold is the origin-errors threshold: a burst at
@@ -105,10 +131,18 @@ type Config struct {
 	// 403s never alert, 5 in an hour on an endpoint where a fifth of the
 	// requests fail is a broken sign-in even on a small site.
 	Auth403Burst Auth403Threshold `json:"auth_403_burst"`
-	// MethodRejected [method_rejected]: edge InvalidRequestMethod 403s.
-	// Default 1 and 0%: the edge only refuses a method because the behavior
-	// does not allow it, a configuration error with no benign version.
-	MethodRejected Threshold `json:"method_rejected"`
+	// MethodRejected [method_rejected]: edge InvalidRequestMethod 403s of
+	// POST, PUT, PATCH, DELETE and OPTIONS (the methods a behavior can
+	// allow). On the paths the app serves (API and auth prefixes), default
+	// 1 and 0%: they need those methods (sign-in POSTs, OAuth callbacks), so
+	// one refusal is a behavior that does not allow them. On the default
+	// (static) behavior a refusal is normally scanner noise (POST
+	// /xmlrpc.php): it counts only on pages of the site, a page firing at
+	// static_min_count 10 refusals from static_min_clients 5 distinct
+	// clients, static_min_rate 0.1% of its requests, a page being a path
+	// loaded by page_min_clients 10 distinct clients: a form or a Server
+	// Action posting to a page many visitors load, not a few bots.
+	MethodRejected MethodRejectedThreshold `json:"method_rejected"`
 	// CORSPreflightRejected [cors_preflight_rejected]: failed OPTIONS on API
 	// paths. Default 5 and 20%: browsers preflight every cross-origin call,
 	// so a real CORS gap fails most of them; a few odd OPTIONS from bots
@@ -138,6 +172,15 @@ type Config struct {
 	// failures and more than 2%: a stray 403 in a busy day is evidence in
 	// the check's text, not a failed deployment.
 	Checks CheckConfig `json:"checks"`
+
+	// IgnorePaths [ignore_paths] are glob patterns of request paths the
+	// detectors do not see at all (no rule and no check counts them), e.g.
+	// ["/xmlrpc.php", "/wp-*", "*.php"]. "*" matches any run of
+	// characters, "/" included; "?" one character; anything else itself.
+	// A pattern is matched against the whole path as the rules see it:
+	// percent-decoded and normalised, without the query string. Default
+	// none; at most 64 patterns.
+	IgnorePaths []string `json:"ignore_paths"`
 }
 
 // DefaultConfig returns the default settings (documented on Config's
@@ -159,7 +202,13 @@ func DefaultConfig() Config {
 			BaselineFactor:      5,
 			BaselineMinRequests: 200,
 		},
-		MethodRejected:        Threshold{MinCount: 1, MinRate: 0},
+		MethodRejected: MethodRejectedThreshold{
+			Threshold:        Threshold{MinCount: 1, MinRate: 0},
+			StaticMinCount:   10,
+			StaticMinClients: 5,
+			StaticMinRate:    0.001,
+			PageMinClients:   10,
+		},
 		CORSPreflightRejected: Threshold{MinCount: 5, MinRate: 0.2},
 		AuthCookieMissing:     Threshold{MinCount: 5, MinRate: 0.2},
 		AuthInsecureScheme:    Threshold{MinCount: 5, MinRate: 0.01},
@@ -224,7 +273,7 @@ func (c Config) Validate() error {
 	}{
 		{"auth_cache_hit", c.AuthCacheHit},
 		{"auth_403_burst", c.Auth403Burst.Threshold},
-		{"method_rejected", c.MethodRejected},
+		{"method_rejected", c.MethodRejected.Threshold},
 		{"cors_preflight_rejected", c.CORSPreflightRejected},
 		{"auth_cookie_missing", c.AuthCookieMissing},
 		{"auth_insecure_scheme", c.AuthInsecureScheme},
@@ -249,6 +298,37 @@ func (c Config) Validate() error {
 		return fmt.Errorf("detectors: checks.min_failures %d must be at least 1", c.Checks.MinFailures)
 	case !validRate(c.Checks.MaxFailureRate):
 		return fmt.Errorf("detectors: checks.max_failure_rate %v must be in [0, 1]", c.Checks.MaxFailureRate)
+	case c.MethodRejected.StaticMinCount < 1:
+		return fmt.Errorf("detectors: method_rejected.static_min_count %d must be at least 1", c.MethodRejected.StaticMinCount)
+	case c.MethodRejected.StaticMinClients < 1 || c.MethodRejected.StaticMinClients > 10_000_000:
+		return fmt.Errorf("detectors: method_rejected.static_min_clients %d out of range [1, 10000000]", c.MethodRejected.StaticMinClients)
+	case !validRate(c.MethodRejected.StaticMinRate):
+		return fmt.Errorf("detectors: method_rejected.static_min_rate %v must be in [0, 1]", c.MethodRejected.StaticMinRate)
+	case c.MethodRejected.PageMinClients < 1 || c.MethodRejected.PageMinClients > maxPageClients:
+		return fmt.Errorf("detectors: method_rejected.page_min_clients %d out of range [1, %d]", c.MethodRejected.PageMinClients, maxPageClients)
+	}
+	return validIgnorePaths(c.IgnorePaths)
+}
+
+// maxIgnorePaths bounds ignore_paths: every record is matched against
+// each pattern.
+const maxIgnorePaths = 64
+
+func validIgnorePaths(patterns []string) error {
+	if len(patterns) > maxIgnorePaths {
+		return fmt.Errorf("detectors: ignore_paths has %d patterns, at most %d", len(patterns), maxIgnorePaths)
+	}
+	for _, p := range patterns {
+		switch {
+		case p == "":
+			return errors.New("detectors: ignore_paths: empty pattern")
+		case len(p) > 512:
+			return fmt.Errorf("detectors: ignore_paths: pattern %.40q… longer than 512 bytes", p)
+		case p[0] != '/' && p[0] != '*':
+			return fmt.Errorf("detectors: ignore_paths: pattern %q must start with / or * (it is matched against the whole path)", p)
+		case !utf8.ValidString(p) || strings.ContainsFunc(p, unicode.IsControl):
+			return fmt.Errorf("detectors: ignore_paths: pattern %q has invalid UTF-8 or control characters", p)
+		}
 	}
 	return nil
 }
@@ -327,21 +407,22 @@ func (c Config) MarshalJSON() ([]byte, error) {
 
 // overlay decodes the JSON object data over c: keys present replace c's
 // values, absent keys keep them; an unknown key or a value of the wrong
-// kind is an error that names the setting (checkJSON).
+// kind is an error that names the setting (checkJSON). The rules' objects
+// may also be given inside "rules" ({"rules": {"method_rejected":
+// {"enabled": false}}}), as in the keys Set takes.
 func (c *Config) overlay(data []byte) error {
 	if err := checkJSON(data); err != nil {
 		return err
 	}
 	work := *c
-	work.APIPrefixes = append([]string(nil), c.APIPrefixes...)
-	fc := configJSON{plainConfig: (*plainConfig)(&work)}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&fc); err != nil {
+	work.APIPrefixes = slices.Clone(c.APIPrefixes)
+	work.IgnorePaths = slices.Clone(c.IgnorePaths)
+	fc := struct {
+		configJSON
+		Rules rulesOverlay `json:"rules"`
+	}{configJSON: configJSON{plainConfig: (*plainConfig)(&work)}, Rules: rulesOverlay{&work}}
+	if err := decodeStrict(data, &fc); err != nil {
 		return err
-	}
-	if dec.More() {
-		return errors.New("data after the JSON object")
 	}
 	if fc.Window != nil {
 		work.Window = time.Duration(*fc.Window)
@@ -356,15 +437,180 @@ func (c *Config) overlay(data []byte) error {
 	return nil
 }
 
+// decodeStrict decodes the JSON value data into v, refusing unknown keys
+// and anything after the value.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("data after the JSON object")
+	}
+	return nil
+}
+
+// ruleKeys are the JSON keys of the rules' settings, one per rule (Rules()
+// order).
+var ruleKeys = [...]string{
+	"auth_cache_hit", "auth_403_burst", "method_rejected", "cors_preflight_rejected",
+	"auth_cookie_missing", "auth_insecure_scheme", "api_origin_forbidden", "origin_errors",
+}
+
+// rulesOverlay decodes the "rules" object over the rules' settings of c.
+type rulesOverlay struct{ c *Config }
+
+func (r *rulesOverlay) UnmarshalJSON(data []byte) error {
+	c := r.c
+	fields := struct {
+		AuthCacheHit          *Threshold               `json:"auth_cache_hit"`
+		Auth403Burst          *Auth403Threshold        `json:"auth_403_burst"`
+		MethodRejected        *MethodRejectedThreshold `json:"method_rejected"`
+		CORSPreflightRejected *Threshold               `json:"cors_preflight_rejected"`
+		AuthCookieMissing     *Threshold               `json:"auth_cookie_missing"`
+		AuthInsecureScheme    *Threshold               `json:"auth_insecure_scheme"`
+		APIOriginForbidden    *Threshold               `json:"api_origin_forbidden"`
+		OriginErrors          *OriginErrorsThreshold   `json:"origin_errors"`
+	}{&c.AuthCacheHit, &c.Auth403Burst, &c.MethodRejected, &c.CORSPreflightRejected,
+		&c.AuthCookieMissing, &c.AuthInsecureScheme, &c.APIOriginForbidden, &c.OriginErrors}
+	if err := decodeStrict(data, &fields); err != nil {
+		return fmt.Errorf("rules: %w", err)
+	}
+	return nil
+}
+
+// thresholdJSON is a Threshold in JSON; nil members are absent.
+type thresholdJSON struct {
+	Enabled  *bool    `json:"enabled,omitempty"`
+	MinCount *int64   `json:"min_count,omitempty"`
+	MinRate  *float64 `json:"min_rate,omitempty"`
+}
+
+func thresholdToJSON(t Threshold) thresholdJSON {
+	on := !t.Disabled
+	return thresholdJSON{Enabled: &on, MinCount: &t.MinCount, MinRate: &t.MinRate}
+}
+
+// apply sets the members present in j on t.
+func (j thresholdJSON) apply(t *Threshold) {
+	if j.Enabled != nil {
+		t.Disabled = !*j.Enabled
+	}
+	if j.MinCount != nil {
+		t.MinCount = *j.MinCount
+	}
+	if j.MinRate != nil {
+		t.MinRate = *j.MinRate
+	}
+}
+
+// MarshalJSON writes t with "enabled".
+func (t Threshold) MarshalJSON() ([]byte, error) { return json.Marshal(thresholdToJSON(t)) }
+
+// UnmarshalJSON overlays the members present on t; an unknown one is an
+// error.
+func (t *Threshold) UnmarshalJSON(data []byte) error {
+	var j thresholdJSON
+	if err := decodeStrict(data, &j); err != nil {
+		return err
+	}
+	j.apply(t)
+	return nil
+}
+
+type auth403JSON struct {
+	thresholdJSON
+	BaselineFactor      *float64 `json:"baseline_factor,omitempty"`
+	BaselineMinRequests *int64   `json:"baseline_min_requests,omitempty"`
+}
+
+// MarshalJSON writes t with "enabled".
+func (t Auth403Threshold) MarshalJSON() ([]byte, error) {
+	return json.Marshal(auth403JSON{thresholdToJSON(t.Threshold), &t.BaselineFactor, &t.BaselineMinRequests})
+}
+
+// UnmarshalJSON overlays the members present on t; an unknown one is an
+// error.
+func (t *Auth403Threshold) UnmarshalJSON(data []byte) error {
+	var j auth403JSON
+	if err := decodeStrict(data, &j); err != nil {
+		return err
+	}
+	j.apply(&t.Threshold)
+	setIf(&t.BaselineFactor, j.BaselineFactor)
+	setIf(&t.BaselineMinRequests, j.BaselineMinRequests)
+	return nil
+}
+
+type methodRejectedJSON struct {
+	thresholdJSON
+	StaticMinCount   *int64   `json:"static_min_count,omitempty"`
+	StaticMinClients *int     `json:"static_min_clients,omitempty"`
+	StaticMinRate    *float64 `json:"static_min_rate,omitempty"`
+	PageMinClients   *int     `json:"page_min_clients,omitempty"`
+}
+
+// MarshalJSON writes t with "enabled".
+func (t MethodRejectedThreshold) MarshalJSON() ([]byte, error) {
+	return json.Marshal(methodRejectedJSON{thresholdToJSON(t.Threshold), &t.StaticMinCount, &t.StaticMinClients, &t.StaticMinRate, &t.PageMinClients})
+}
+
+// UnmarshalJSON overlays the members present on t; an unknown one is an
+// error.
+func (t *MethodRejectedThreshold) UnmarshalJSON(data []byte) error {
+	var j methodRejectedJSON
+	if err := decodeStrict(data, &j); err != nil {
+		return err
+	}
+	j.apply(&t.Threshold)
+	setIf(&t.StaticMinCount, j.StaticMinCount)
+	setIf(&t.StaticMinClients, j.StaticMinClients)
+	setIf(&t.StaticMinRate, j.StaticMinRate)
+	setIf(&t.PageMinClients, j.PageMinClients)
+	return nil
+}
+
+type originErrorsJSON struct {
+	thresholdJSON
+	CriticalRate *float64 `json:"critical_rate,omitempty"`
+}
+
+// MarshalJSON writes t with "enabled".
+func (t OriginErrorsThreshold) MarshalJSON() ([]byte, error) {
+	return json.Marshal(originErrorsJSON{thresholdToJSON(t.Threshold), &t.CriticalRate})
+}
+
+// UnmarshalJSON overlays the members present on t; an unknown one is an
+// error.
+func (t *OriginErrorsThreshold) UnmarshalJSON(data []byte) error {
+	var j originErrorsJSON
+	if err := decodeStrict(data, &j); err != nil {
+		return err
+	}
+	j.apply(&t.Threshold)
+	setIf(&t.CriticalRate, j.CriticalRate)
+	return nil
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 // LoadConfig reads a JSON configuration file. Its keys (see Config; nested
-// objects for the thresholds) overlay DefaultConfig; an unknown key is an
-// error, and the result is validated. Example:
+// objects for the thresholds, also accepted inside "rules") overlay
+// DefaultConfig; an unknown key is an error, and the result is validated.
+// Example:
 //
 //	{
 //	  "auth_prefix": "/auth",
 //	  "api_prefixes": ["/api", "/trpc"],
 //	  "window": "10m",
-//	  "auth_403_burst": {"min_count": 10, "min_rate": 0.3}
+//	  "auth_403_burst": {"min_count": 10, "min_rate": 0.3},
+//	  "method_rejected": {"enabled": false},
+//	  "ignore_paths": ["/xmlrpc.php", "/wp-*"]
 //	}
 func LoadConfig(path string) (Config, error) {
 	data, err := os.ReadFile(path)
@@ -390,13 +636,23 @@ func ParseConfig(data []byte, name string) (Config, error) {
 
 // Set changes one setting from text, for flags and environment variables:
 // key is the JSON key, with a dot for nested ones ("window",
-// "auth_403_burst.min_count", "origin_errors.critical_rate"); value is the
-// JSON value, or plain text for strings and durations ("10m", "/auth").
-// A list of text takes comma-separated text ("/api,/trpc"). It does not
+// "auth_403_burst.min_count", "origin_errors.critical_rate"); a rule's
+// settings may also be named under "rules." ("rules.method_rejected.enabled").
+// value is the JSON value, or plain text for strings and durations ("10m",
+// "/auth"). A list of text (api_prefixes, ignore_paths) takes
+// comma-separated text ("/api,/trpc"), or a JSON array. It does not
 // validate: call Validate after the last Set. Its errors name the setting
 // and, for an unknown key, the nearest valid one.
 func (c *Config) Set(key, value string) error {
-	t, err := settingType(key)
+	name := key
+	if rest, ok := strings.CutPrefix(key, "rules."); ok {
+		rule, _, _ := strings.Cut(rest, ".")
+		if !slices.Contains(ruleKeys[:], rule) {
+			return fmt.Errorf("unknown setting %q: %q is not a rule (one of %s)", key, rule, strings.Join(ruleKeys[:], ", "))
+		}
+		name = rest
+	}
+	t, err := settingType(name)
 	if err != nil {
 		return err
 	}
@@ -406,14 +662,17 @@ func (c *Config) Set(key, value string) error {
 	}
 	if t := deref(t); t.Kind() == reflect.Slice && deref(t.Elem()).Kind() == reflect.String {
 		if s, ok := v.(string); ok {
-			list := strings.Split(s, ",")
+			list := []string{}
+			if strings.TrimSpace(s) != "" {
+				list = strings.Split(s, ",")
+			}
 			for i := range list {
 				list[i] = strings.TrimSpace(list[i])
 			}
 			v = list
 		}
 	}
-	parts := strings.Split(key, ".")
+	parts := strings.Split(name, ".")
 	for i := len(parts) - 1; i >= 0; i-- {
 		v = map[string]any{parts[i]: v}
 	}

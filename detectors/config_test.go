@@ -180,7 +180,7 @@ func TestSettingErrors(t *testing.T) {
 		{"auth_403_burst.min_rate", "high", `auth_403_burst.min_rate: want a number, got "high"`},
 		{"window", "soon", `window: want a duration such as "5m" or "1h30m", got "soon"`},
 		{"max_hosts", "many", `max_hosts: want a whole number, got "many"`},
-		{"auth_403_burst", "8", `auth_403_burst: want an object of settings (auth_403_burst.min_count, auth_403_burst.min_rate,`},
+		{"auth_403_burst", "8", `auth_403_burst: want an object of settings (auth_403_burst.enabled, auth_403_burst.min_count, auth_403_burst.min_rate,`},
 		{"auth_prefix", "3", `auth_prefix: want text, got 3`},
 	} {
 		cfg := DefaultConfig()
@@ -220,5 +220,133 @@ func TestLoadConfigMessages(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
 			t.Errorf("LoadConfig(%s) = %v, want %q and the file", text, err, want)
 		}
+	}
+}
+
+// Every rule has "enabled" (default true) under its key or under "rules";
+// ignore_paths is a list; the method_rejected static settings are flat keys.
+func TestConfigSwitchesAndIgnorePaths(t *testing.T) {
+	c := DefaultConfig()
+	for _, th := range []Threshold{c.AuthCacheHit, c.Auth403Burst.Threshold, c.MethodRejected.Threshold, c.CORSPreflightRejected,
+		c.AuthCookieMissing, c.AuthInsecureScheme, c.APIOriginForbidden, c.OriginErrors.Threshold} {
+		if th.Disabled {
+			t.Fatalf("a rule is off by default: %+v", th)
+		}
+	}
+	if len(c.IgnorePaths) != 0 {
+		t.Fatalf("ignore_paths by default: %q", c.IgnorePaths)
+	}
+	for _, kv := range []string{
+		"rules.method_rejected.enabled=false",
+		"auth_cache_hit.enabled=false",
+		"rules.origin_errors.critical_rate=0.4",
+		`rules.auth_403_burst={"enabled": false, "baseline_factor": 2}`,
+		"ignore_paths=/xmlrpc.php, /wp-*",
+		"method_rejected.static_min_count=20",
+		"method_rejected.page_min_clients=3",
+	} {
+		if err := c.SetAll([]string{kv}); err != nil {
+			t.Fatalf("%s: %v", kv, err)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.MethodRejected.Disabled || !c.AuthCacheHit.Disabled || !c.Auth403Burst.Disabled || c.OriginErrors.Disabled ||
+		c.OriginErrors.CriticalRate != 0.4 || c.Auth403Burst.BaselineFactor != 2 || c.Auth403Burst.MinCount != 5 ||
+		!reflect.DeepEqual(c.IgnorePaths, []string{"/xmlrpc.php", "/wp-*"}) || c.MethodRejected.StaticMinCount != 20 ||
+		c.MethodRejected.PageMinClients != 3 || c.MethodRejected.MinCount != 1 || c.MethodRejected.StaticMinClients != 5 {
+		t.Errorf("after Set: %+v", c)
+	}
+	// The JSON form keeps all of it; "rules" reads the same.
+	data, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`"method_rejected":{"enabled":false,"min_count":1,"min_rate":0,"static_min_count":20,"static_min_clients":5,"static_min_rate":0.001,"page_min_clients":3}`,
+		`"ignore_paths":["/xmlrpc.php","/wp-*"]`, `"auth_cache_hit":{"enabled":false,`, `"origin_errors":{"enabled":true,`} {
+		if !strings.Contains(string(data), s) {
+			t.Errorf("JSON lacks %s: %s", s, data)
+		}
+	}
+	got, err := ParseConfig(data, "round trip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, c) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, c)
+	}
+	viaRules, err := ParseConfig([]byte(`{"rules": {"method_rejected": {"enabled": false}, "auth_cache_hit": {"enabled": false, "min_count": 4}}}`), "rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !viaRules.MethodRejected.Disabled || !viaRules.AuthCacheHit.Disabled || viaRules.AuthCacheHit.MinCount != 4 ||
+		viaRules.AuthCacheHit.MinRate != DefaultConfig().AuthCacheHit.MinRate {
+		t.Errorf("rules object: %+v", viaRules)
+	}
+	// An empty value clears the list.
+	if err := c.Set("ignore_paths", ""); err != nil || len(c.IgnorePaths) != 0 || c.Validate() != nil {
+		t.Errorf("ignore_paths= : %v %q", err, c.IgnorePaths)
+	}
+
+	for _, kv := range []string{"rules.window=5m", "rules.nope.enabled=false", "rules.method_rejected.a.b=1", "method_rejected.enabled=maybe",
+		"method_rejected.enabld=false"} {
+		c := DefaultConfig()
+		if err := c.SetAll([]string{kv}); err == nil {
+			t.Errorf("%s accepted", kv)
+		}
+	}
+	for name, text := range map[string]string{
+		"unknown rule":           `{"rules": {"nope": {}}}`,
+		"unknown key in rules":   `{"rules": {"method_rejected": {"enable": false}}}`,
+		"relative pattern":       `{"ignore_paths": ["wp-login.php"]}`,
+		"empty pattern":          `{"ignore_paths": [""]}`,
+		"control in pattern":     `{"ignore_paths": ["/a\u001b[31m"]}`,
+		"page_min_clients 0":     `{"method_rejected": {"page_min_clients": 0}}`,
+		"page_min_clients large": `{"method_rejected": {"page_min_clients": 101}}`,
+		"static_min_rate":        `{"method_rejected": {"static_min_rate": 2}}`,
+		"static_min_count":       `{"method_rejected": {"static_min_count": 0}}`,
+		"static_min_clients":     `{"method_rejected": {"static_min_clients": 0}}`,
+		"enabled not bool":       `{"origin_errors": {"enabled": "no"}}`,
+	} {
+		if _, err := ParseConfig([]byte(text), name); err == nil {
+			t.Errorf("%s: %s accepted", name, text)
+		}
+	}
+	many := make([]string, 65)
+	for i := range many {
+		many[i] = "/p"
+	}
+	c = DefaultConfig()
+	c.IgnorePaths = many
+	if c.Validate() == nil {
+		t.Error("65 ignore_paths accepted")
+	}
+}
+
+// README's "Detector settings" shows the defaults: its JSON is
+// DefaultConfig.
+func TestREADMEDefaults(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Skip("no README:", err)
+	}
+	_, section, ok := strings.Cut(string(readme), "### Detector settings")
+	if !ok {
+		t.Fatal("README has no Detector settings section")
+	}
+	_, block, ok := strings.Cut(section, "```json\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("the Detector settings section has no JSON block")
+	}
+	got, err := ParseConfig([]byte(block), "README")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultConfig()
+	want.IgnorePaths = []string{}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("README's settings are not the defaults:\n got %+v\nwant %+v", got, want)
 	}
 }

@@ -24,8 +24,11 @@
 //	auth-403-burst           critical  403 bursts on callback/*, session, csrf, signin/*, signout
 //	                                   for GET/POST, not edge InvalidRequestMethod, well above the
 //	                                   endpoint's baseline (per endpoint; its requests) ①③
-//	method-rejected          critical  non-GET/HEAD refused by CloudFront itself, 403
-//	                                   InvalidRequestMethod (/api/* or /*; non-GET/HEAD requests) ②
+//	method-rejected          critical  POST, PUT, PATCH, DELETE or OPTIONS refused by CloudFront
+//	                                   itself, 403 InvalidRequestMethod: on an API or the auth
+//	                                   prefix any one (/api/*; non-GET/HEAD requests) ②; on the
+//	                                   default behavior only on pages of the site, from several
+//	                                   clients (/*; requests to these pages)
 //	cors-preflight-rejected  warning   OPTIONS on API paths answered 4xx by the origin
 //	                                   (/api/*; preflight requests) ⑥
 //	auth-cookie-missing      warning   callback/session GET/POST failing (4xx other than 401/404)
@@ -41,6 +44,17 @@
 //	origin-errors            warning,  5xx and Origin*Error per path group: /api/auth/*,
 //	                         critical  /api/<segment>, /* (static); critical from
 //	                                   OriginErrors.CriticalRate (group; its requests)
+//
+// On the default (static) behavior, a refused method is normally a scanner
+// (POST /xmlrpc.php) and the behavior doing its job: method-rejected counts
+// it only on a page of the site, a path without extension (or .html) that
+// at least MethodRejected.PageMinClients (10) distinct clients load with a
+// successful GET or HEAD; a page fires at StaticMinCount (10) refusals
+// from StaticMinClients (5) distinct clients that are at least
+// StaticMinRate (0.1%) of its requests, counted over the whole input (see
+// MethodRejectedThreshold); the host's finding merges its pages. Its remedy never opens the static
+// behavior to POST: a behavior like /api/* for what the app serves, or
+// ignore_paths for what it does not.
 //
 // The *.cloudfront.net part of auth-insecure-scheme is counted over the
 // whole input: it needs at least MinCount such NextAuth requests, MinRate of
@@ -136,10 +150,19 @@
 // overlay them (unknown keys are errors); Config.Set sets one key from text,
 // for flags and environment variables. Keys: auth_prefix, api_prefixes,
 // window, lookback, reorder (durations as "5m"), max_hosts, max_path_groups,
-// max_clients, and per rule auth_cache_hit, auth_403_burst,
+// max_clients, ignore_paths, and per rule auth_cache_hit, auth_403_burst,
 // method_rejected, cors_preflight_rejected, auth_cookie_missing,
 // auth_insecure_scheme, api_origin_forbidden, origin_errors, each an object
-// with min_count and min_rate (auth_403_burst also baseline_factor and
-// baseline_min_requests, origin_errors also critical_rate), and checks with
-// min_failures and max_failure_rate.
+// with enabled, min_count and min_rate (auth_403_burst also
+// baseline_factor and baseline_min_requests, method_rejected also
+// static_min_count, static_min_clients, static_min_rate and
+// page_min_clients, origin_errors also critical_rate), and checks with
+// min_failures and max_failure_rate. The rules' objects may also be given
+// under "rules" ("rules.method_rejected.enabled=false").
+//
+// A rule whose enabled is false reports nothing (and folds nothing into
+// api-origin-forbidden). ignore_paths are glob patterns ("*" any run of
+// characters, "/" included; "?" one character) matched against the
+// normalised path before every rule and check: the Engine does not see
+// those requests (Stats.Ignored counts them).
 package detectors

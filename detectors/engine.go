@@ -3,6 +3,7 @@ package detectors
 import (
 	"hash/maphash"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,10 @@ type Stats struct {
 	Late        int64 `json:"late"`         // records more than Reorder behind the newest, counted only by the checks
 	Hosts       int   `json:"hosts"`        // (distribution, host) pairs tracked
 	PooledHosts int64 `json:"pooled_hosts"` // records of hosts beyond MaxHosts, pooled under host "*"
+	Ignored     int64 `json:"ignored"`      // records of ignore_paths, seen by no rule or check
+	// UntrackedPages counts requests of page-like static paths beyond the
+	// 1,024 tracked per host for method-rejected (see MethodRejectedThreshold).
+	UntrackedPages int64 `json:"untracked_pages"`
 }
 
 const normMemoSize = 64
@@ -74,8 +79,9 @@ type hostState struct {
 	cacheHit, insecure *series
 	auth403            [len(burstEndpoints)]*series
 	cookie             [2]*series // callback, session
-	method             []*series  // index 0: default behavior "/*"; i+1: apiGroups[i]
-	cors, forbidden    []*series  // by apiGroups index
+	method             []*series  // method-rejected, by apiGroups index
+	static             staticPages
+	cors, forbidden    []*series // by apiGroups index
 	originAuth         *series
 	originStatic       *series
 	origin             []originGroup
@@ -109,6 +115,7 @@ func New(cfg Config) *Engine {
 		panic(err)
 	}
 	cfg.APIPrefixes = append([]string(nil), cfg.APIPrefixes...)
+	cfg.IgnorePaths = slices.Clone(cfg.IgnorePaths)
 	e := &Engine{
 		cfg:        cfg,
 		k:          cfg.ringBuckets(),
@@ -162,6 +169,7 @@ func New(cfg Config) *Engine {
 func (e *Engine) Config() Config {
 	c := e.cfg
 	c.APIPrefixes = append([]string(nil), c.APIPrefixes...)
+	c.IgnorePaths = slices.Clone(c.IgnorePaths)
 	return c
 }
 
@@ -277,7 +285,7 @@ func (e *Engine) newHost(dist, host, cfName string) *hostState {
 	return &hostState{
 		dist: dist, host: host, cfName: cfName,
 		viaCF:     isCloudFrontName(host),
-		method:    make([]*series, len(e.apiGroups)+1),
+		method:    make([]*series, len(e.apiGroups)),
 		cors:      make([]*series, len(e.apiGroups)),
 		forbidden: make([]*series, len(e.apiGroups)),
 	}
@@ -338,6 +346,16 @@ func isOriginError(rec *logparse.Record) bool {
 func (e *Engine) Observe(rec *logparse.Record, dist string) {
 	e.stats.Records++
 	e.late = false
+	var pc pathClass
+	if p := rec.URIStem; !e.mayBeAPI(p) && strings.IndexByte(p, '%') < 0 {
+		pc.path, pc.api = p, -1 // the common static path, inlined
+	} else {
+		e.classify(p, &pc)
+	}
+	if len(e.cfg.IgnorePaths) > 0 && e.ignored(pc.path) {
+		e.stats.Ignored++
+		return
+	}
 	if rec.DistributionID != "" {
 		dist = rec.DistributionID
 	}
@@ -356,22 +374,20 @@ func (e *Engine) Observe(rec *logparse.Record, dist string) {
 		h.cookieLogging = true
 		h.authCookies = hasNextAuthCookie(rec.Cookie)
 	}
-	var pc pathClass
-	if p := rec.URIStem; !e.mayBeAPI(p) && strings.IndexByte(p, '%') < 0 {
-		pc.path, pc.api = p, -1 // the common static path, inlined
-	} else {
-		e.classify(p, &pc)
-	}
 	m := rec.Method
-	getHead := m == "GET" || m == "HEAD"
 	refused := isInvalidMethod(rec)
 
-	// method-rejected: every method other than GET/HEAD, per behavior.
-	if !getHead {
-		s := h.method[pc.api+1]
+	// method-rejected: the methods a behavior can allow but GET/HEAD, per
+	// API behavior; on the default behavior, per page (static.go).
+	if pc.api < 0 {
+		if !e.cfg.MethodRejected.Disabled {
+			e.observeStatic(h, rec, pc.path, m, t, refused)
+		}
+	} else if mi := methodIndex(m); mi >= 0 {
+		s := h.method[pc.api]
 		if s == nil {
-			s = e.newSeries(rkMethod, e.apiLabel(pc.api), "non-GET/HEAD requests", e.cfg.MethodRejected)
-			h.method[pc.api+1] = s
+			s = e.newSeries(rkMethod, e.apiLabel(pc.api), "non-GET/HEAD requests", e.cfg.MethodRejected.Threshold)
+			h.method[pc.api] = s
 		}
 		if bk := e.bucket(s); bk != nil {
 			bk.n++
@@ -379,9 +395,7 @@ func (e *Engine) Observe(rec *logparse.Record, dist string) {
 				if rec.Has(logparse.FieldTimeToFirstByte) && rec.TimeToFirstByte == 0 {
 					bk.ev[evTTFBZero]++
 				}
-				if i := methodIndex(m); i >= 0 {
-					bk.ev[evMethod+i]++
-				}
+				bk.ev[evMethod+mi]++
 				e.failure(s, bk, rec, pc.path, t)
 			}
 		}

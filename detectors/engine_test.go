@@ -310,8 +310,16 @@ func TestMethodRejectedOnlyEdge(t *testing.T) {
 // Observe allocates nothing for ordinary records.
 func TestObserveDoesNotAllocate(t *testing.T) {
 	s := newSynth()
-	e := New(DefaultConfig())
+	cfg := DefaultConfig()
+	cfg.IgnorePaths = []string{"/xmlrpc.php", "/wp-*", "*.env"}
+	e := New(cfg)
+	refused := s.rec(0, "POST", "/contact/", 403, 8)
+	refused.EdgeDetailedResultType = "InvalidRequestMethod"
 	recs := []*logparse.Record{
+		s.rec(0, "GET", "/", 200, 1),
+		s.rec(0, "GET", "/items/42/", 200, 7),
+		refused,
+		s.rec(0, "POST", "/xmlrpc.php", 403, 9),
 		s.rec(0, "GET", "/_next/static/chunks/main-0123.js", 200, 1),
 		s.rec(0, "GET", "/_next/static/chunks/pages/items/%5Bid%5D-0123.js", 200, 1),
 		s.rec(0, "GET", "/api/auth/session", 200, 2),

@@ -23,10 +23,6 @@ func (e *Engine) explain(f *Finding, c *cand, ev [numEv]int64, httpCount int64) 
 
 	case rkMethod:
 		f.Severity = SeverityCritical
-		where := "the cache behavior for " + f.Group
-		if f.Group == "/*" {
-			where = "the default cache behavior (*)"
-		}
 		ttfb := "time-to-first-byte 0"
 		if z := ev[evTTFBZero]; z != f.Count {
 			ttfb = fmt.Sprintf("%s of them with time-to-first-byte 0", fmtCount(z))
@@ -35,14 +31,10 @@ func (e *Engine) explain(f *Finding, c *cand, ev [numEv]int64, httpCount int64) 
 		if ev[evMethod+methodIndex("OPTIONS")] == 0 {
 			allows = "allows only GET and HEAD (or GET, HEAD and OPTIONS)"
 		}
-		f.Cause = fmt.Sprintf("CloudFront itself refused %s with 403 InvalidRequestMethod (%s; the origin was never asked, %s): %s %s",
-			of, counts(ev, evNames[rkMethod][1:], evMethod), ttfb, where, allows)
-		target := "the " + f.Group + " cache behavior"
-		if f.Group == "/*" {
-			target = "the cache behavior serving these paths (the default behavior, or better a dedicated behavior for the dynamic paths such as /api/*)"
-		}
-		f.Remedy = fmt.Sprintf("Set Allowed HTTP methods to GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE on %s, keep Cached HTTP methods to GET, HEAD only, and use the managed cache policy %s for dynamic routes so that POST and the NextAuth callbacks reach the origin uncached.",
-			target, cachingDisabled)
+		f.Cause = fmt.Sprintf("CloudFront itself refused %s with 403 InvalidRequestMethod (%s; the origin was never asked, %s): the cache behavior for %s %s, while the app needs POST there (sign-in, OAuth callbacks, API calls)",
+			of, counts(ev, evNames[rkMethod][1:], evMethod), ttfb, f.Group, allows)
+		f.Remedy = fmt.Sprintf("Set Allowed HTTP methods to GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE on the %s cache behavior, keep Cached HTTP methods to GET, HEAD only, and use the managed cache policy %s for dynamic routes so that POST and the NextAuth callbacks reach the origin uncached.",
+			f.Group, cachingDisabled)
 
 	case rkCORS:
 		f.Severity = SeverityWarning
@@ -105,6 +97,25 @@ func (e *Engine) explain(f *Finding, c *cand, ev [numEv]int64, httpCount int64) 
 			of, f.Group, counts(ev, []string{"OriginConnectError", "OriginCommError", "OriginReadError", "OriginDnsError", "other Origin*Error", "5xx from the origin"}, evConnect))
 		f.Remedy = originRemedy(ev)
 	}
+}
+
+// explainStaticMethod writes the Cause and Remedy of method-rejected on the
+// default (static) behavior: refusals on pages of the site.
+func (e *Engine) explainStaticMethod(f *Finding, ev [numEv]int64, pages int) {
+	of := fmt.Sprintf("%s of %s %s", fmtCount(f.Count), fmtCount(f.Denominator), f.DenominatorLabel)
+	ttfb := "time-to-first-byte 0"
+	if z := ev[evTTFBZero]; z != f.Count {
+		ttfb = fmt.Sprintf("%s of them with time-to-first-byte 0", fmtCount(z))
+	}
+	what := "a page"
+	if pages > 1 {
+		what = fmtCount(int64(pages)) + " pages"
+	}
+	f.Cause = fmt.Sprintf("CloudFront itself refused %s with 403 InvalidRequestMethod (%s; the origin was never asked, %s) from %s distinct clients, on %s of the site that at least %d visitors load with GET (%s): the behavior serving these paths allows only GET and HEAD, as one for static files should, yet they are sent other methods, as a form post or a Next.js Server Action does",
+		of, counts(ev, evNames[rkMethod][1:], evMethod), ttfb, f.ClientsText(), what, e.cfg.MethodRejected.PageMinClients, strings.Join(f.Paths, ", "))
+	example := f.Paths[0]
+	f.Remedy = fmt.Sprintf("Leave the static behavior as it is. If the app serves these requests (a form post, a Server Action, a route handler), they need a behavior like /api/*: add a cache behavior for them (path pattern %s) pointing at the app's origin, with Allowed HTTP methods GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE, Cached HTTP methods GET, HEAD, and the managed cache policy %s. If the app does not serve them, they are bots or scanners: ignore the paths with the ignore_paths setting (e.g. --set ignore_paths=%s).",
+		example, cachingDisabled, example)
 }
 
 func (e *Engine) explainAuth403(f *Finding, c *cand, ev [numEv]int64, of string) {

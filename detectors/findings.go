@@ -176,6 +176,9 @@ func (e *Engine) Findings() []Finding {
 	var cands []*cand
 	for _, h := range hosts {
 		for _, s := range h.allSeries() {
+			if e.threshold(s.kind).Disabled {
+				continue
+			}
 			acc := e.final(s)
 			if len(acc.eps) == 0 && !(s.kind == rkInsecureHTTP && h.viaCF) {
 				continue
@@ -204,6 +207,13 @@ func (e *Engine) Findings() []Finding {
 			out = append(out, f)
 		}
 	}
+	if !e.cfg.MethodRejected.Disabled {
+		for _, h := range hosts {
+			if f, ok := e.staticFinding(h); ok {
+				out = append(out, f)
+			}
+		}
+	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		if r := cmp.Compare(b.Severity.Rank(), a.Severity.Rank()); r != 0 {
 			return r
@@ -214,6 +224,29 @@ func (e *Engine) Findings() []Finding {
 		return cmp.Compare(a.Key, b.Key)
 	})
 	return out
+}
+
+// threshold returns the settings of a rule.
+func (e *Engine) threshold(k ruleKind) Threshold {
+	switch k {
+	case rkCacheHit:
+		return e.cfg.AuthCacheHit
+	case rkAuth403:
+		return e.cfg.Auth403Burst.Threshold
+	case rkMethod:
+		return e.cfg.MethodRejected.Threshold
+	case rkCORS:
+		return e.cfg.CORSPreflightRejected
+	case rkCookie:
+		return e.cfg.AuthCookieMissing
+	case rkInsecureHTTP:
+		return e.cfg.AuthInsecureScheme
+	case rkAPIForbidden:
+		return e.cfg.APIOriginForbidden
+	case rkOriginErrors:
+		return e.cfg.OriginErrors.Threshold
+	}
+	return Threshold{Disabled: true}
 }
 
 // allSeries lists h's series in a fixed order.
@@ -324,6 +357,9 @@ func sameDistribution(a, b *hostState) bool {
 // domain's plain-http one, which shares its key).
 func (e *Engine) mergeSplitHosts(hosts []*hostState, cands []*cand) []*cand {
 	th := e.cfg.AuthInsecureScheme
+	if th.Disabled {
+		return cands
+	}
 	for _, cf := range hosts {
 		v := &cf.via
 		if !cf.viaCF || v.count == 0 {

@@ -10,8 +10,8 @@ import (
 
 // The real line (fluent-plugin-cloudfront-log test data): one POST
 // /plugin/add refused at the edge, 403 InvalidRequestMethod, in a file of
-// one record. Every such refusal is a configuration error, so this single
-// line must give a method-rejected finding: count 1 of 1.
+// one record. A static behavior refusing a method it was never meant to
+// take is no misconfiguration: no finding, the refusal is only counted.
 func TestRealLogMethodRejected(t *testing.T) {
 	name := filepath.Join(testenv.RealLogsDir(t), "kdgm_fluent-plugin-cloudfront-log-optimized__test__plugin__test_in_cloudfrontlog.rb.line")
 	data, err := os.ReadFile(name)
@@ -20,15 +20,27 @@ func TestRealLogMethodRejected(t *testing.T) {
 	}
 	eng := New(DefaultConfig())
 	observeAll(t, eng, data, "")
+	if st := eng.Stats(); st.Records != 1 {
+		t.Fatalf("%d records, want the one line", st.Records)
+	}
+	if fs := eng.Findings(); len(fs) != 0 {
+		t.Fatalf("got %d findings, want none: %+v", len(fs), fs)
+	}
+	// The same refusal on a path the app serves is one: the line with
+	// /plugin/add under an API prefix.
+	cfg := DefaultConfig()
+	cfg.APIPrefixes = []string{"/api", "/plugin"}
+	eng = New(cfg)
+	observeAll(t, eng, data, "")
 	fs := eng.Findings()
 	if len(fs) != 1 {
-		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+		t.Fatalf("with /plugin an API prefix: %d findings, want 1: %+v", len(fs), fs)
 	}
 	f := fs[0]
 	want := Finding{
 		Rule: RuleMethodRejected, Severity: SeverityCritical,
-		Key:  "method-rejected||livecdn.kerkdienstgemist.nl|/*",
-		Host: "livecdn.kerkdienstgemist.nl", Group: "/*",
+		Key:  "method-rejected||livecdn.kerkdienstgemist.nl|/plugin/*",
+		Host: "livecdn.kerkdienstgemist.nl", Group: "/plugin/*",
 		Count: 1, Denominator: 1, DenominatorLabel: "non-GET/HEAD requests",
 		Clients: 1,
 	}
@@ -49,5 +61,4 @@ func TestRealLogMethodRejected(t *testing.T) {
 	if f.Evidence["POST"] != 1 || f.Evidence["time_to_first_byte_zero"] != 1 {
 		t.Errorf("evidence: %v", f.Evidence)
 	}
-	t.Logf("%s\n%s\n%s", f.Summary(), f.Cause, f.Remedy)
 }

@@ -185,7 +185,13 @@ func TestScenarios(t *testing.T) {
 			}
 			cfg := loggen.Config{Seed: 42, RequestsPerHour: sc.rph, Duration: sc.duration, CookieLogging: sc.cookies, Incidents: sc.incidents}
 			eng := New(DefaultConfig())
-			ids := observeAll(t, eng, generate(t, cfg), scenarioDistribution)
+			data := generate(t, cfg)
+			ids := observeAll(t, eng, data, scenarioDistribution)
+			// Every scenario has scanners POSTing to static paths, refused by
+			// the default behavior: none of them fires.
+			if n := refusedStaticPosts(t, data); n == 0 {
+				t.Error("no scanner POST refused on a static path")
+			}
 			fs := eng.Findings()
 			checkScenario(t, sc, fs, ids)
 			for _, c := range eng.Checks() {
@@ -204,6 +210,19 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusedStaticPosts counts the POSTs CloudFront refused outside /api.
+func refusedStaticPosts(t *testing.T, data []byte) int {
+	t.Helper()
+	n := 0
+	for line := range strings.SplitSeq(string(data), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) == loggen.NumFields && f[5] == "POST" && f[28] == "InvalidRequestMethod" && !strings.HasPrefix(f[7], "/api") {
+			n++
+		}
+	}
+	return n
 }
 
 func checkScenario(t *testing.T, sc scenario, fs []Finding, ids map[string]bool) {

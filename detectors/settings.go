@@ -82,9 +82,22 @@ func jsonFields(t reflect.Type) []jsonField {
 	return out
 }
 
+// deref returns the type a setting of type t is read as: t without its
+// pointers, and for a threshold, which decodes itself (for "enabled"), the
+// type of its JSON form, whose fields are the settings.
 func deref(t reflect.Type) reflect.Type {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	switch t {
+	case reflect.TypeFor[Threshold]():
+		return reflect.TypeFor[thresholdJSON]()
+	case reflect.TypeFor[Auth403Threshold]():
+		return reflect.TypeFor[auth403JSON]()
+	case reflect.TypeFor[MethodRejectedThreshold]():
+		return reflect.TypeFor[methodRejectedJSON]()
+	case reflect.TypeFor[OriginErrorsThreshold]():
+		return reflect.TypeFor[originErrorsJSON]()
 	}
 	return t
 }
@@ -166,10 +179,27 @@ func checkJSON(data []byte) error {
 	if err := dec.Decode(&v); err != nil {
 		return jsonSyntax(err)
 	}
-	if _, ok := v.(map[string]any); !ok {
+	obj, ok := v.(map[string]any)
+	if !ok {
 		return fmt.Errorf("want a JSON object of settings, got %s", describe(v))
 	}
-	return checkValue("", reflect.TypeFor[configJSON](), v)
+	// "rules" holds the rules' objects, as the top level does.
+	if rules, ok := obj["rules"]; ok {
+		ro, ok := rules.(map[string]any)
+		if !ok {
+			return fmt.Errorf("rules: want an object of the rules' settings (%s), got %s", strings.Join(ruleKeys[:], ", "), describe(rules))
+		}
+		for k, x := range ro {
+			if !slices.Contains(ruleKeys[:], k) {
+				return fmt.Errorf("unknown setting %q: %q is not a rule (one of %s)", "rules."+k, k, strings.Join(ruleKeys[:], ", "))
+			}
+			if err := checkValue("rules."+k, fieldType(reflect.TypeFor[configJSON](), k), x); err != nil {
+				return err
+			}
+		}
+		delete(obj, "rules")
+	}
+	return checkValue("", reflect.TypeFor[configJSON](), obj)
 }
 
 // jsonSyntax says where JSON is broken, without encoding/json's prefix.
@@ -286,6 +316,16 @@ func checkValue(path string, t reflect.Type, v any) error {
 		}
 		if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
 			return want(kindOf(t))
+		}
+	}
+	return nil
+}
+
+// fieldType is the type of t's JSON field name (t a struct).
+func fieldType(t reflect.Type, name string) reflect.Type {
+	for _, f := range jsonFields(deref(t)) {
+		if f.name == name {
+			return f.typ
 		}
 	}
 	return nil

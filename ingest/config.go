@@ -19,6 +19,7 @@ const (
 	EnvConfigJSON       = "CFWATCH_CONFIG_JSON"       // detector settings, JSON as report --config reads
 	EnvAuthPrefix       = "CFWATCH_AUTH_PREFIX"       // shortcut for the auth_prefix setting
 	EnvAPIPrefixes      = "CFWATCH_API_PREFIXES"      // shortcut for api_prefixes, comma-separated
+	EnvIgnorePaths      = "CFWATCH_IGNORE_PATHS"      // shortcut for ignore_paths, comma-separated glob patterns
 	EnvMetricsNamespace = "CFWATCH_METRICS_NAMESPACE" // CloudWatch namespace of the EMF metrics, default DefaultNamespace
 )
 
@@ -77,7 +78,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.Detectors = d
 	}
-	for env, key := range map[string]string{EnvAuthPrefix: "auth_prefix", EnvAPIPrefixes: "api_prefixes"} {
+	for _, sc := range [...]struct{ env, key string }{
+		{EnvAuthPrefix, "auth_prefix"}, {EnvAPIPrefixes, "api_prefixes"}, {EnvIgnorePaths, "ignore_paths"},
+	} {
+		env, key := sc.env, sc.key
 		if v, ok := lookup(getenv, env); ok {
 			if err := c.Detectors.Set(key, v); err != nil {
 				return Config{}, fmt.Errorf("%s: %w", env, err)

@@ -90,6 +90,14 @@ var scannerPaths = []string{
 	"/.env.production", "/api/.env", "/info.php", "/wp-includes/wlwmanifest.xml",
 }
 
+// Static paths scanners POST to (WordPress, plugin and web-shell probes);
+// the default behavior refuses them. scannerPosts adds random "/<name>.php".
+var scannerPostPaths = []string{
+	"/xmlrpc.php", "/xmlrpc.php", "/wp-login.php", "/wp-login.php", "/plugin/add",
+	"/wp-admin/admin-ajax.php", "/wp-content/plugins/hellopress/wp_filemanager.php", "/index.php",
+	"/cgi-bin/php-cgi.exe", "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
+}
+
 var externalReferers = []weighted{
 	{50, ""},
 	{33, "https://www.google.com/"},

@@ -26,6 +26,18 @@ const (
 	shareSessions = 1 - shareBots - shareScanners - sharePartner
 )
 
+// Scanner POSTs to static paths, which the default behavior refuses: a
+// share of the healthy volume on top of it, and of a scanner flood's.
+const (
+	shareScannerPosts = 0.002
+	floodPostShare    = 0.02
+)
+
+// scanStream is the PCG increment of the scanner POSTs' own stream: they
+// draw nothing from the main one, so the rest of the traffic is the same
+// bytes with or without them.
+const scanStream = pcgStream ^ 0x5ca77e4d0a11ed5d
+
 // client is one viewer: a browser, a bot, a monitor or a scanner.
 type client struct {
 	ip     string
@@ -123,6 +135,12 @@ type gen struct {
 	r    *rand.Rand
 	site *site
 
+	// The scanner POSTs' stream, swapped with src and r while they are made.
+	scanSrc *rand.PCG
+	scanR   *rand.Rand
+	// noScanPosts leaves the scanner POSTs out (tests: the rest is the same).
+	noScanPosts bool
+
 	browsers []*client
 	bots     []*client // Googlebot / bingbot
 	monitors []*client
@@ -141,6 +159,7 @@ type gen struct {
 	made         int // requests generated so far
 
 	needSessions, needBots, needScanners, needPartner, needFlood float64
+	needScanPosts                                                float64
 
 	rq, pre        req
 	qbuf           []byte
@@ -154,6 +173,8 @@ func newGen(cfg Config) *gen {
 	g := &gen{cfg: cfg, dateDay: math.MinInt64}
 	g.src = rand.NewPCG(cfg.Seed, pcgStream)
 	g.r = rand.New(g.src)
+	g.scanSrc = rand.NewPCG(cfg.Seed, scanStream)
+	g.scanR = rand.New(g.scanSrc)
 	g.startMs = cfg.Start.UnixMilli()
 	g.endMs = g.startMs + cfg.Duration.Milliseconds()
 	g.callbackCookie = "https%253A%252F%252F" + cfg.Domain
@@ -499,15 +520,21 @@ func (g *gen) genChunk(c0, c1 int64) {
 		g.needSessions -= float64(g.session(at()))
 	}
 	// Incident traffic that adds requests.
+	var floodPosts float64
 	for _, in := range g.incs {
 		if in.kind != ScannerFlood || in.to <= c0 || in.from >= c1 {
 			continue
 		}
 		lo, hi := max(c0, in.from), min(c1, in.to)
-		g.needFlood += v * in.rate * float64(hi-lo) / float64(c1-c0)
+		flood := v * in.rate * float64(hi-lo) / float64(c1-c0)
+		g.needFlood += flood
+		floodPosts += flood * floodPostShare
 		for g.needFlood > 0 {
 			g.needFlood -= float64(g.scannerEvent(lo+g.r.Int64N(hi-lo), true))
 		}
+	}
+	if !g.noScanPosts {
+		g.scannerPosts(c0, c1, v*shareScannerPosts+floodPosts)
 	}
 	for g.nextEv < len(g.events) && g.events[g.nextEv].t < c1 {
 		ev := g.events[g.nextEv]

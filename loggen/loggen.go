@@ -11,7 +11,10 @@
 // Traffic is made of browser sessions (page loads, asset fetches, session
 // polling, credentials and Cognito OAuth sign-in, sign-out), search-engine
 // bots, an uptime monitor, cross-origin calls from a partner subdomain and
-// a small background of vulnerability scanners.
+// a small background of vulnerability scanners: GET probes answered 403/404
+// by S3, and POSTs to static paths (/xmlrpc.php, /wp-login.php, /plugin/add,
+// random .php) that CloudFront refuses itself, as the default behavior
+// allows only GET and HEAD (403 InvalidRequestMethod).
 //
 // Output for a given Config is byte-for-byte reproducible: the package uses
 // its own seeded PCG generator, never the global one nor the wall clock.
@@ -191,7 +194,9 @@ const (
 	// the *.cloudfront.net name instead of the custom domain.
 	InsecureScheme Kind = "insecure-scheme"
 	// ScannerFlood (noise): a burst of vulnerability-scanner probes answered
-	// 403/404 by S3, volume Rate × the normal traffic (Rate may exceed 1).
+	// 403/404 by S3, volume Rate × the normal traffic (Rate may exceed 1),
+	// and 2% as many scanner POSTs to static paths, refused by CloudFront
+	// (403 InvalidRequestMethod).
 	ScannerFlood Kind = "scanner-flood"
 	// Stray403 (noise): round(Rate) isolated origin 403s on
 	// /api/auth/session inside the window (Rate is a count).

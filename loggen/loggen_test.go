@@ -71,6 +71,12 @@ func isAuth(r rec) bool {
 }
 func isAPI(r rec) bool { return legitAPI.MatchString(r[fStem]) }
 
+// isScannerPost reports a scanner's POST to a static path, which the
+// default behavior refuses (healthy traffic has them).
+func isScannerPost(r rec) bool {
+	return r[fMethod] == "POST" && r[fDetailed] == "InvalidRequestMethod" && !strings.HasPrefix(r[fStem], "/api")
+}
+
 // parse splits a plain-text log into records, checking the header and the
 // field count of every line.
 func parse(t *testing.T, data []byte) []rec {
@@ -351,6 +357,9 @@ func TestHealthyTraffic(t *testing.T) {
 	seenIP := map[string]bool{}
 	methods := map[string]int{}
 	for _, r := range recs {
+		if isScannerPost(r) {
+			continue // TestScannerPosts
+		}
 		if r[fDetailed] == "InvalidRequestMethod" {
 			t.Fatalf("InvalidRequestMethod in healthy traffic: %v", r)
 		}
@@ -475,6 +484,9 @@ func TestIncidentMethodRejected(t *testing.T) {
 	in, out := incidentRun(t, MethodRejected, 1, false)
 	posts := 0
 	for _, r := range in {
+		if isScannerPost(r) {
+			continue
+		}
 		if r[fMethod] == "POST" || r[fMethod] == "OPTIONS" || r[fMethod] == "PUT" || r[fMethod] == "DELETE" {
 			posts++
 			if r[fStatus] != "403" || r[fResult] != "Error" || r[fRespResult] != "Error" || r[fDetailed] != "InvalidRequestMethod" ||
@@ -488,7 +500,7 @@ func TestIncidentMethodRejected(t *testing.T) {
 	if posts < 10 {
 		t.Fatalf("only %d non-GET requests in the window", posts)
 	}
-	if n := count(out, func(r rec) bool { return r[fDetailed] == "InvalidRequestMethod" }); n != 0 {
+	if n := count(out, func(r rec) bool { return r[fDetailed] == "InvalidRequestMethod" && !isScannerPost(r) }); n != 0 {
 		t.Fatalf("%d InvalidRequestMethod outside the window", n)
 	}
 }
@@ -592,7 +604,7 @@ func TestIncidentAPIOrigin403(t *testing.T) {
 			if !originError403(r) || r[fCType] != "application/json" || r[fCLen] != "23" {
 				t.Fatalf("/api request not a 403 from API Gateway: %v", r)
 			}
-		} else if r[fStatus] == "403" && !strings.HasPrefix(r[fCType], "application/xml") {
+		} else if r[fStatus] == "403" && !strings.HasPrefix(r[fCType], "application/xml") && !isScannerPost(r) {
 			t.Fatalf("non-API 403: %v", r)
 		}
 	}
@@ -714,10 +726,82 @@ func TestIncidentCountNoise(t *testing.T) {
 			if c := count(out, tc.match); c != 0 {
 				t.Fatalf("%d events outside the window", c)
 			}
-			if c := count(append(in, out...), func(r rec) bool { return r[fDetailed] == "InvalidRequestMethod" }); c != 0 {
+			if c := count(append(in, out...), func(r rec) bool { return r[fDetailed] == "InvalidRequestMethod" && !isScannerPost(r) }); c != 0 {
 				t.Fatal("noise produced InvalidRequestMethod")
 			}
 		})
+	}
+}
+
+// Healthy traffic has scanners POSTing to static paths, from a few
+// scanner IPs, refused by CloudFront with the signature of a method the
+// default behavior does not allow; a scanner flood has more.
+func TestScannerPosts(t *testing.T) {
+	uas := map[string]bool{}
+	for _, ua := range scannerUAs {
+		uas[urlEncodeCF(ua)] = true
+	}
+	check := func(t *testing.T, recs []rec) (posts int, ips, paths map[string]bool) {
+		ips, paths = map[string]bool{}, map[string]bool{}
+		for _, r := range recs {
+			if r[fDetailed] != "InvalidRequestMethod" || r[fMethod] != "POST" {
+				continue
+			}
+			posts++
+			ips[r[fIP]] = true
+			paths[r[fStem]] = true
+			if !isScannerPost(r) || r[fStatus] != "403" || r[fResult] != "Error" || r[fRespResult] != "Error" ||
+				r[fCType] != "text/html" || r[fCLen] != "1053" || r[fTTFB] != "0.000" || r[fReferer] != "-" ||
+				r[fCookie] != "-" || !uas[r[fUA]] || !strings.HasPrefix(r[fStem], "/") {
+				t.Fatalf("not a refused scanner POST: %v", r)
+			}
+			if !strings.HasSuffix(r[fStem], ".php") && !strings.HasSuffix(r[fStem], ".exe") && r[fStem] != "/plugin/add" {
+				t.Fatalf("scanner POST to %s", r[fStem])
+			}
+		}
+		return posts, ips, paths
+	}
+	cfg := baseCfg()
+	_, recs := generate(t, cfg)
+	posts, ips, paths := check(t, recs)
+	if frac := float64(posts) / float64(len(recs)); frac < 0.001 || frac > 0.004 {
+		t.Errorf("%d scanner POSTs of %d requests", posts, len(recs))
+	}
+	if len(ips) < 2 || len(ips) > 6 {
+		t.Errorf("scanner POSTs from %d IPs", len(ips))
+	}
+	for _, p := range []string{"/xmlrpc.php", "/wp-login.php", "/plugin/add"} {
+		if !paths[p] {
+			t.Errorf("no POST %s among %d paths", p, len(paths))
+		}
+	}
+
+	cfg.Incidents = []Incident{{Kind: ScannerFlood, From: t0, Until: t0.Add(3 * time.Hour), Rate: 2}}
+	_, flood := generate(t, cfg)
+	if fp, _, _ := check(t, flood); fp < posts*5 {
+		t.Errorf("%d scanner POSTs with a flood, %d without", fp, posts)
+	}
+
+	// They draw nothing from the main random stream: without them, the
+	// rest of the traffic is the same, byte for byte.
+	lines := func(noPosts bool) []string {
+		g := newGen(baseCfg().WithDefaults())
+		g.noScanPosts = noPosts
+		var out []string
+		if _, err := g.run(context.Background(), -1, func(_ int64, _ uint32, line []byte) error {
+			out = append(out, string(line))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	with, without := lines(false), lines(true)
+	kept := slices.DeleteFunc(slices.Clone(with), func(l string) bool {
+		return isScannerPost(strings.Split(strings.TrimSuffix(l, "\n"), "\t"))
+	})
+	if len(with) == len(kept) || !slices.Equal(kept, without) {
+		t.Errorf("%d lines, %d without the scanner POSTs; %d generated without them, not the same", len(with), len(kept), len(without))
 	}
 }
 

@@ -765,6 +765,49 @@ func (g *gen) scannerEvent(t int64, flood bool) int {
 	return g.made - n0
 }
 
+// scannerPosts makes about need scanner POSTs in [c0, c1), from the
+// scanners' own random stream: a scanner IP POSTs to one to four static
+// paths, and CloudFront refuses each itself, as the default behavior
+// allows only GET and HEAD (403, Error/Error/InvalidRequestMethod,
+// text/html 1053 bytes, time-to-first-byte 0.000).
+func (g *gen) scannerPosts(c0, c1 int64, need float64) {
+	g.src, g.scanSrc = g.scanSrc, g.src
+	g.r, g.scanR = g.scanR, g.r
+	defer func() {
+		g.src, g.scanSrc = g.scanSrc, g.src
+		g.r, g.scanR = g.scanR, g.r
+	}()
+	g.needScanPosts += need
+	for g.needScanPosts > 0 {
+		t := c0 + g.r.Int64N(c1-c0)
+		cl := g.scanners[g.intn(len(g.scanners))]
+		port := g.port()
+		n := g.between(1, 4)
+		for range n {
+			path := scannerPostPaths[g.intn(len(scannerPostPaths))]
+			if g.chance(0.3) {
+				const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+				b := []byte{'/'}
+				for range g.between(3, 9) {
+					b = append(b, letters[g.intn(len(letters))])
+				}
+				path = string(append(b, ".php"...))
+			}
+			r := g.newReq(t, cl, "POST", path, rtScanner)
+			r.port, r.cookie = port, cookieNone
+			setResult(r, resError)
+			r.status, r.detailed, r.ctype, r.clen = 403, "InvalidRequestMethod", "text/html", 1053
+			r.scBytes = 1053 + g.between(335, 365)
+			r.ttfb = 0
+			r.taken = g.skew(0, 140)
+			r.csBytes = g.between(180, 2400)
+			g.push(r)
+			t += int64(g.between(50, 2000))
+		}
+		g.needScanPosts -= float64(n)
+	}
+}
+
 // partnerEvent: the partner subdomain's page calls GET /api/items
 // cross-origin, preceded by a CORS preflight.
 func (g *gen) partnerEvent(t int64) int {

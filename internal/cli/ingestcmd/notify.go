@@ -54,7 +54,7 @@ func (s *slackNotifier) notifier(ctx context.Context) (*alert.Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := alert.Options{Logger: s.log, LogSources: s.sources}
+	opts := alert.Options{Logger: s.log, LogSources: s.sources, IgnorePaths: s.cfg.Detectors.IgnorePaths}
 	if m := s.metrics; m != nil {
 		opts.OnPosted = func(ctx context.Context, f detectors.Finding, posted time.Time) {
 			if err := m.AlertLatency(ingest.AlertSource(ctx), f.Rule, f.FirstSeen, posted); err != nil {

@@ -145,3 +145,46 @@ func TestJSONSchemaFlag(t *testing.T) {
 		t.Error("the README does not point to report/schema/report.v1.json")
 	}
 }
+
+// The issue's case: healthy logs plus one scanner's POST /xmlrpc.php,
+// refused by the default (GET/HEAD only) behavior: no finding, exit 0.
+// A refused sign-in POST is one (exit 1), until the rule is switched off
+// or its path ignored.
+func TestReportOneScanner(t *testing.T) {
+	dir := scenarioDir(t, "healthy")
+	line := func(path, id string) string {
+		return strings.Join([]string{"2026-11-20", "01:30:07", "FRA56-P5", "1400", "45.148.10.7", "POST",
+			"d111111abcdef8.cloudfront.net", path, "403", "-", "Mozilla/5.0%20zgrab/0.x", "-", "-", "Error", id,
+			"app.example.com", "https", "512", "0.003", "-", "TLSv1.3", "TLS_AES_128_GCM_SHA256", "Error", "HTTP/1.1",
+			"-", "-", "50294", "0.000", "InvalidRequestMethod", "text/html", "1053", "-", "-"}, "\t") + "\n"
+	}
+	scanner := loggen.Header + line("/xmlrpc.php", "SCAN0000000000000000000000000000000000000000000000000==")
+	if err := os.WriteFile(filepath.Join(dir, "E2QWRUHEXAMPLE.2026-11-20-01.5ca77e4d"), []byte(scanner), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	window := []string{"--source", dir, "--from", "2026-11-20T00:00:00Z", "--until", "2026-11-20T03:00:00Z"}
+	code, out, errs := runReport(t, append(window, "--format", "json")...)
+	var r struct {
+		Findings []detectors.Finding `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 || len(r.Findings) != 0 {
+		t.Fatalf("exit %d (%v, %s), findings %+v, want 0 and none", code, err, errs, r.Findings)
+	}
+
+	signIn := loggen.Header + line("/api/auth/callback/credentials", "SIGN0000000000000000000000000000000000000000000000000==")
+	if err := os.WriteFile(filepath.Join(dir, "E2QWRUHEXAMPLE.2026-11-20-01.516e1e1e"), []byte(signIn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, text, errs := runReport(t, window...)
+	if code != 1 || !strings.Contains(text, "CRITICAL  method-rejected  app.example.com /api/*") {
+		t.Fatalf("refused sign-in POST: exit %d (%s)\n%s", code, errs, text)
+	}
+	for _, set := range [][]string{
+		{"--set", "rules.method_rejected.enabled=false"},
+		{"--set", "ignore_paths=/api/auth/callback/*"},
+	} {
+		if code, text, errs := runReport(t, append(window, set...)...); code != 0 || strings.Contains(text, "method-rejected") {
+			t.Errorf("%v: exit %d (%s)\n%s", set, code, errs, text)
+		}
+	}
+}

@@ -1,0 +1,35 @@
+package ingest
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The Lambda's environment reaches every detector setting: rules switched
+// off and ignore_paths in CFWATCH_CONFIG_JSON, ignore_paths through its
+// shortcut too (which wins, as the other shortcuts do).
+func TestConfigFromEnvDetectorSwitches(t *testing.T) {
+	env := map[string]string{
+		EnvConfigJSON: `{"rules": {"method_rejected": {"enabled": false}}, "origin_errors": {"enabled": false}, "ignore_paths": ["/xmlrpc.php"]}`,
+	}
+	c, err := ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.Detectors
+	if !d.MethodRejected.Disabled || !d.OriginErrors.Disabled || d.AuthCacheHit.Disabled || !reflect.DeepEqual(d.IgnorePaths, []string{"/xmlrpc.php"}) {
+		t.Errorf("detectors: %+v", d)
+	}
+	env[EnvIgnorePaths] = " /wp-*, *.php "
+	if c, err = ConfigFromEnv(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Detectors.IgnorePaths, []string{"/wp-*", "*.php"}) || !c.Detectors.MethodRejected.Disabled {
+		t.Errorf("with %s: %+v", EnvIgnorePaths, c.Detectors)
+	}
+	env[EnvIgnorePaths] = "wp-login.php"
+	if _, err := ConfigFromEnv(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "ignore_paths") {
+		t.Errorf("a pattern without / accepted: %v", err)
+	}
+}
