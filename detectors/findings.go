@@ -105,6 +105,10 @@ type Finding struct {
 
 	Cause  string `json:"cause"`  // what the evidence says happened, one line
 	Remedy string `json:"remedy"` // what to change, concretely
+	// Settings says whether the distribution's settings confirm the cause,
+	// when they were given (report --distribution-config): "confirmed:
+	// /api/* uses cache policy CachingOptimized (…)". Empty otherwise.
+	Settings string `json:"settings,omitempty"`
 
 	// Evidence holds the counters behind the cause, e.g. with_nextauth_cookies.
 	Evidence map[string]int64 `json:"evidence"`

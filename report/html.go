@@ -89,7 +89,7 @@ type htmlCard struct {
 }
 
 type htmlFinding struct {
-	Severity, Class, Rule, Where, Short, Summary, Cause, Remedy string
+	Severity, Class, Rule, Where, Short, Summary, Cause, Remedy, Settings string
 	Paths, Examples                                             []string
 }
 
@@ -276,7 +276,7 @@ func (rep *Report) htmlPage() htmlPage {
 		}
 		pg.Findings = append(pg.Findings, htmlFinding{Severity: vis(strings.ToUpper(string(f.Severity))), Class: sevClass(f.Severity),
 			Rule: vis(f.Rule), Where: vis(where), Short: vis(f.Host + " " + f.Group), Summary: vis(f.Summary()), Cause: vis(f.Cause),
-			Remedy: vis(f.Remedy), Paths: visAll(f.Paths), Examples: visAll(f.Examples)})
+			Remedy: vis(f.Remedy), Settings: vis(f.Settings), Paths: visAll(f.Paths), Examples: visAll(f.Examples)})
 	}
 	for _, ch := range rep.Checks {
 		cls := map[string]string{detectors.CheckPass: "good", detectors.CheckFail: "crit", detectors.CheckNoData: "nodata"}[ch.Status]

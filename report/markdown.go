@@ -62,6 +62,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		if f.Remedy != "" {
 			p("- **Fix:** %s\n", mdEscape(f.Remedy))
 		}
+		if f.Settings != "" {
+			p("- **Settings:** %s\n", mdEscape(f.Settings))
+		}
 		if len(f.Paths) > 0 {
 			p("- **Paths:** %s\n", codeList(f.Paths, false))
 		}

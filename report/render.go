@@ -229,6 +229,7 @@ func (rep *Report) writeFindings(b *strings.Builder, st style) {
 		}
 		field("Cause:", f.Cause)
 		field("Fix:", f.Remedy)
+		field("Settings:", f.Settings)
 		field("Paths:", strings.Join(f.Paths, ", "))
 		field("Req IDs:", strings.Join(f.Examples, " "))
 		b.WriteByte('\n')

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/cfwatch/cfwatch/athena"
+	"github.com/cfwatch/cfwatch/audit"
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/internal/cli"
@@ -78,6 +79,7 @@ exists, 0 when none does.`,
 	sets := fs.StringArray("set", nil, "one detector setting, KEY=VALUE, e.g. auth_403_burst.min_count=8; repeatable")
 	dists := fs.StringArray("distribution", nil, "report only on this distribution ID (the log's DistributionId, else the object key's); repeatable")
 	hosts := fs.StringArray("host", nil, "report only on requests for this host (x-host-header, else cs(Host); any case); repeatable")
+	distConfigs := fs.StringArray("distribution-config", nil, "the distribution's settings (what cfwatch audit reads: get-distribution-config JSON, a CloudFormation/SAM template, Terraform JSON): each finding says whether they confirm its cause; repeatable")
 	printSchema := fs.Bool("json-schema", false, "write the JSON Schema of --format json's document (cfwatch.report/v1) and exit")
 	engine := fs.String("engine", "local", "who reads the input: local (cfwatch reads --source) or athena (Athena queries the dataset's Glue table)")
 	var af athenaFlags
@@ -182,6 +184,14 @@ exists, 0 when none does.`,
 			}
 		}
 
+		if len(*distConfigs) > 0 {
+			settings, err := audit.LoadFiles(*distConfigs)
+			if err != nil {
+				return cli.Failf("--distribution-config: %v", err)
+			}
+			confirmFindings(rep, settings)
+		}
+
 		color := *out == "" && isTerminal(stdout) && e.Getenv("NO_COLOR") == "" && e.Getenv("TERM") != "dumb"
 		if err := writeReport(rep, *out, stdout, f, report.WriteOptions{Color: color}); err != nil {
 			return cli.Failf("%v", err)
@@ -200,6 +210,20 @@ exists, 0 when none does.`,
 		return cli.Exit(code, nil)
 	}
 	return cmd
+}
+
+// confirmFindings says in each finding whether the distribution's settings
+// confirm its cause (audit.Confirm), for the finding's first failing path
+// (else its endpoint group).
+func confirmFindings(rep *report.Report, settings *audit.Config) {
+	for i := range rep.Findings {
+		f := &rep.Findings[i]
+		path := strings.TrimSuffix(f.Group, "*")
+		if len(f.Paths) > 0 {
+			path = f.Paths[0]
+		}
+		_, f.Settings = audit.Confirm(settings, f.Rule, f.Host, path)
+	}
 }
 
 // outputFormat is the report's format: --format when given, else the one
