@@ -15,18 +15,20 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Build cfwatch (.demo/bin/cfwatch), generate a day of logs for a NextAuth
-# site whose POSTs are refused at the edge for the last two hours, then
-# audit the last 24 hours (and write the same audit, compared with the day
-# before, as a page: .demo/report.html), then turn the logs into the
-# Parquet dataset ingest writes (.demo/dataset).
+# Build cfwatch (.demo/bin/cfwatch), generate two days of logs for a
+# NextAuth site whose POSTs are refused at the edge for the last two hours,
+# then audit the last 24 hours (and write the same audit, compared with the
+# same hours the day before, as a page: .demo/report.html; both end at the
+# same second), then turn the logs into the Parquet dataset ingest writes
+# (.demo/dataset).
 CFWATCH := $(DEMO)/bin/cfwatch
 demo:
 	@rm -rf $(DEMO)/logs
 	@$(GO) build -o $(CFWATCH) ./cmd/cfwatch
-	$(CFWATCH) loggen --out $(DEMO)/logs --scenario method-rejected
-	$(CFWATCH) report --source $(DEMO)/logs --since 24h --fail-on none
-	@$(CFWATCH) report --source $(DEMO)/logs --since 24h --compare --fail-on none --format html --out $(DEMO)/report.html
+	$(CFWATCH) loggen --out $(DEMO)/logs --scenario method-rejected --duration 48h
+	@until=$$(date -u +%Y-%m-%dT%H:%M:%SZ); \
+	  $(CFWATCH) report --source $(DEMO)/logs --since 24h --until $$until --fail-on none && \
+	  $(CFWATCH) report --source $(DEMO)/logs --since 24h --until $$until --compare --fail-on none --format html --out $(DEMO)/report.html
 	@echo "The same audit as a page: $(DEMO)/report.html"
 	@rm -rf $(DEMO)/dataset
 	@$(CFWATCH) ingest --local $(DEMO)/logs --out $(DEMO)/dataset >/dev/null
