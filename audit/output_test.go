@@ -147,7 +147,7 @@ func TestControlCharactersEscaped(t *testing.T) {
 		if strings.ContainsAny(out, "\x1b\x07") {
 			t.Errorf("%s output carries control characters", format)
 		}
-		if !strings.Contains(out, `\u001b`) {
+		if !strings.Contains(out, `\x1b`) {
 			t.Errorf("%s output does not show the escaped value", format)
 		}
 	}

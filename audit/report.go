@@ -3,6 +3,7 @@ package audit
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/cfwatch/cfwatch/internal/visible"
 	"io"
 	"path/filepath"
 	"strings"
@@ -125,22 +126,10 @@ func (r *Report) Render(w io.Writer, format string) error {
 	return fmt.Errorf("unknown format %q (text, json, markdown, sarif)", format)
 }
 
-// safeText escapes control characters (terminal escapes, newlines) in a
-// value read from a configuration before it is written to a terminal.
-func safeText(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		switch {
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069):
-			fmt.Fprintf(&b, `\u%04x`, c)
-		default:
-			b.WriteRune(c)
-		}
-	}
-	return b.String()
-}
+// safeText shows a value from a configuration (attacker- or user-written
+// names, IDs, paths) with the shared rule of internal/visible: control,
+// bidi and zero-width characters and invalid UTF-8 as escapes.
+func safeText(s string) string { return visible.String(s) }
 
 // safeMarkdown also escapes what Markdown would interpret.
 func safeMarkdown(s string) string {

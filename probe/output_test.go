@@ -156,13 +156,15 @@ func TestCacheState(t *testing.T) {
 	}
 }
 
+// Values the server chose go through the shared escaping
+// (internal/visible): none of a hostile header's characters reaches the
+// terminal raw.
 func TestEsc(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain text":     "plain text",
 		"a\x1b[2Jb":      `a\x1b[2Jb`,
-		"bell\a\r\n":     `bell\x07\x0d\x0a`,
-		"c1\u009bx":      `c1\x9bx`,
-		"bidi\u202eevil": `bidi\u{202e}evil`,
+		"c1\u009bx":      `c1\u009bx`,
+		"bidi\u202eevil": `bidi\u202eevil`,
 		"bad\xffutf8":    `bad\xffutf8`,
 		"ünïcödé stays":  "ünïcödé stays",
 	} {
