@@ -41,7 +41,7 @@ else
 fi
 shared="${CFWATCH_SHARED:-../shared}"
 if [ ! -d "$shared/real-logs" ]; then
-  skipped+=("the real CloudFront logs (the parser's tests on them): put the workplace's shared directory at ../shared, or set CFWATCH_SHARED")
+  skipped+=("the external test corpus of real CloudFront logs (the parser's tests on them): set CFWATCH_SHARED to a directory holding real-logs/ (default ../shared; see docs/development.md)")
 fi
 
 echo "$GO test -race -count=1 ./..."
