@@ -3,7 +3,8 @@
 #
 # It installs the pinned MinIO the S3 tests need (scripts/install-minio.sh).
 # What it cannot install itself (moto_server and cfn-lint are Python tools,
-# DuckDB needs a C compiler, the real logs live beside the repository) is
+# DuckDB needs a C compiler, the optional external test corpus of real logs
+# is set by CFWATCH_SHARED) is
 # checked first: the tests that need a missing one skip (with CI=true they
 # fail instead), and the run ends with the list of what was skipped and the
 # command that installs it.
