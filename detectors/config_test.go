@@ -324,29 +324,28 @@ func TestConfigSwitchesAndIgnorePaths(t *testing.T) {
 	}
 }
 
-// README's "Detector settings" shows the defaults: its JSON is
-// DefaultConfig.
-func TestREADMEDefaults(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+// docs/settings.md shows the defaults: its JSON is DefaultConfig.
+func TestSettingsDocDefaults(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "settings.md"))
 	if err != nil {
-		t.Skip("no README:", err)
+		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(readme), "### Detector settings")
+	_, section, ok := strings.Cut(string(doc), "\n## The defaults\n")
 	if !ok {
-		t.Fatal("README has no Detector settings section")
+		t.Fatal("docs/settings.md has no \"The defaults\" section")
 	}
 	_, block, ok := strings.Cut(section, "```json\n")
 	block, _, ok2 := strings.Cut(block, "```")
 	if !ok || !ok2 {
-		t.Fatal("the Detector settings section has no JSON block")
+		t.Fatal("docs/settings.md's defaults section has no JSON block")
 	}
-	got, err := ParseConfig([]byte(block), "README")
+	got, err := ParseConfig([]byte(block), "docs/settings.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := DefaultConfig()
 	want.IgnorePaths = []string{}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("README's settings are not the defaults:\n got %+v\nwant %+v", got, want)
+		t.Errorf("docs/settings.md's settings are not the defaults:\n got %+v\nwant %+v", got, want)
 	}
 }

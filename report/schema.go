@@ -4,7 +4,7 @@ import _ "embed"
 
 // The JSON document's schema (JSON Schema, draft 2020-12), in the
 // repository at report/schema/report.v1.json: the one copy the code, the
-// tests and the README's readers use.
+// tests and the readers of docs/json-schema.md use.
 //
 //go:embed schema/report.v1.json
 var schemaJSON string

@@ -3,7 +3,8 @@
 #
 # It installs the pinned MinIO the S3 tests need (scripts/install-minio.sh).
 # What it cannot install itself (moto_server and cfn-lint are Python tools,
-# DuckDB needs a C compiler, the real logs live beside the repository) is
+# DuckDB needs a C compiler, the optional external test corpus of real logs
+# is set by CFWATCH_SHARED) is
 # checked first: the tests that need a missing one skip (with CI=true they
 # fail instead), and the run ends with the list of what was skipped and the
 # command that installs it.
@@ -41,7 +42,7 @@ else
 fi
 shared="${CFWATCH_SHARED:-../shared}"
 if [ ! -d "$shared/real-logs" ]; then
-  skipped+=("the real CloudFront logs (the parser's tests on them): put the workplace's shared directory at ../shared, or set CFWATCH_SHARED")
+  skipped+=("the external test corpus of real CloudFront logs (the parser's tests on them): set CFWATCH_SHARED to a directory holding real-logs/ (default ../shared; see docs/development.md)")
 fi
 
 echo "$GO test -race -count=1 ./..."

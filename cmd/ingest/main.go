@@ -3,7 +3,7 @@
 //
 // In AWS Lambda (AWS_LAMBDA_RUNTIME_API is set) it is the function S3, SQS
 // or EventBridge invoke for each log object CloudFront delivers; see
-// package ingest and the README for its environment. Only the function is
+// package ingest and docs/dataset.md for its environment. Only the function is
 // set up then, none of the command line. Elsewhere it is the same as
 // `cfwatch ingest` (see `ingest --help`):
 //

@@ -7,20 +7,21 @@ import (
 	"testing"
 )
 
-// SharedDir returns the workplace's shared directory: $CFWATCH_SHARED, or
-// "shared" beside the repository. Tests that need it are skipped, with a
-// message saying so, when it is absent (a clone outside the workplace).
+// SharedDir returns the optional external test corpus, a directory holding
+// real-logs/ and seeds/: $CFWATCH_SHARED, or "shared" beside the
+// repository (docs/development.md). Tests that need it are skipped, with a
+// message saying so, when it is absent.
 func SharedDir(tb testing.TB) string {
 	tb.Helper()
 	dir, ok := LookupSharedDir()
 	if !ok {
-		tb.Skipf("skipping: %s not found (set CFWATCH_SHARED to the workplace's shared directory to run this test)", dir)
+		tb.Skipf("skipping: %s not found (set CFWATCH_SHARED to the external test corpus, a directory holding real-logs/, to run this test; see docs/development.md)", dir)
 	}
 	return dir
 }
 
-// LookupSharedDir returns where the shared directory is expected and whether
-// it is there.
+// LookupSharedDir returns where the external test corpus is expected and
+// whether it is there.
 func LookupSharedDir() (string, bool) {
 	dir := os.Getenv("CFWATCH_SHARED")
 	if dir == "" {

@@ -83,7 +83,7 @@ type common struct {
 
 func commonFlags(fs *flag.FlagSet) common {
 	return common{
-		configFile: fs.String("config", "", "detector settings, a JSON file (see README: Detector settings); overlays $"+ingest.EnvConfigJSON),
+		configFile: fs.String("config", "", "detector settings, a JSON file (see docs/settings.md); overlays $"+ingest.EnvConfigJSON),
 		sets:       fs.StringArray("set", nil, "one detector setting, KEY=VALUE, e.g. auth_403_burst.min_count=8; repeatable"),
 		format:     fs.String("format", "text", "output: text or json"),
 		verbose:    fs.Bool("verbose", false, "list every file, not only the ones with problems"),

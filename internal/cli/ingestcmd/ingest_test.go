@@ -165,24 +165,24 @@ func TestBackfill(t *testing.T) {
 	}
 }
 
-// The README ships the DDL ingest generates: it must stay the same.
-func TestREADMEDDL(t *testing.T) {
+// docs/dataset.md ships the DDL ingest generates: it must stay the same.
+func TestDatasetDocDDL(t *testing.T) {
 	root, err := testenv.RepoRoot()
 	if err != nil {
 		t.Skip(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "dataset.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	const cmd = "cfwatch ingest ddl --location s3://my-dataset-bucket/cloudfront/ --distribution E2QWRUHEXAMPLE\n```\n\n```sql\n"
-	_, rest, ok := strings.Cut(string(readme), cmd)
+	_, rest, ok := strings.Cut(string(doc), cmd)
 	if !ok {
-		t.Fatal("README has no `ingest ddl` example followed by its output")
+		t.Fatal("docs/dataset.md has no `ingest ddl` example followed by its output")
 	}
 	shipped, _, _ := strings.Cut(rest, "```")
 	_, stdout, _ := runCmd(t, nil, "ddl", "--location", "s3://my-dataset-bucket/cloudfront/", "--distribution", "E2QWRUHEXAMPLE")
 	if shipped != stdout {
-		t.Errorf("README's DDL differs from ingest ddl's output; paste:\n%s", stdout)
+		t.Errorf("docs/dataset.md's DDL differs from ingest ddl's output; paste:\n%s", stdout)
 	}
 }

@@ -73,7 +73,7 @@ exists, 0 when none does.`,
 	failOn := fs.String("fail-on", "critical", "exit 1 when a finding at or above this severity exists: critical, warning or none")
 	minRecords := fs.Int64("min-records", 1, "exit 3 (no data) when the window holds fewer records than this")
 	allowEmpty := fs.Bool("allow-empty", false, "exit 0, not 3, when the window holds fewer than --min-records records")
-	configFile := fs.String("config", "", "detector settings, a JSON file (see README: Detector settings)")
+	configFile := fs.String("config", "", "detector settings, a JSON file (see docs/settings.md)")
 	authPrefix := fs.String("auth-prefix", "", "path NextAuth is mounted at (default /api/auth)")
 	apiPrefixes := fs.StringArray("api-prefix", nil, "path prefix served by the API origin (default /api); repeatable")
 	sets := fs.StringArray("set", nil, "one detector setting, KEY=VALUE, e.g. auth_403_burst.min_count=8; repeatable")

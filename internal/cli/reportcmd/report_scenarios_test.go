@@ -127,7 +127,7 @@ func TestReportFailOn(t *testing.T) {
 }
 
 // TestJSONSchemaFlag: --json-schema writes the schema the repository holds
-// (report/schema/report.v1.json), which the README points to.
+// (report/schema/report.v1.json), which docs/json-schema.md points to.
 func TestJSONSchemaFlag(t *testing.T) {
 	code, out, errs := runReport(t, "--json-schema")
 	want, err := os.ReadFile(filepath.Join("..", "..", "..", "report", "schema", "report.v1.json"))
@@ -137,12 +137,12 @@ func TestJSONSchemaFlag(t *testing.T) {
 	if code != exitOK || out != string(want) {
 		t.Errorf("exit %d, %d bytes, want the %d of the repository's schema: %s", code, len(out), len(want), errs)
 	}
-	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "json-schema.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "(report/schema/report.v1.json)") {
-		t.Error("the README does not point to report/schema/report.v1.json")
+	if !strings.Contains(string(doc), "(../report/schema/report.v1.json)") {
+		t.Error("docs/json-schema.md does not point to report/schema/report.v1.json")
 	}
 }
 
