@@ -33,6 +33,8 @@ func (f Format) String() string {
 		return "w3c"
 	case FormatJSON:
 		return "json"
+	case FormatParquet:
+		return "parquet"
 	}
 	return "unknown"
 }
