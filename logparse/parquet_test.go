@@ -61,10 +61,10 @@ func TestParquetMatchesW3C(t *testing.T) {
 		t.Fatalf("only %d records generated", len(want))
 	}
 	for name, style := range map[string]parquettest.V2Style{
-		"strings, field names":          {},
-		"strings, underscore names":     {Underscores: true, RowsPerGroup: 700},
-		"typed, field names":            {Typed: true, RowsPerGroup: 1000},
-		"typed, underscore names":       {Typed: true, Underscores: true},
+		"strings, field names":         {},
+		"strings, underscore names":    {Underscores: true, RowsPerGroup: 700},
+		"typed, field names":           {Typed: true, RowsPerGroup: 1000},
+		"typed, underscore names":      {Typed: true, Underscores: true},
 		"strings, with DistributionId": {DistributionID: "E2EXAMPLE"},
 	} {
 		t.Run(name, func(t *testing.T) {
