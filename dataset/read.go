@@ -97,6 +97,11 @@ type columnReader struct {
 	vals  []parquet.Value
 }
 
+// ErrNotDataset is the error (wrapped) of Reset and NewReader for a Parquet
+// file that is not one of the dataset's: a CloudFront standard logging v2
+// Parquet log, say, which logparse.ParquetReader reads.
+var ErrNotDataset = errors.New("not a file of cfwatch's dataset")
+
 // NewReader opens a dataset Parquet file of size bytes read through r. It
 // reads the footer and checks that the file is one of the dataset's: its
 // key/value metadata names the dataset's schema ("cfwatch.dataset") and the
@@ -147,7 +152,7 @@ func (r *Reader) Reset(ra io.ReaderAt, size int64, opts ReaderOptions) (err erro
 		return fail(fmt.Errorf("%s: not a readable Parquet file: %w", name, err))
 	}
 	if v, ok := f.Lookup("cfwatch.dataset"); !ok || !strings.HasPrefix(v, "cloudfront-standard/") {
-		return fail(fmt.Errorf("%s: not a file of cfwatch's dataset (no cfwatch.dataset=%s key in its metadata)", name, SchemaVersion))
+		return fail(fmt.Errorf("%s: %w (no cfwatch.dataset=%s key in its metadata)", name, ErrNotDataset, SchemaVersion))
 	}
 	r.file = f
 	want := opts.Columns

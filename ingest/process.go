@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -55,6 +56,11 @@ type Options struct {
 	// SpoolMemory is how many bytes of spooled rows a file keeps in memory
 	// before they go to its spool file. Default DefaultSpoolMemory.
 	SpoolMemory int
+	// MaxParquetBytes bounds a standard logging v2 Parquet log read from a
+	// stream, which is spooled to a temporary file in SpoolDir to be read
+	// at random (a local file is read in place). Default
+	// DefaultMaxParquetBytes.
+	MaxParquetBytes int64
 	// Logger receives one line per skipped line and one per invalid value
 	// (at most MaxLineErrors of each per file). Nil discards.
 	Logger *slog.Logger
@@ -172,8 +178,29 @@ func (p *Processor) Process(ctx context.Context, in Input) (Result, error) {
 	start := time.Now()
 	res := Result{Name: in.Name}
 	cr := &countingReader{r: in.Body}
-	r := logparse.NewReader(cr)
-	r.Name = in.Name
+	br := bufio.NewReaderSize(cr, 64<<10) // logparse.NewReader uses it as it is
+	var r recordReader
+	var parquetSize int64
+	if head, _ := br.Peek(len(logparse.ParquetMagic)); logparse.IsParquet(head) {
+		pr, size, done, err := p.openParquet(in, br)
+		if err != nil {
+			res.Bytes = cr.n.Load()
+			res.Duration = time.Since(start)
+			var fe *logparse.FormatError
+			if errors.As(err, &fe) {
+				res.Status, res.Reason = StatusNotALog, fe.Error()
+				return res, nil
+			}
+			res.Status = StatusFailed
+			return res, err
+		}
+		defer done()
+		r, parquetSize = pr, size
+	} else {
+		lr := logparse.NewReader(br)
+		lr.Name = in.Name
+		r = lr
+	}
 	defer r.Close()
 
 	key, _ := logparse.ParseKey(in.Key)
@@ -188,11 +215,11 @@ func (p *Processor) Process(ctx context.Context, in Input) (Result, error) {
 		dist: key.DistributionID,
 		max:  p.opts.MaxOpenHours,
 	}
-	err := p.read(ctx, r, &res, eng, parts, key.DistributionID)
+	err := p.read(ctx, r, in.Name, &res, eng, parts, key.DistributionID)
 	res.Records = int64(r.Records())
 	res.SkippedLines = int64(r.Skipped())
 	res.InvalidValues = int64(r.FieldErrorCount())
-	res.Bytes = cr.n.Load()
+	res.Bytes = max(cr.n.Load(), parquetSize)
 	if err == nil {
 		res.Outputs, err = parts.commit()
 	}
@@ -221,13 +248,25 @@ func (p *Processor) Process(ctx context.Context, in Input) (Result, error) {
 // ctxCheckEvery is how many records pass between checks of the context.
 const ctxCheckEvery = 4096
 
-func (p *Processor) read(ctx context.Context, r *logparse.Reader, res *Result, eng *detectors.Engine, parts *partitions, dist string) error {
+// recordReader reads a log's records: a logparse.Reader, or a
+// logparse.ParquetReader for CloudFront's standard logging v2 Parquet.
+type recordReader interface {
+	Read(*logparse.Record) error
+	Records() int
+	Skipped() int
+	FieldErrors() []*logparse.ParseError
+	FieldErrorCount() int
+	Line() int
+	Close() error
+}
+
+func (p *Processor) read(ctx context.Context, r recordReader, name string, res *Result, eng *detectors.Engine, parts *partitions, dist string) error {
 	var rec logparse.Record
 	logged, loggedValues := 0, 0
 	for n := 0; ; n++ {
 		if n%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("%s: %w", r.Name, err)
+				return fmt.Errorf("%s: %w", name, err)
 			}
 		}
 		err := r.Read(&rec)
@@ -239,7 +278,7 @@ func (p *Processor) read(ctx context.Context, r *logparse.Reader, res *Result, e
 			if errors.As(err, &pe) {
 				if logged < MaxLineErrors {
 					logged++
-					p.log.Warn("line skipped", "object", r.Name, "line", pe.Line, "err", pe.Error())
+					p.log.Warn("line skipped", "object", name, "line", pe.Line, "err", pe.Error())
 				}
 				continue
 			}
@@ -248,12 +287,12 @@ func (p *Processor) read(ctx context.Context, r *logparse.Reader, res *Result, e
 		for _, fe := range r.FieldErrors() {
 			if loggedValues < MaxLineErrors {
 				loggedValues++
-				p.log.Warn("value unknown: written as NULL", "object", r.Name, "line", fe.Line, "err", fe.Error())
+				p.log.Warn("value unknown: written as NULL", "object", name, "line", fe.Line, "err", fe.Error())
 			}
 		}
 		eng.Observe(&rec, dist)
 		if err := parts.write(&rec, dist); err != nil {
-			return fmt.Errorf("%s: line %d: writing Parquet: %w", r.Name, r.Line(), err)
+			return fmt.Errorf("%s: line %d: writing Parquet: %w", name, r.Line(), err)
 		}
 	}
 }

@@ -90,6 +90,10 @@ type FormatError struct {
 	Name   string
 	Line   int
 	Reason string
+	// Parquet is set when the input is a Parquet file (its first bytes
+	// are Parquet's magic): a standard logging v2 Parquet log, or a file
+	// of cfwatch's dataset, which a Reader does not read.
+	Parquet bool
 }
 
 func (e *FormatError) Error() string {

@@ -18,6 +18,11 @@ const (
 	LayoutV2Path
 	// LayoutV2Hive: [prefix/]DistributionId=ID/year=YYYY/month=MM/day=DD/hour=HH/file
 	LayoutV2Hive
+	// LayoutFirehose: [prefix/]YYYY/MM/DD/HH/STREAM-N-YYYY-MM-DD-HH-MM-SS-UUID[.gz],
+	// standard logging v2 delivered through Firehose. The key names no
+	// distribution (the records' DistributionId field may); the hour is
+	// the path's (Firehose's delivery hour, UTC).
+	LayoutFirehose
 )
 
 func (l KeyLayout) String() string {
@@ -28,6 +33,8 @@ func (l KeyLayout) String() string {
 		return "v2-path"
 	case LayoutV2Hive:
 		return "v2-hive"
+	case LayoutFirehose:
+		return "firehose"
 	}
 	return "unknown"
 }
@@ -49,7 +56,64 @@ func ParseKey(key string) (k Key, ok bool) {
 	if k, ok := parsePathKey(parts); ok {
 		return k, true
 	}
+	if k, ok := parseFirehoseKey(parts); ok {
+		return k, true
+	}
 	return parseLegacyName(parts[len(parts)-1])
+}
+
+// parseFirehoseKey reads "[prefix/]YYYY/MM/DD/HH/STREAM-N-YYYY-MM-DD-HH-MM-SS-UUID[.ext]":
+// the object name must be Firehose's (a 36-character UUID after the
+// delivery time) and the four folders above it the hour.
+func parseFirehoseKey(parts []string) (Key, bool) {
+	n := len(parts)
+	if n < 5 || !isFirehoseName(parts[n-1]) {
+		return Key{}, false
+	}
+	y, m, d, h := parts[n-5], parts[n-4], parts[n-3], parts[n-2]
+	if len(y) != 4 || len(m) != 2 || len(d) != 2 || len(h) != 2 {
+		return Key{}, false
+	}
+	t, ok := hourOf(y, m, d, h)
+	if !ok {
+		return Key{}, false
+	}
+	return Key{Hour: t, Layout: LayoutFirehose}, true
+}
+
+// isFirehoseName reports whether an object name ends, before any
+// extension, in "-YYYY-MM-DD-HH-MM-SS-" and a UUID, as Firehose names them.
+func isFirehoseName(name string) bool {
+	base, _, _ := strings.Cut(name, ".")
+	const uuidLen, stampLen = 36, len("-2006-01-02-15-04-05-")
+	if len(base) < uuidLen+stampLen+2 {
+		return false
+	}
+	uuid := base[len(base)-uuidLen:]
+	for i, c := range uuid {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	stamp := base[len(base)-uuidLen-stampLen : len(base)-uuidLen]
+	for i := 0; i < len(stamp); i++ {
+		c := stamp[i]
+		if i == 0 || i == 5 || i == 8 || i == 11 || i == 14 || i == 17 || i == 20 {
+			if c != '-' {
+				return false
+			}
+		} else if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // parseLegacyName reads "DISTID.YYYY-MM-DD-HH.unique[.ext]".

@@ -278,7 +278,7 @@ func (r *Reader) set(rec *Record, tp *timeParts, f Field, col int, v string) err
 func (r *Reader) fieldError(col int, f Field, v string, err error) *ParseError {
 	name := f.String()
 	switch {
-	case r.format == FormatJSON:
+	case r.format == FormatJSON || r.format == FormatParquet:
 		if r.jsonKey != "" {
 			name = strings.Clone(r.jsonKey)
 		}

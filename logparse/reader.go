@@ -33,6 +33,8 @@ func (f Format) String() string {
 		return "w3c"
 	case FormatJSON:
 		return "json"
+	case FormatParquet:
+		return "parquet"
 	}
 	return "unknown"
 }
@@ -145,11 +147,15 @@ func (r *Reader) Close() error {
 func (r *Reader) open() error {
 	r.opened = true
 	br := bufio.NewReaderSize(r.in, 64<<10)
-	magic, err := br.Peek(2)
+	magic, err := br.Peek(len(ParquetMagic))
 	if err != nil && err != io.EOF {
 		return &StreamError{Name: r.Name, Err: err}
 	}
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	if IsParquet(magic) {
+		return &FormatError{Name: r.Name, Line: 1, Parquet: true,
+			Reason: "it is a Parquet file: read it with a ParquetReader"}
+	}
+	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return &StreamError{Name: r.Name, Err: fmt.Errorf("gzip: %w", err)}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -50,6 +51,12 @@ func (rd *reading) readParquet(ctx context.Context, obj source.Object, rc io.Rea
 	}
 	r := rd.parquet // one Reader for every file: its buffers are reused
 	if err := r.Reset(rr, rr.Size, opts); err != nil {
+		if errors.Is(err, dataset.ErrNotDataset) {
+			// Not cfwatch's own: CloudFront's standard logging v2 Parquet
+			// output, if its columns are log fields (its footer is read
+			// twice: once more from memory, or one more ranged GET).
+			return rd.readLogParquet(ctx, obj, rr)
+		}
 		return err
 	}
 	defer r.Close()
@@ -78,6 +85,68 @@ func (rd *reading) readParquet(ctx context.Context, obj source.Object, rc io.Rea
 		rd.observe(&rec, "")
 	}
 	rep.Input.Records += r.Rows()
+	rd.read = obj.Size
+	return nil
+}
+
+// reopenParquet reads obj, whose content turned out to be Parquet though its
+// name does not end in ".parquet": opened again, to be read at random.
+func (rd *reading) reopenParquet(ctx context.Context, obj source.Object) error {
+	rc, err := obj.Open(ctx)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return rd.readParquet(ctx, obj, rc)
+}
+
+// readLogParquet reads a CloudFront standard logging v2 Parquet file as
+// readObject reads a log in another format: the same records, bad rows and
+// values counted and listed the same way.
+func (rd *reading) readLogParquet(ctx context.Context, obj source.Object, rr source.RandomReader) error {
+	r, err := logparse.NewParquetReader(rr, rr.Size, obj.Name)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	rep, log := rd.rep, rd.log
+	dist := obj.Key.DistributionID // a v2 log may leave out its DistributionId field
+	total := max(r.NumRows(), 1)
+	var rec logparse.Record
+	for n := 0; ; n++ {
+		if n%progressEvery == progressEvery-1 {
+			if err := ctx.Err(); err != nil {
+				rep.Input.Records += int64(r.Records())
+				return &partialError{records: r.Records(), err: err}
+			}
+			if rd.report != nil {
+				rd.progress.BytesDone = rd.done + obj.Size*int64(r.Line())/total
+				rd.tick()
+			}
+		}
+		err := r.Read(&rec)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *logparse.ParseError
+			if errors.As(err, &pe) {
+				rep.Input.SkippedLines++
+				if len(rep.Input.LineErrors) < MaxLineErrors {
+					rep.Input.LineErrors = append(rep.Input.LineErrors, FileError{File: obj.Name, Line: pe.Line, Error: pe.Error()})
+					log.Warn("row skipped", "file", obj.Name, "row", pe.Line, "err", pe)
+				}
+				continue
+			}
+			rep.Input.Records += int64(r.Records())
+			return err
+		}
+		if fe := r.FieldErrors(); len(fe) > 0 {
+			rd.fieldErrors(obj.Name, fe)
+		}
+		rd.observe(&rec, dist)
+	}
+	rep.Input.Records += int64(r.Records())
 	rd.read = obj.Size
 	return nil
 }

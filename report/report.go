@@ -571,6 +571,11 @@ func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Read
 				}
 				continue
 			}
+			if fe := (*logparse.FormatError)(nil); errors.As(err, &fe) && fe.Parquet {
+				// A Parquet file under a name that does not say so:
+				// open it again, to read it at random.
+				return rd.reopenParquet(ctx, obj)
+			}
 			rep.Input.Records += int64(r.Records())
 			return err
 		}

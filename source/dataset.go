@@ -23,9 +23,12 @@ import (
 //
 //	<prefix>/distribution=ID/day=YYYY-MM-DD/hour=HH/<name>.parquet
 //
-// Nothing needs saying: an object whose name ends in ".parquet" is a file
-// of the dataset (Object.Parquet) and is read as Parquet, anything else as a
-// log, so a source may even mix the two. A dataset file's hour is its
+// Nothing needs saying: an object whose name ends in ".parquet" is read as
+// Parquet (Object.Parquet), anything else as a log (a log whose content is
+// Parquet is opened again and read as Parquet), so a source may even mix
+// the two. A Parquet file is cfwatch's dataset when its metadata says so,
+// else CloudFront's standard logging v2 Parquet output when its columns are
+// log fields (logparse.ParquetReader). A dataset file's hour is its
 // partition's (datasetKey), and the window prunes partitions the way it
 // prunes log files by the hour in their names, with the same one-hour margin
 // (Window.MayHold): a file's partition is the hour of its records' log
@@ -63,10 +66,14 @@ func isParquet(name string) bool {
 
 // objectKey reads what an object's name says: the dataset's partition for
 // a Parquet file in the dataset's layout, else the log key
-// (logparse.ParseKey).
+// (logparse.ParseKey), which a v2 Parquet log's name may follow too.
 func objectKey(name string) (logparse.Key, bool) {
 	if isParquet(name) {
-		return datasetKey(name)
+		if k, ok := datasetKey(name); ok {
+			return k, true
+		}
+		// CloudFront's standard logging v2 Parquet output, in one of its
+		// key layouts.
 	}
 	return logparse.ParseKey(name)
 }

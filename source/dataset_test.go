@@ -38,13 +38,20 @@ func TestDatasetKey(t *testing.T) {
 	} {
 		k, ok := objectKey(c.name)
 		if c.hour == "" {
-			if ok && isParquet(c.name) {
+			if k, ok := datasetKey(c.name); ok && isParquet(c.name) {
 				t.Errorf("%s: read as partition %+v", c.name, k)
 			}
 			continue
 		}
 		if !ok || k.DistributionID != c.dist || !k.Hour.Equal(utc(c.hour)) {
 			t.Errorf("%s: %+v %v, want %s %s", c.name, k, ok, c.dist, c.hour)
+		}
+	}
+	// A v2 Parquet log named in one of CloudFront's layouts has its key.
+	for _, name := range []string{"E2QWRUHEXAMPLE.2026-11-20-14.a1b2c3d4.parquet",
+		"AWSLogs/123456789012/CloudFront/E2QWRUHEXAMPLE/2026/11/20/14/E2QWRUHEXAMPLE.2026-11-20-14.a1b2c3d4.parquet"} {
+		if k, ok := objectKey(name); !ok || k.DistributionID != "E2QWRUHEXAMPLE" || !k.Hour.Equal(utc("2026-11-20T14:00:00Z")) {
+			t.Errorf("%s: %+v %v, want CloudFront's key", name, k, ok)
 		}
 	}
 }
