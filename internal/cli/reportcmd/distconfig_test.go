@@ -13,7 +13,9 @@ import (
 // settings is an error (exit 2).
 func TestDistributionConfig(t *testing.T) {
 	dir := scenarioDir(t, "method-rejected")
-	fixture := func(name string) string { return filepath.Join("..", "..", "..", "audit", "testdata", "distconfig", name) }
+	fixture := func(name string) string {
+		return filepath.Join("..", "..", "..", "audit", "testdata", "distconfig", name)
+	}
 	window := []string{"--source", dir, "--from", "2026-11-20T00:00:00Z", "--until", "2026-11-20T03:00:00Z", "--fail-on", "none"}
 
 	code, out, errs := runReport(t, append(window, "--format", "json", "--distribution-config", fixture("fail-methods-restricted.json"))...)
