@@ -90,7 +90,7 @@ type htmlCard struct {
 
 type htmlFinding struct {
 	Severity, Class, Rule, Where, Short, Summary, Cause, Remedy, Settings string
-	Paths, Examples                                             []string
+	Paths, Examples                                                       []string
 }
 
 type htmlCheck struct {
