@@ -53,6 +53,23 @@ func TestFirehoseConcatenated(t *testing.T) {
 	}
 }
 
+// TestFirehoseLargeDelivery: a delivery of thousands of records with no
+// newline at all, far over the line length limit, is read record by record
+// (the buffer Firehose fills before it writes an object is up to 128 MiB).
+func TestFirehoseLargeDelivery(t *testing.T) {
+	var b strings.Builder
+	const n = 20000 // about 3.6 MB
+	for i := range n {
+		b.WriteString(`{"date":"2024-11-15","time":"19:45:51","c-ip":"192.0.2.1","cs-method":"GET","sc-status":"200","cs-uri-stem":"/p` + strings.Repeat("x", i%50) + `","x-edge-request-id":"id-{` + strings.Repeat("}", i%3) + `"}`)
+	}
+	for name, data := range map[string][]byte{"plain": []byte(b.String()), "gzip": testenv.Gzip(t, []byte(b.String()))} {
+		got, skipped := readAllURIs(t, data)
+		if len(got) != n || skipped != 0 {
+			t.Errorf("%s: %d records, %d skipped; want %d and none", name, len(got), skipped, n)
+		}
+	}
+}
+
 // TestFirehoseRealExample reads AWS's Firehose example, and the same
 // records concatenated without newlines and gzipped, to the same records.
 func TestFirehoseRealExample(t *testing.T) {

@@ -85,9 +85,6 @@ type Reader struct {
 	runaway  int64
 
 	tabs tabIndex // tab offsets in the line being parsed
-	// split is the rest of a line that held several JSON objects back to
-	// back (Firehose concatenates records), read before the next line.
-	split string
 
 	// Date cache: logs hold a few distinct dates, parsed once each.
 	lastDate    string
@@ -160,11 +157,11 @@ func (r *Reader) open() error {
 		if err != nil {
 			return &StreamError{Name: r.Name, Err: fmt.Errorf("gzip: %w", err)}
 		}
-		r.src = &blockSource{r: zr}
+		r.src = &blockSource{r: jsonInput(zr)}
 		r.ahead = startReadAhead(r.src)
 		return nil
 	}
-	r.src = &blockSource{r: br}
+	r.src = &blockSource{r: jsonInput(br)}
 	return nil
 }
 
@@ -258,7 +255,7 @@ func (r *Reader) Read(rec *Record) error {
 				return err
 			}
 		}
-		if r.split == "" && r.cur == "" {
+		if r.cur == "" {
 			tooLong, err := r.nextBlock()
 			if err != nil {
 				return r.fail(err)
@@ -271,13 +268,7 @@ func (r *Reader) Read(rec *Record) error {
 			}
 			continue
 		}
-		var line string
-		if r.split != "" {
-			// The next of several JSON objects on one line (Firehose).
-			line, r.split = r.split, ""
-		} else {
-			line = r.takeLine()
-		}
+		line := r.takeLine()
 		start := r.line
 		line = strings.TrimRight(line, "\r")
 		if len(line) == 0 {
@@ -298,7 +289,6 @@ func (r *Reader) Read(rec *Record) error {
 			r.format = FormatJSON
 			line, err = r.jsonObject(line)
 			if err == nil {
-				line, r.split = splitObjects(line)
 				err = r.parseJSON(line, rec)
 			}
 			if !r.sawData && r.jsonKnown == 0 {

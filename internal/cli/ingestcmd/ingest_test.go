@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"github.com/cfwatch/cfwatch/internal/firehosetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,5 +186,74 @@ func TestDatasetDocDDL(t *testing.T) {
 	_, stdout, _ := runCmd(t, nil, "ddl", "--location", "s3://my-dataset-bucket/cloudfront/", "--distribution", "E2QWRUHEXAMPLE")
 	if shipped != stdout {
 		t.Errorf("docs/dataset.md's DDL differs from ingest ddl's output; paste:\n%s", stdout)
+	}
+}
+
+// TestBackfillFirehose: standard logging v2 delivered through Firehose
+// (YYYY/MM/DD/HH/stream-N-… keys, gzipped back-to-back JSON records) is
+// ingested like CloudFront's own files: the same records, partitions and
+// findings as the same requests as W3C files.
+func TestBackfillFirehose(t *testing.T) {
+	m := miniotest.Start(t)
+	m.CreateBucket(t, "logs")
+	logs := logsDir(t)
+	files, _ := filepath.Glob(filepath.Join(logs, "*.gz"))
+	for i, f := range files {
+		hour, err := time.Parse("2006-01-02-15", strings.Split(filepath.Base(f), ".")[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Put(t, "logs", firehosetest.Key("cf-v2/", hour, i), firehosetest.Object(t, f, "E2QWRUHEXAMPLE"))
+	}
+	env := map[string]string{"AWS_ACCESS_KEY_ID": m.AccessKey, "AWS_SECRET_ACCESS_KEY": m.SecretKey, "AWS_REGION": m.Region}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	type summary struct {
+		Totals struct {
+			Files   int   `json:"files"`
+			Records int64 `json:"records"`
+		} `json:"totals"`
+		Findings []struct {
+			Rule string `json:"rule"`
+		} `json:"findings"`
+	}
+	read := func(stdout string) summary {
+		var s summary
+		if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+			t.Fatalf("%v: %s", err, stdout)
+		}
+		return s
+	}
+	w3cOut, fhOut := t.TempDir(), t.TempDir()
+	code, stdout, stderr := runCmd(t, env, "--local", logs, "--out", w3cOut, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("W3C: exit %d\n%s", code, stderr)
+	}
+	w3c := read(stdout)
+	code, stdout, stderr = runCmd(t, env, "backfill", "--source", "s3://logs/cf-v2/", "--from", "2026-11-20T00:00:00Z", "--until", "2026-11-21T00:00:00Z",
+		"--out", fhOut, "--s3-endpoint", m.Endpoint, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("Firehose: exit %d\n%s%s", code, stdout, stderr)
+	}
+	fh := read(stdout)
+	if fh.Totals.Files != len(files) || fh.Totals.Records != w3c.Totals.Records || w3c.Totals.Records == 0 {
+		t.Errorf("Firehose: %d files, %d records; W3C: %d files, %d records\n%s", fh.Totals.Files, fh.Totals.Records, len(files), w3c.Totals.Records, stdout)
+	}
+	if fmt.Sprint(fh.Findings) != fmt.Sprint(w3c.Findings) {
+		t.Errorf("findings: Firehose %v, W3C %v", fh.Findings, w3c.Findings)
+	}
+	// The same hour partitions.
+	parts := func(dir string) []string {
+		got, _ := filepath.Glob(filepath.Join(dir, "distribution=*", "day=*", "hour=*"))
+		for i := range got {
+			got[i], _ = filepath.Rel(dir, got[i])
+		}
+		return got
+	}
+	if fmt.Sprint(parts(fhOut)) != fmt.Sprint(parts(w3cOut)) {
+		t.Errorf("partitions: Firehose %v, W3C %v", parts(fhOut), parts(w3cOut))
 	}
 }

@@ -1,67 +1,16 @@
 package reportcmd
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cfwatch/cfwatch/internal/firehosetest"
 	"github.com/cfwatch/cfwatch/internal/miniotest"
 )
-
-// firehoseObject turns a W3C log file (gzipped) into what standard logging
-// v2 delivers through Firehose: its records as JSON objects of strings,
-// back to back with no newline between them, gzipped.
-func firehoseObject(t *testing.T, w3c string) []byte {
-	t.Helper()
-	f, err := os.Open(w3c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fields []string
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "#Fields: "); ok {
-			fields = strings.Fields(rest)
-			continue
-		}
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		values := strings.Split(line, "\t")
-		obj := make(map[string]string, len(fields))
-		for i, name := range fields {
-			obj[name] = values[i]
-		}
-		b, err := json.Marshal(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zw.Write(b) // back to back, as Firehose concatenates records
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
-}
 
 // TestS3Firehose: standard logging v2 delivered through Firehose (its
 // YYYY/MM/DD/HH/stream-N-… keys, gzipped back-to-back JSON records) gives
@@ -81,10 +30,7 @@ func TestS3Firehose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		delivered := hour.Add(time.Hour + time.Duration(i)*time.Second)
-		key := "cf-v2/" + hour.Format("2006/01/02/15/") + "cloudfront-logs-1-" + delivered.Format("2006-01-02-15-04-05") +
-			fmt.Sprintf("-0f8b2c1e-4a5d-4e6f-9a7b-%012x.gz", i)
-		srv.Put(t, "logs", key, firehoseObject(t, f))
+		srv.Put(t, "logs", firehosetest.Key("cf-v2/", hour, i), firehosetest.Object(t, f, "E2QWRUHEXAMPLE"))
 	}
 	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
