@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,16 @@ type Options struct {
 	// ReadAhead bounds the bytes the files fetched ahead hold in memory: 0
 	// means source.DefaultBudget. A larger file is streamed.
 	ReadAhead int64
+	// Parallel is how many log files are decompressed and parsed at once,
+	// each by one goroutine: 0 means runtime.GOMAXPROCS. With 1, or a
+	// single file, files are read one at a time (decompression still runs
+	// ahead of parsing). The records are counted in name order whatever
+	// it is, so the report does not depend on it.
+	Parallel int
+	// ParallelBudget bounds the memory the records parsed ahead of the file
+	// being counted hold: 0 means DefaultParallelBudget. When it is spent,
+	// the workers ahead wait.
+	ParallelBudget int64
 	// Filter, when set, limits the report to some distributions and hosts.
 	Filter Filter
 	// MinRecords is the fewest records the window must hold for the report
@@ -405,23 +416,9 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 	}
 	files := source.Prefetch(ctx, objs, workers, opts.ReadAhead)
 	defer files.Close()
-	for {
-		obj, rc, err := files.Next()
-		if err == io.EOF {
-			break
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			if rc != nil {
-				rc.Close()
-			}
-			return nil, cerr
-		}
+	onFile := func(obj source.Object, err error) {
 		rep.Input.Files++
 		rep.Input.Bytes += obj.Size
-		if err == nil {
-			err = rd.readObject(ctx, obj, rc)
-			rc.Close()
-		}
 		if err != nil {
 			fe := FileError{File: obj.Name, Error: err.Error()}
 			var se *logparse.StreamError
@@ -440,9 +437,47 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 		rd.progress.BytesDone = rd.done
 		rd.tick()
 	}
+	parallel := opts.Parallel
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	if parallel > 1 && logFiles(objs) > 1 {
+		if err := rd.readParallel(ctx, objs, files, parallel, opts.ParallelBudget, onFile); err != nil {
+			return nil, err
+		}
+	} else {
+		for {
+			obj, rc, err := files.Next()
+			if err == io.EOF {
+				break
+			}
+			if cerr := ctx.Err(); cerr != nil {
+				if rc != nil {
+					rc.Close()
+				}
+				return nil, cerr
+			}
+			if err == nil {
+				err = rd.readObject(ctx, obj, rc)
+				rc.Close()
+			}
+			onFile(obj, err)
+		}
+	}
 	rep.fill(opts.TopN)
 	rep.setCoverage(opts.MinRecords, rd.near)
 	return rep, nil
+}
+
+// logFiles counts the log files (not Parquet) among objs.
+func logFiles(objs []source.Object) int {
+	n := 0
+	for _, o := range objs {
+		if !o.Parquet {
+			n++
+		}
+	}
+	return n
 }
 
 // A tally is the figures of one period: the traffic summary, the time
@@ -539,7 +574,7 @@ func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Read
 	if obj.Parquet {
 		return rd.readParquet(ctx, obj, rc)
 	}
-	rep, log := rd.rep, rd.log
+	rep := rd.rep
 	rd.read = 0
 	cr := &countingReader{r: rc}
 	defer func() { rd.read = cr.n.Load() }()
@@ -564,11 +599,7 @@ func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Read
 		if err != nil {
 			var pe *logparse.ParseError
 			if errors.As(err, &pe) {
-				rep.Input.SkippedLines++
-				if len(rep.Input.LineErrors) < MaxLineErrors {
-					rep.Input.LineErrors = append(rep.Input.LineErrors, FileError{File: obj.Name, Line: pe.Line, Error: pe.Error()})
-					log.Warn("line skipped", "file", obj.Name, "line", pe.Line, "err", pe)
-				}
+				rd.lineError(obj.Name, pe)
 				continue
 			}
 			rep.Input.Records += int64(r.Records())
@@ -586,15 +617,32 @@ func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Read
 // fieldErrors counts the bad values of a record read, and lists the first
 // few.
 func (rd *reading) fieldErrors(name string, errs []*logparse.ParseError) {
-	in := &rd.rep.Input
-	in.InvalidValues += int64(len(errs))
 	for _, pe := range errs {
-		if len(in.FieldErrors) >= MaxFieldErrors {
-			return
-		}
-		in.FieldErrors = append(in.FieldErrors, FileError{File: name, Line: pe.Line, Error: pe.Error()})
-		rd.log.Warn("value unknown", "file", name, "line", pe.Line, "err", pe)
+		rd.fieldError(name, pe)
 	}
+}
+
+// fieldError counts a bad value, and lists it among the first few.
+func (rd *reading) fieldError(name string, pe *logparse.ParseError) {
+	in := &rd.rep.Input
+	in.InvalidValues++
+	if len(in.FieldErrors) >= MaxFieldErrors {
+		return
+	}
+	in.FieldErrors = append(in.FieldErrors, FileError{File: name, Line: pe.Line, Error: pe.Error()})
+	rd.log.Warn("value unknown", "file", name, "line", pe.Line, "err", pe)
+}
+
+// lineError counts a line that could not be read, and lists it among the
+// first few.
+func (rd *reading) lineError(name string, pe *logparse.ParseError) {
+	in := &rd.rep.Input
+	in.SkippedLines++
+	if len(in.LineErrors) >= MaxLineErrors {
+		return
+	}
+	in.LineErrors = append(in.LineErrors, FileError{File: name, Line: pe.Line, Error: pe.Error()})
+	rd.log.Warn("line skipped", "file", name, "line", pe.Line, "err", pe)
 }
 
 // observe counts one record read: in the window's figures and findings, in
