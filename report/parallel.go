@@ -72,8 +72,8 @@ type parallelRead struct {
 	files  []parsedFile
 	budget int64
 
-	take sync.Mutex // serializes taking the next file from the prefetcher
-	pf   *source.Prefetcher
+	take     sync.Mutex // serializes taking the next file from the prefetcher
+	pf       *source.Prefetcher
 	nextFile int
 
 	mu     sync.Mutex
