@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -114,6 +115,7 @@ func setupLocal(cmd *cobra.Command, e cli.Env) {
 	fs.SortFlags = false
 	paths := fs.StringArray("local", nil, "log file or directory (read recursively, .gz or plain); repeatable")
 	out := fs.String("out", "", "directory to write the Parquet dataset to (created if needed)")
+	workers := fs.Int("workers", 0, "files processed at once, 1 or more (default: GOMAXPROCS, the cores Go uses; the dataset and the findings do not depend on it)")
 	c := commonFlags(fs)
 	completeCommon(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -125,18 +127,27 @@ func setupLocal(cmd *cobra.Command, e cli.Env) {
 		if err != nil {
 			return err
 		}
+		n := *workers
+		switch {
+		case n < 0 || (n == 0 && cmd.Flags().Changed("workers")):
+			return cli.Usagef("--workers %d: want 1 or more", n)
+		case n == 0:
+			n = runtime.GOMAXPROCS(0)
+		}
 		objs, _, err := source.Local(*paths, source.Window{Until: time.Unix(1<<40, 0)})
 		if err != nil {
 			return cli.Failf("%v", err)
 		}
-		setMemoryLimit(getenv, 1)
+		setMemoryLimit(getenv, n)
 		log := slog.New(visible.LogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)})))
 		// One engine over all the files, in name (time) order: a local run
-		// judges the files together, as report does.
+		// judges the files together, as report does. With several workers
+		// the files are read and written at once, and their records fed to
+		// the engine in that order (ingest.ProcessObjects).
 		eng := detectors.New(cfg.Detectors)
 		proc := ingest.NewProcessor(ingest.NewDirSink(*out), ingest.Options{Engine: eng, Logger: log})
 		sum := newSummary(*c.format, *c.verbose, stdout)
-		ingest.ProcessObjects(ctx, proc, objs, 1, sum.add)
+		ingest.ProcessObjects(ctx, proc, objs, n, sum.add)
 		sum.findings = eng.Findings()
 		var notifier ingest.Notifier
 		if slackConfigured(getenv) {
