@@ -36,6 +36,11 @@ const recordCost = int64(unsafe.Sizeof(logparse.Record{})) + 512
 // counted (Options.ParallelBudget).
 const DefaultParallelBudget int64 = 48 << 20
 
+// DefaultParallelReadAhead bounds the bytes of the files fetched ahead
+// (Options.ReadAhead) when files are read in parallel: the budget of the
+// chunks comes on top of it.
+const DefaultParallelReadAhead int64 = 16 << 20
+
 // A lineEvent is a bad line, or a bad value of a record kept, in the order
 // the reader met it.
 type lineEvent struct {

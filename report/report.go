@@ -63,7 +63,9 @@ type Options struct {
 	// parsed one at a time in name order, so the report does not depend on it.
 	Workers int
 	// ReadAhead bounds the bytes the files fetched ahead hold in memory: 0
-	// means source.DefaultBudget. A larger file is streamed.
+	// means source.DefaultBudget, or DefaultParallelReadAhead when files
+	// are read in parallel (Parallel). A larger file is streamed. Local
+	// files read in parallel are not fetched ahead unless Workers is set.
 	ReadAhead int64
 	// Parallel is how many log files are decompressed and parsed at once,
 	// each by one goroutine: 0 means runtime.GOMAXPROCS. With 1, or a
@@ -410,11 +412,24 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 		rd.progress.BytesTotal += o.Size
 	}
 	rd.tick()
-	workers := opts.Workers
+	parallel := opts.Parallel
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	parallel = min(parallel, logFiles(objs))
+	workers, readAhead := opts.Workers, opts.ReadAhead
 	if workers == 0 {
 		workers = source.DefaultWorkers
+		if parallel > 1 && allLocal(objs) {
+			// The workers read local files themselves: reading them
+			// ahead into memory would only add copies.
+			workers = -1
+		}
 	}
-	files := source.Prefetch(ctx, objs, workers, opts.ReadAhead)
+	if readAhead == 0 && parallel > 1 {
+		readAhead = DefaultParallelReadAhead
+	}
+	files := source.Prefetch(ctx, objs, workers, readAhead)
 	defer files.Close()
 	onFile := func(obj source.Object, err error) {
 		rep.Input.Files++
@@ -437,11 +452,7 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 		rd.progress.BytesDone = rd.done
 		rd.tick()
 	}
-	parallel := opts.Parallel
-	if parallel <= 0 {
-		parallel = runtime.GOMAXPROCS(0)
-	}
-	if parallel > 1 && logFiles(objs) > 1 {
+	if parallel > 1 {
 		if err := rd.readParallel(ctx, objs, files, parallel, opts.ParallelBudget, onFile); err != nil {
 			return nil, err
 		}
@@ -478,6 +489,16 @@ func logFiles(objs []source.Object) int {
 		}
 	}
 	return n
+}
+
+// allLocal reports whether every object is a local file.
+func allLocal(objs []source.Object) bool {
+	for _, o := range objs {
+		if source.IsS3(o.Name) {
+			return false
+		}
+	}
+	return true
 }
 
 // A tally is the figures of one period: the traffic summary, the time
