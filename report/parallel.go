@@ -34,7 +34,7 @@ const recordCost = int64(unsafe.Sizeof(logparse.Record{})) + 512
 
 // DefaultParallelBudget bounds the chunks read ahead of the file being
 // counted (Options.ParallelBudget).
-const DefaultParallelBudget int64 = 48 << 20
+const DefaultParallelBudget int64 = 32 << 20
 
 // DefaultParallelReadAhead bounds the bytes of the files fetched ahead
 // (Options.ReadAhead) when files are read in parallel: the budget of the

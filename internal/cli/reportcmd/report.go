@@ -141,8 +141,13 @@ exists, 0 when none does.`,
 		if *top < 1 {
 			return cli.Usagef("--top %d: want 1 or more", *top)
 		}
-		opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers, Parallel: *parallel, MinRecords: *minRecords,
+		opts := report.Options{TopN: *top, Detectors: &cfg, Parallel: *parallel, MinRecords: *minRecords,
 			Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
+		if fs.Changed("workers") {
+			// Else report.Run chooses: none for local files read in
+			// parallel, source.DefaultWorkers otherwise.
+			opts.Workers = *workers
+		}
 		// Whole seconds: the window's bounds are printed and carried into the
 		// JSON series.
 		if opts.Window, err = source.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
