@@ -58,9 +58,9 @@ type Options struct {
 	// read: at the start, every few thousand records and after each file.
 	// It should return quickly (throttle any drawing itself).
 	Progress func(Progress)
-	// Workers is how many files are fetched ahead while one is parsed: 0
-	// means source.DefaultWorkers, a negative number none. Files are still
-	// parsed one at a time in name order, so the report does not depend on it.
+	// Workers is how many files are fetched ahead of the parsing: 0 means
+	// source.DefaultWorkers (none for local files read in parallel), a
+	// negative number none. The report does not depend on it.
 	Workers int
 	// ReadAhead bounds the bytes the files fetched ahead hold in memory: 0
 	// means source.DefaultBudget, or DefaultParallelReadAhead when files
