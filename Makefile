@@ -2,13 +2,18 @@
 GO ?= go
 DEMO := .demo
 
-.PHONY: test vet demo bench bench-report fuzz clean dist
+.PHONY: test test-arm64 vet demo bench bench-report fuzz clean dist
 
 # go test -race -count=1 ./..., with the pinned MinIO installed first
 # (scripts/install-minio.sh); ends with the list of tests skipped for want of
 # a tool it cannot install (moto_server, cfn-lint…), and how to install it.
 test: vet
 	@GO="$(GO)" scripts/test.sh
+
+# The tests of logparse, detectors, dataset and ingest with -tags purego
+# (the Go tab scan) and for GOARCH=arm64 under qemu-user (make test runs it).
+test-arm64:
+	@GO="$(GO)" scripts/test-arm64.sh
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -14,10 +14,19 @@ import (
 // ProcessObjects processes listed objects (local files or S3 objects, see
 // package source), workers at a time, and calls done for each, from one
 // goroutine at a time, in the order they finish. It stops starting new
-// objects when ctx is cancelled. With a shared detectors engine
-// (Options.Engine) workers must be 1.
+// objects when ctx is cancelled.
+//
+// With a shared detectors engine (Options.Engine), the engine sees the
+// records in the order of objs whatever the number of workers, and done is
+// called in that order: the files are read and written at once, but their
+// records are fed to the engine one file after the other.
 func ProcessObjects(ctx context.Context, proc *Processor, objs []source.Object, workers int, done func(source.Object, Result, error)) {
-	if proc.opts.Engine != nil || workers < 1 {
+	workers = max(workers, 1)
+	if proc.opts.Engine != nil && workers > 1 && len(objs) > 1 {
+		processOrdered(ctx, proc, objs, workers, done)
+		return
+	}
+	if proc.opts.Engine != nil {
 		workers = 1
 	}
 	var mu sync.Mutex
@@ -46,6 +55,11 @@ func ProcessObjects(ctx context.Context, proc *Processor, objs []source.Object, 
 }
 
 func processObject(ctx context.Context, proc *Processor, obj source.Object) (Result, error) {
+	return processObjectWith(ctx, proc, obj, nil)
+}
+
+// processObjectWith processes obj, its records going to obs when not nil.
+func processObjectWith(ctx context.Context, proc *Processor, obj source.Object, obs observer) (Result, error) {
 	rc, err := obj.Open(ctx)
 	if err != nil {
 		return Result{Name: obj.Name, Status: StatusFailed}, err
@@ -59,7 +73,7 @@ func processObject(ctx context.Context, proc *Processor, obj source.Object) (Res
 	} else {
 		key = canonicalPath(key)
 	}
-	return proc.Process(ctx, Input{Name: obj.Name, Key: key, Body: rc})
+	return proc.Process(ctx, Input{Name: obj.Name, Key: key, Body: rc, observer: obs})
 }
 
 // canonicalPath returns a local file's absolute path with its symbolic

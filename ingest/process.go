@@ -102,6 +102,15 @@ type Input struct {
 	Key string
 	// Body is the file's content, gzipped or not.
 	Body io.Reader
+
+	// observer, when set, receives the records instead of the engine
+	// (ProcessObjects' ordered runs with a shared engine).
+	observer observer
+}
+
+// An observer receives every record read, as detectors.Engine does.
+type observer interface {
+	Observe(rec *logparse.Record, dist string)
 }
 
 // Status says what became of a file.
@@ -215,7 +224,11 @@ func (p *Processor) Process(ctx context.Context, in Input) (Result, error) {
 		dist: key.DistributionID,
 		max:  p.opts.MaxOpenHours,
 	}
-	err := p.read(ctx, r, in.Name, &res, eng, parts, key.DistributionID)
+	var obs observer = eng
+	if in.observer != nil {
+		obs = in.observer
+	}
+	err := p.read(ctx, r, in.Name, &res, obs, parts, key.DistributionID)
 	res.Records = int64(r.Records())
 	res.SkippedLines = int64(r.Skipped())
 	res.InvalidValues = int64(r.FieldErrorCount())
@@ -260,7 +273,7 @@ type recordReader interface {
 	Close() error
 }
 
-func (p *Processor) read(ctx context.Context, r recordReader, name string, res *Result, eng *detectors.Engine, parts *partitions, dist string) error {
+func (p *Processor) read(ctx context.Context, r recordReader, name string, res *Result, eng observer, parts *partitions, dist string) error {
 	var rec logparse.Record
 	logged, loggedValues := 0, 0
 	for n := 0; ; n++ {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -57,13 +58,25 @@ type Options struct {
 	// read: at the start, every few thousand records and after each file.
 	// It should return quickly (throttle any drawing itself).
 	Progress func(Progress)
-	// Workers is how many files are fetched ahead while one is parsed: 0
-	// means source.DefaultWorkers, a negative number none. Files are still
-	// parsed one at a time in name order, so the report does not depend on it.
+	// Workers is how many files are fetched ahead of the parsing: 0 means
+	// source.DefaultWorkers (none for local files read in parallel), a
+	// negative number none. The report does not depend on it.
 	Workers int
 	// ReadAhead bounds the bytes the files fetched ahead hold in memory: 0
-	// means source.DefaultBudget. A larger file is streamed.
+	// means source.DefaultBudget, or DefaultParallelReadAhead when files
+	// are read in parallel (Parallel). A larger file is streamed. Local
+	// files read in parallel are not fetched ahead unless Workers is set.
 	ReadAhead int64
+	// Parallel is how many log files are decompressed and parsed at once,
+	// each by one goroutine: 0 means runtime.GOMAXPROCS. With 1, or a
+	// single file, files are read one at a time (decompression still runs
+	// ahead of parsing). The records are counted in name order whatever
+	// it is, so the report does not depend on it.
+	Parallel int
+	// ParallelBudget bounds the memory the records parsed ahead of the file
+	// being counted hold: 0 means DefaultParallelBudget. When it is spent,
+	// the workers ahead wait.
+	ParallelBudget int64
 	// Filter, when set, limits the report to some distributions and hosts.
 	Filter Filter
 	// MinRecords is the fewest records the window must hold for the report
@@ -399,29 +412,28 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 		rd.progress.BytesTotal += o.Size
 	}
 	rd.tick()
-	workers := opts.Workers
+	parallel := opts.Parallel
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	parallel = min(parallel, logFiles(objs))
+	workers, readAhead := opts.Workers, opts.ReadAhead
 	if workers == 0 {
 		workers = source.DefaultWorkers
+		if parallel > 1 && allLocal(objs) {
+			// The workers read local files themselves: reading them
+			// ahead into memory would only add copies.
+			workers = -1
+		}
 	}
-	files := source.Prefetch(ctx, objs, workers, opts.ReadAhead)
+	if readAhead == 0 && parallel > 1 {
+		readAhead = DefaultParallelReadAhead
+	}
+	files := source.Prefetch(ctx, objs, workers, readAhead)
 	defer files.Close()
-	for {
-		obj, rc, err := files.Next()
-		if err == io.EOF {
-			break
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			if rc != nil {
-				rc.Close()
-			}
-			return nil, cerr
-		}
+	onFile := func(obj source.Object, err error) {
 		rep.Input.Files++
 		rep.Input.Bytes += obj.Size
-		if err == nil {
-			err = rd.readObject(ctx, obj, rc)
-			rc.Close()
-		}
 		if err != nil {
 			fe := FileError{File: obj.Name, Error: err.Error()}
 			var se *logparse.StreamError
@@ -440,9 +452,53 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 		rd.progress.BytesDone = rd.done
 		rd.tick()
 	}
+	if parallel > 1 {
+		if err := rd.readParallel(ctx, objs, files, parallel, opts.ParallelBudget, onFile); err != nil {
+			return nil, err
+		}
+	} else {
+		for {
+			obj, rc, err := files.Next()
+			if err == io.EOF {
+				break
+			}
+			if cerr := ctx.Err(); cerr != nil {
+				if rc != nil {
+					rc.Close()
+				}
+				return nil, cerr
+			}
+			if err == nil {
+				err = rd.readObject(ctx, obj, rc)
+				rc.Close()
+			}
+			onFile(obj, err)
+		}
+	}
 	rep.fill(opts.TopN)
 	rep.setCoverage(opts.MinRecords, rd.near)
 	return rep, nil
+}
+
+// logFiles counts the log files (not Parquet) among objs.
+func logFiles(objs []source.Object) int {
+	n := 0
+	for _, o := range objs {
+		if !o.Parquet {
+			n++
+		}
+	}
+	return n
+}
+
+// allLocal reports whether every object is a local file.
+func allLocal(objs []source.Object) bool {
+	for _, o := range objs {
+		if source.IsS3(o.Name) {
+			return false
+		}
+	}
+	return true
 }
 
 // A tally is the figures of one period: the traffic summary, the time
@@ -539,7 +595,7 @@ func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Read
 	if obj.Parquet {
 		return rd.readParquet(ctx, obj, rc)
 	}
-	rep, log := rd.rep, rd.log
+	rep := rd.rep
 	rd.read = 0
 	cr := &countingReader{r: rc}
 	defer func() { rd.read = cr.n.Load() }()
@@ -564,11 +620,7 @@ func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Read
 		if err != nil {
 			var pe *logparse.ParseError
 			if errors.As(err, &pe) {
-				rep.Input.SkippedLines++
-				if len(rep.Input.LineErrors) < MaxLineErrors {
-					rep.Input.LineErrors = append(rep.Input.LineErrors, FileError{File: obj.Name, Line: pe.Line, Error: pe.Error()})
-					log.Warn("line skipped", "file", obj.Name, "line", pe.Line, "err", pe)
-				}
+				rd.lineError(obj.Name, pe)
 				continue
 			}
 			if fe := (*logparse.FormatError)(nil); errors.As(err, &fe) && fe.Parquet {
@@ -591,15 +643,32 @@ func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Read
 // fieldErrors counts the bad values of a record read, and lists the first
 // few.
 func (rd *reading) fieldErrors(name string, errs []*logparse.ParseError) {
-	in := &rd.rep.Input
-	in.InvalidValues += int64(len(errs))
 	for _, pe := range errs {
-		if len(in.FieldErrors) >= MaxFieldErrors {
-			return
-		}
-		in.FieldErrors = append(in.FieldErrors, FileError{File: name, Line: pe.Line, Error: pe.Error()})
-		rd.log.Warn("value unknown", "file", name, "line", pe.Line, "err", pe)
+		rd.fieldError(name, pe)
 	}
+}
+
+// fieldError counts a bad value, and lists it among the first few.
+func (rd *reading) fieldError(name string, pe *logparse.ParseError) {
+	in := &rd.rep.Input
+	in.InvalidValues++
+	if len(in.FieldErrors) >= MaxFieldErrors {
+		return
+	}
+	in.FieldErrors = append(in.FieldErrors, FileError{File: name, Line: pe.Line, Error: pe.Error()})
+	rd.log.Warn("value unknown", "file", name, "line", pe.Line, "err", pe)
+}
+
+// lineError counts a line that could not be read, and lists it among the
+// first few.
+func (rd *reading) lineError(name string, pe *logparse.ParseError) {
+	in := &rd.rep.Input
+	in.SkippedLines++
+	if len(in.LineErrors) >= MaxLineErrors {
+		return
+	}
+	in.LineErrors = append(in.LineErrors, FileError{File: name, Line: pe.Line, Error: pe.Error()})
+	rd.log.Warn("line skipped", "file", name, "line", pe.Line, "err", pe)
 }
 
 // observe counts one record read: in the window's figures and findings, in

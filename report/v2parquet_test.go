@@ -66,7 +66,7 @@ func writeV2(t *testing.T, logs []string, dir string, bare bool) {
 	}
 }
 
-func logFiles(t *testing.T, dir string) []string {
+func regularFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -88,7 +88,7 @@ func logFiles(t *testing.T, dir string) []string {
 // gives that report too: each file is routed to its reader.
 func TestV2ParquetMatchesLogs(t *testing.T) {
 	logs, ds := incidentsInput(t)
-	all := logFiles(t, logs)
+	all := regularFiles(t, logs)
 	v2 := filepath.Join(t.TempDir(), "v2")
 	writeV2(t, all, v2, true)
 
@@ -114,7 +114,7 @@ func TestV2ParquetMatchesLogs(t *testing.T) {
 		}
 	}
 	writeV2(t, asV2, filepath.Join(mixed, "h04-07-v2"), true)
-	for _, p := range logFiles(t, ds) {
+	for _, p := range regularFiles(t, ds) {
 		rel, _ := filepath.Rel(ds, p)
 		var h int
 		for _, seg := range strings.Split(filepath.ToSlash(rel), "/") {

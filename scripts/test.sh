@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: every test, as CI runs them (.ci/run runs `make test` too).
 #
+# It then runs the tests of the hot-path packages on the Go tab scan and for
+# arm64 under qemu-user (scripts/test-arm64.sh).
+#
 # It installs the pinned MinIO the S3 tests need (scripts/install-minio.sh).
 # What it cannot install itself (moto_server and cfn-lint are Python tools,
 # DuckDB needs a C compiler, the optional external test corpus of real logs
@@ -48,6 +51,20 @@ fi
 echo "$GO test -race -count=1 ./..."
 "$GO" test -race -count=1 ./...
 status=$?
+
+# The Go tab scan (-tags purego), and arm64 (the Lambda's default
+# architecture) under qemu-user: scripts/test-arm64.sh.
+echo
+scripts/test-arm64.sh
+case $? in
+0) ;;
+3)
+  if [ "${CI:-}" = true ]; then
+    status=1
+  fi
+  skipped+=("qemu-user (the arm64 tests of logparse, detectors, dataset and ingest): apt-get install qemu-user-static") ;;
+*) status=1 ;;
+esac
 
 if [ "${#skipped[@]}" -gt 0 ]; then
   echo

@@ -61,6 +61,7 @@ exists, 0 when none does.`,
 	sources := fs.StringArray("source", nil, "log file or directory (read recursively, .gz or plain), the Parquet dataset (distribution=…/day=…/hour=… *.parquet), or either under s3://bucket/prefix; repeatable")
 	s3Endpoint := fs.String("s3-endpoint", "", "S3-compatible endpoint for s3:// sources, e.g. http://127.0.0.1:9000 (default: AWS, or $AWS_ENDPOINT_URL_S3)")
 	workers := fs.Int("workers", source.DefaultWorkers, "files fetched ahead of the parser (the report does not depend on it)")
+	parallel := fs.Int("parallel", 0, "log files decompressed and parsed at once, 1 or more (default: GOMAXPROCS, the cores Go uses; the report does not depend on it)")
 	since := fs.String("since", "", "report on this long before --until: 90m, 24h, 7d (default 24h)")
 	from := fs.String("from", "", "window start: a date (its midnight UTC) or an RFC 3339 time, 2026-11-20 or 2026-11-20T12:00:00Z (instead of --since)")
 	until := fs.String("until", "", "window end: a date (its midnight UTC) or an RFC 3339 time (default now)")
@@ -136,11 +137,19 @@ exists, 0 when none does.`,
 		if *workers < 1 {
 			return cli.Usagef("--workers %d: want 1 or more", *workers)
 		}
+		if *parallel < 0 || (*parallel == 0 && fs.Changed("parallel")) {
+			return cli.Usagef("--parallel %d: want 1 or more", *parallel)
+		}
 		if *top < 1 {
 			return cli.Usagef("--top %d: want 1 or more", *top)
 		}
-		opts := report.Options{TopN: *top, Detectors: &cfg, Workers: *workers, MinRecords: *minRecords,
+		opts := report.Options{TopN: *top, Detectors: &cfg, Parallel: *parallel, MinRecords: *minRecords,
 			Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
+		if fs.Changed("workers") {
+			// Else report.Run chooses: none for local files read in
+			// parallel, source.DefaultWorkers otherwise.
+			opts.Workers = *workers
+		}
 		// Whole seconds: the window's bounds are printed and carried into the
 		// JSON series.
 		if opts.Window, err = source.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
