@@ -32,11 +32,7 @@ func TestS3Firehose(t *testing.T) {
 		}
 		srv.Put(t, "logs", firehosetest.Key("cf-v2/", hour, i), firehosetest.Object(t, f, "E2QWRUHEXAMPLE"))
 	}
-	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	awsEnv(t, srv.AccessKey, srv.SecretKey)
 	args := []string{"--from", "2026-11-20T01:00:00Z", "--until", "2026-11-20T04:00:00Z", "--format", "json", "--fail-on", "none"}
 	codeL, outL, errL := runReport(t, append(args, "--source", dir)...)
 	codeS, outS, errS := runReport(t, append(args, "--source", "s3://logs/cf-v2/", "--s3-endpoint", srv.Endpoint)...)

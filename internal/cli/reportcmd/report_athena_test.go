@@ -88,12 +88,8 @@ func TestAthenaEngine(t *testing.T) {
 	}
 	athenatest.Seed(t, srv.Endpoint, results...)
 	t.Setenv("AWS_ENDPOINT_URL_ATHENA", px.URL)
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	awsEnv(t, "testing", "testing")
 	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 
 	args := []string{"--from", from.Format(time.RFC3339), "--until", until.Format(time.RFC3339), "--format", "json"}
 	codeA, outA, errA := runReport(t, append(args, "--engine", "athena", "--athena-workgroup", "primary")...)

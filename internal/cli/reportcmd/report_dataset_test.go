@@ -59,11 +59,7 @@ func TestDatasetSource(t *testing.T) {
 		rel, _ := filepath.Rel(root, f)
 		srv.PutFile(t, "logs", "cloudfront/"+filepath.ToSlash(rel), f)
 	}
-	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	awsEnv(t, srv.AccessKey, srv.SecretKey)
 	codeS, outS, errS := runReport(t, append(args, "--source", "s3://logs/cloudfront/", "--s3-endpoint", srv.Endpoint)...)
 	if codeS != 0 {
 		t.Fatalf("exit %d from S3: %s", codeS, errS)

@@ -191,3 +191,14 @@ func TestReportWorkersDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// awsEnv points the AWS SDK at the test's credentials only: no shared
+// config or credentials files, no instance metadata.
+func awsEnv(t *testing.T, accessKey, secretKey string) {
+	t.Helper()
+	t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secretKey)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+}
