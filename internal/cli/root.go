@@ -27,6 +27,7 @@ import (
 
 	"github.com/spf13/cobra"
 	flag "github.com/spf13/pflag"
+	"golang.org/x/term"
 
 	"github.com/cfwatch/cfwatch/internal/suggest"
 	"github.com/cfwatch/cfwatch/internal/visible"
@@ -75,6 +76,23 @@ func RunWith(ctx context.Context, newRoot func(Env) *cobra.Command, args []strin
 type checkedWriter struct {
 	w   io.Writer
 	err error
+}
+
+// Unwrap returns the writer c checks, so that IsTerminal sees the file.
+func (c *checkedWriter) Unwrap() io.Writer { return c.w }
+
+// IsTerminal reports whether w, or the writer a command's checked stdout
+// wraps, is a terminal.
+func IsTerminal(w io.Writer) bool {
+	for {
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func (c *checkedWriter) Write(p []byte) (int, error) {

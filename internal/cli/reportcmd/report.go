@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/cfwatch/cfwatch/athena"
 	"github.com/cfwatch/cfwatch/audit"
@@ -182,7 +180,7 @@ exists, 0 when none does.`,
 			}
 			opts.Near = listing.Near
 			var progress *progressLine // on a terminal only: quiet in pipes and CI
-			if isTerminal(stderr) {
+			if cli.IsTerminal(stderr) {
 				progress = newProgressLine(stderr, time.Now)
 				opts.Progress = progress.update
 			}
@@ -201,7 +199,7 @@ exists, 0 when none does.`,
 			confirmFindings(rep, settings)
 		}
 
-		color := *out == "" && isTerminal(stdout) && e.Getenv("NO_COLOR") == "" && e.Getenv("TERM") != "dumb"
+		color := *out == "" && cli.IsTerminal(stdout) && e.Getenv("NO_COLOR") == "" && e.Getenv("TERM") != "dumb"
 		if err := writeReport(rep, *out, stdout, f, report.WriteOptions{Color: color}); err != nil {
 			return cli.Failf("%v", err)
 		}
@@ -296,12 +294,6 @@ func writeReport(rep *report.Report, out string, stdout io.Writer, f report.Form
 	}
 	// The previous report stays until the new one is written in full.
 	return report.WriteFile(out, rep, f, o)
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // detectorConfig builds the detector settings: defaults, then the config
