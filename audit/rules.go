@@ -515,12 +515,7 @@ func (a *auditor) ruleCookies(b *Behavior) {
 			}
 		}
 	}
-	if len(missing) == 0 {
-		a.check(id, b, f.setting, f.value(), ResultOK, "")
-		return
-	}
-	if f.unknown != "" {
-		a.check(id, b, f.setting, f.value(), ResultUnknown, f.unknown)
+	if a.settled(id, b, f, missing) {
 		return
 	}
 	cause := "no cookies reach the origin: NextAuth sees no session, CSRF or state cookie and answers 403 (CSRF token mismatch, OAuthCallbackError)"
@@ -537,6 +532,21 @@ func (a *auditor) ruleCookies(b *Behavior) {
 	a.find(id, b, f.setting, f.value(), f.line, cause, a.orpFix(b))
 }
 
+// settled records rule id's check of what b forwards (f) when there is no
+// finding to make: passed when nothing is missing, unknown when the
+// forwarding could not be resolved. It reports whether it did.
+func (a *auditor) settled(id string, b *Behavior, f forwarding, missing []string) bool {
+	switch {
+	case len(missing) == 0:
+		a.check(id, b, f.setting, f.value(), ResultOK, "")
+	case f.unknown != "":
+		a.check(id, b, f.setting, f.value(), ResultUnknown, f.unknown)
+	default:
+		return false
+	}
+	return true
+}
+
 func (a *auditor) ruleQuery(b *Behavior) {
 	const id = "config-query-not-forwarded"
 	f := a.forwarded(b, "query strings")
@@ -546,12 +556,7 @@ func (a *auditor) ruleQuery(b *Behavior) {
 			missing = append(missing, q)
 		}
 	}
-	if len(missing) == 0 {
-		a.check(id, b, f.setting, f.value(), ResultOK, "")
-		return
-	}
-	if f.unknown != "" {
-		a.check(id, b, f.setting, f.value(), ResultUnknown, f.unknown)
+	if a.settled(id, b, f, missing) {
 		return
 	}
 	a.find(id, b, f.setting, f.value(), f.line,

@@ -109,7 +109,7 @@ func (rd *reading) readLogParquet(ctx context.Context, obj source.Object, rr sou
 		return err
 	}
 	defer r.Close()
-	rep, log := rd.rep, rd.log
+	rep := rd.rep
 	dist := obj.Key.DistributionID // a v2 log may leave out its DistributionId field
 	total := max(r.NumRows(), 1)
 	var rec logparse.Record
@@ -131,11 +131,7 @@ func (rd *reading) readLogParquet(ctx context.Context, obj source.Object, rr sou
 		if err != nil {
 			var pe *logparse.ParseError
 			if errors.As(err, &pe) {
-				rep.Input.SkippedLines++
-				if len(rep.Input.LineErrors) < MaxLineErrors {
-					rep.Input.LineErrors = append(rep.Input.LineErrors, FileError{File: obj.Name, Line: pe.Line, Error: pe.Error()})
-					log.Warn("row skipped", "file", obj.Name, "row", pe.Line, "err", pe)
-				}
+				rd.lineError(obj.Name, pe) // pe names the row
 				continue
 			}
 			rep.Input.Records += int64(r.Records())

@@ -1,7 +1,6 @@
 package reportcmd
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -10,14 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfwatch/cfwatch/athena"
 	"github.com/cfwatch/cfwatch/dataset"
-	"github.com/cfwatch/cfwatch/detectors"
-	"github.com/cfwatch/cfwatch/internal/athenatest"
 	"github.com/cfwatch/cfwatch/internal/datasettest"
-	"github.com/cfwatch/cfwatch/internal/mototest"
-	"github.com/cfwatch/cfwatch/report"
-	"github.com/cfwatch/cfwatch/source"
 )
 
 type coverageJSON struct {
@@ -83,25 +76,9 @@ func TestNoDataAthena(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "ds")
 	datasettest.Write(t, logs, root, dataset.Options{})
 	from, until := time.Date(2026, 11, 19, 6, 0, 0, 0, time.UTC), time.Date(2026, 11, 19, 12, 0, 0, 0, time.UTC)
-	cfg := detectors.DefaultConfig()
-	opts := report.Options{Window: source.Window{From: from, Until: until}, TopN: 10, Detectors: &cfg}
-	rec := &recordingDuck{db: athenatest.OpenTable(t, root)}
-	if _, err := athena.Run(context.Background(), rec, athena.Options{Report: opts, Dialect: athena.DuckDB}); err != nil {
-		t.Fatal(err)
+	if results, _ := serveAthena(t, root, from, until); len(results) != 4 {
+		t.Fatalf("%d statements, want the three and the nearest one", len(results))
 	}
-	if len(rec.results) != 4 {
-		t.Fatalf("%d statements, want the three and the nearest one", len(rec.results))
-	}
-	srv := mototest.Start(t)
-	px := athenatest.NewProxy(t, srv.Endpoint)
-	var results []athenatest.Result
-	for _, r := range rec.results {
-		results = append(results, *r)
-	}
-	athenatest.Seed(t, srv.Endpoint, results...)
-	t.Setenv("AWS_ENDPOINT_URL_ATHENA", px.URL)
-	awsEnv(t, "testing", "testing")
-	t.Setenv("AWS_REGION", "us-east-1")
 
 	args := []string{"--from", from.Format(time.RFC3339), "--until", until.Format(time.RFC3339), "--format", "json"}
 	codeA, outA, errA := runReport(t, append(args, "--engine", "athena", "--athena-workgroup", "primary")...)

@@ -71,25 +71,8 @@ func TestAthenaEngine(t *testing.T) {
 	datasettest.Write(t, logs, root, dataset.Options{})
 	from, until := time.Date(2026, 11, 20, 0, 30, 0, 0, time.UTC), time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
 
-	// The results Athena would return for the statements the command
-	// sends (the DuckDB dialect's differences do not change the rows).
-	cfg := detectors.DefaultConfig()
-	opts := report.Options{Window: source.Window{From: from, Until: until}, TopN: 10, Detectors: &cfg}
-	rec := &recordingDuck{db: athenatest.OpenTable(t, root)}
-	if _, err := athena.Run(context.Background(), rec, athena.Options{Report: opts, Dialect: athena.DuckDB}); err != nil {
-		t.Fatal(err)
-	}
-	srv := mototest.Start(t)
-	px := athenatest.NewProxy(t, srv.Endpoint)
+	_, px := serveAthena(t, root, from, until)
 	px.ScannedBytes = 42 << 20
-	var results []athenatest.Result
-	for _, r := range rec.results {
-		results = append(results, *r)
-	}
-	athenatest.Seed(t, srv.Endpoint, results...)
-	t.Setenv("AWS_ENDPOINT_URL_ATHENA", px.URL)
-	awsEnv(t, "testing", "testing")
-	t.Setenv("AWS_REGION", "us-east-1")
 
 	args := []string{"--from", from.Format(time.RFC3339), "--until", until.Format(time.RFC3339), "--format", "json"}
 	codeA, outA, errA := runReport(t, append(args, "--engine", "athena", "--athena-workgroup", "primary")...)
@@ -137,4 +120,30 @@ func TestAthenaUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %s", c.args, code, errs)
 		}
 	}
+}
+
+// serveAthena runs the statements the athena engine sends for the window
+// over the dataset at root on DuckDB (the dialect's differences do not
+// change the rows), seeds moto_server's Athena with their results behind a
+// proxy, and points the command at it. It returns the statements' results
+// and the proxy.
+func serveAthena(t *testing.T, root string, from, until time.Time) ([]*athenatest.Result, *athenatest.Proxy) {
+	t.Helper()
+	cfg := detectors.DefaultConfig()
+	opts := report.Options{Window: source.Window{From: from, Until: until}, TopN: 10, Detectors: &cfg}
+	rec := &recordingDuck{db: athenatest.OpenTable(t, root)}
+	if _, err := athena.Run(context.Background(), rec, athena.Options{Report: opts, Dialect: athena.DuckDB}); err != nil {
+		t.Fatal(err)
+	}
+	srv := mototest.Start(t)
+	px := athenatest.NewProxy(t, srv.Endpoint)
+	var results []athenatest.Result
+	for _, r := range rec.results {
+		results = append(results, *r)
+	}
+	athenatest.Seed(t, srv.Endpoint, results...)
+	t.Setenv("AWS_ENDPOINT_URL_ATHENA", px.URL)
+	awsEnv(t, "testing", "testing")
+	t.Setenv("AWS_REGION", "us-east-1")
+	return rec.results, px
 }
