@@ -23,7 +23,10 @@ var t0 = time.Date(2026, 11, 20, 14, 0, 0, 0, time.UTC)
 // auth-403-burst finding.
 func burst403(t testing.TB, dist, host string, start time.Duration, seed int) detectors.Finding {
 	t.Helper()
-	eng := detectors.New(detectors.DefaultConfig())
+	eng, err := detectors.New(detectors.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	rec := func(at time.Duration, method, path, query string, status, client int, cookie string) {
 		n++

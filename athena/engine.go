@@ -122,10 +122,15 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 	// test the paths again (its bulk rows stand for other paths).
 	replayCfg := cfg
 	replayCfg.IgnorePaths = nil
-	eng := detectors.New(replayCfg)
+	eng, err := detectors.New(replayCfg)
+	if err != nil {
+		return nil, err
+	}
 	rp := &replay{eng: eng}
 	if len(cfg.IgnorePaths) > 0 {
-		rp.ignore = detectors.New(cfg)
+		if rp.ignore, err = detectors.New(cfg); err != nil {
+			return nil, err
+		}
 	}
 	steps := []struct {
 		name string

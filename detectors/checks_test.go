@@ -23,7 +23,7 @@ func checkByName(t *testing.T, cs []Check, name string) Check {
 }
 
 func TestChecksNoData(t *testing.T) {
-	cs := New(DefaultConfig()).Checks()
+	cs := mustNew(t, DefaultConfig()).Checks()
 	var names []string
 	for _, c := range cs {
 		names = append(names, c.Name)
@@ -54,7 +54,7 @@ func TestChecksSessionThresholds(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSynth()
-			e := New(DefaultConfig())
+			e := mustNew(t, DefaultConfig())
 			for i := 0; i < tc.ok; i++ {
 				e.Observe(s.rec(time.Duration(i)*time.Second, "GET", "/api/auth/session", 200, i), "")
 			}
@@ -76,7 +76,7 @@ func TestChecksSessionThresholds(t *testing.T) {
 
 func TestChecksCallbackAndCache(t *testing.T) {
 	s := newSynth()
-	e := New(DefaultConfig())
+	e := mustNew(t, DefaultConfig())
 	e.Observe(s.rec(0, "GET", "/api/auth/callback/cognito", 302, 1), "")
 	e.Observe(s.rec(time.Second, "POST", "/api/auth/callback/credentials", 200, 2), "")
 	for i := 0; i < 10; i++ { // wrong passwords: NextAuth working
@@ -106,7 +106,7 @@ func TestChecksCallbackAndCache(t *testing.T) {
 // A handful of isolated 403s on /api/auth/session in a busy hour: no
 // finding, and session-ok passes with the 403s in its evidence.
 func TestChecksStray403Evidence(t *testing.T) {
-	eng := New(DefaultConfig())
+	eng := mustNew(t, DefaultConfig())
 	observeAll(t, eng, generate(t, loggen.Config{Seed: 3, Duration: time.Hour,
 		Incidents: []loggen.Incident{incident(loggen.Stray403, 0, time.Hour, 3)}}), "")
 	if fs := eng.Findings(); len(fs) != 0 {
@@ -134,7 +134,7 @@ func TestChecksUnknownStatus(t *testing.T) {
 		noResponse += fmt.Sprintf("2026-11-20\t12:30:%02d\tGET\t/api/auth/session\t000\n", i)
 	}
 	observe := func(in string) Check {
-		e := New(DefaultConfig())
+		e := mustNew(t, DefaultConfig())
 		r := logparse.NewReader(strings.NewReader(in))
 		defer r.Close()
 		var rec logparse.Record

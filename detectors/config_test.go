@@ -133,13 +133,14 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	}
 }
 
-func TestNewPanicsOnInvalidConfig(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Error("New(Config{}) did not panic")
-		}
-	}()
-	New(Config{})
+func TestNewRejectsInvalidConfig(t *testing.T) {
+	e, err := New(Config{})
+	if err == nil || e != nil {
+		t.Fatalf("New(Config{}) = %v, %v; want an error", e, err)
+	}
+	if !strings.Contains(err.Error(), "detectors:") {
+		t.Errorf("error %q does not say where it happened", err)
+	}
 }
 
 // Every setting's key, derived from Config: the ones documented, the

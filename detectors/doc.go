@@ -4,7 +4,7 @@
 //
 // # Use
 //
-//	eng := detectors.New(detectors.DefaultConfig())
+//	eng, err := detectors.New(detectors.DefaultConfig()) // err: an invalid Config
 //	for each record { eng.Observe(&rec, distFromObjectKey) }
 //	findings := eng.Findings() // most severe first
 //	checks := eng.Checks()

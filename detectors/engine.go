@@ -1,6 +1,7 @@
 package detectors
 
 import (
+	"fmt"
 	"hash/maphash"
 	"net/netip"
 	"slices"
@@ -107,12 +108,11 @@ type viaCF struct {
 	capped      bool
 }
 
-// New returns an Engine with the given configuration. It panics if the
-// configuration is invalid: check it with Config.Validate first (LoadConfig
-// does).
-func New(cfg Config) *Engine {
+// New returns an Engine with the given configuration, or the error of
+// Config.Validate when the configuration is invalid.
+func New(cfg Config) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, fmt.Errorf("detectors: %w", err)
 	}
 	cfg.APIPrefixes = append([]string(nil), cfg.APIPrefixes...)
 	cfg.IgnorePaths = slices.Clone(cfg.IgnorePaths)
@@ -162,7 +162,7 @@ func New(cfg Config) *Engine {
 		e.second[p[1]>>6] |= 1 << (p[1] & 63)
 	}
 	e.bStart, e.bEnd = 1, 0 // empty range: the first record computes its bucket
-	return e
+	return e, nil
 }
 
 // Config returns the configuration the Engine uses.

@@ -33,7 +33,7 @@ func mixedConfig() loggen.Config {
 // disturb the Engine.
 func TestDeterministic(t *testing.T) {
 	data := generate(t, mixedConfig())
-	a, b, mid := New(DefaultConfig()), New(DefaultConfig()), New(DefaultConfig())
+	a, b, mid := mustNew(t, DefaultConfig()), mustNew(t, DefaultConfig()), mustNew(t, DefaultConfig())
 	observeAll(t, a, data, "E1")
 	observeAll(t, b, data, "E1")
 
@@ -90,7 +90,7 @@ func TestOutOfOrderFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(files)
-	unordered := New(DefaultConfig())
+	unordered := mustNew(t, DefaultConfig())
 	for _, name := range files {
 		key, ok := logparse.ParseKey(filepath.Base(name))
 		if !ok {
@@ -111,7 +111,7 @@ func TestOutOfOrderFiles(t *testing.T) {
 		}
 		observeAll(t, unordered, data, key.DistributionID)
 	}
-	ordered := New(DefaultConfig())
+	ordered := mustNew(t, DefaultConfig())
 	observeAll(t, ordered, generate(t, cfg), loggen.DefaultDistributionID)
 	if st := unordered.Stats(); st.Late != 0 {
 		t.Errorf("late records: %+v", st)
@@ -136,7 +136,7 @@ func TestOutOfOrderFiles(t *testing.T) {
 // checks.
 func TestLateRecords(t *testing.T) {
 	s := newSynth()
-	e := New(DefaultConfig())
+	e := mustNew(t, DefaultConfig())
 	e.Observe(s.rec(0, "GET", "/api/auth/session", 200, 1), "")
 	e.Observe(s.rec(3*time.Hour, "GET", "/api/auth/session", 200, 1), "")
 	e.Observe(s.rec(80*time.Minute, "GET", "/api/auth/session", 200, 1), "") // 100 min behind
@@ -153,7 +153,7 @@ func TestLateRecords(t *testing.T) {
 // key, first/last seen spanning them all, counts summed, bounded state.
 func TestLongInputMergesBursts(t *testing.T) {
 	s := newSynth()
-	e := New(DefaultConfig())
+	e := mustNew(t, DefaultConfig())
 	const days, every, perBurst = 5, 3 * time.Hour, 10
 	bursts := 0
 	for at := time.Duration(0); at < days*24*time.Hour; at += 10 * time.Minute {
@@ -194,7 +194,7 @@ func TestHostAndGroupCaps(t *testing.T) {
 	cfg.MaxHosts = 4
 	cfg.MaxPathGroups = 3
 	cfg.MaxClients = 7
-	e := New(cfg)
+	e := mustNew(t, cfg)
 	s := newSynth()
 	for i := 0; i < 10; i++ {
 		s.host = fmt.Sprintf("h%d.example.com", i)
@@ -233,7 +233,7 @@ func TestAuth403Baseline(t *testing.T) {
 		fire      bool
 	}{{40, false}, {80, true}} {
 		s := newSynth()
-		e := New(DefaultConfig())
+		e := mustNew(t, DefaultConfig())
 		for at := time.Duration(0); at < 11*time.Hour; at += time.Minute {
 			rate := 10 // % of 403s normally: below min_rate, the baseline
 			if at >= 10*time.Hour {
@@ -258,7 +258,7 @@ func TestAuth403Baseline(t *testing.T) {
 // without distribution IDs: the hosts are matched by cs(Host).
 func TestSplitHostsWithoutDistribution(t *testing.T) {
 	s := newSynth()
-	e := New(DefaultConfig())
+	e := mustNew(t, DefaultConfig())
 	for i := 0; i < 100; i++ {
 		s.host = "app.example.com"
 		if i%4 == 0 {
@@ -276,7 +276,7 @@ func TestSplitHostsWithoutDistribution(t *testing.T) {
 		t.Errorf("finding %+v", f)
 	}
 	// A distribution used only through its cloudfront.net name is not split.
-	s, e = newSynth(), New(DefaultConfig())
+	s, e = newSynth(), mustNew(t, DefaultConfig())
 	s.host = "d111111abcdef8.cloudfront.net"
 	for i := 0; i < 100; i++ {
 		e.Observe(s.rec(time.Duration(i)*time.Second, "GET", "/api/auth/session", 200, i), "")
@@ -289,7 +289,7 @@ func TestSplitHostsWithoutDistribution(t *testing.T) {
 // method-rejected is about any refused method, and never about origin 403s.
 func TestMethodRejectedOnlyEdge(t *testing.T) {
 	s := newSynth()
-	e := New(DefaultConfig())
+	e := mustNew(t, DefaultConfig())
 	for i := 0; i < 20; i++ {
 		r := s.rec(time.Duration(i)*time.Second, "POST", "/api/items", 403, i) // the origin's 403
 		r.TimeToFirstByte = 0.05
@@ -312,7 +312,7 @@ func TestObserveDoesNotAllocate(t *testing.T) {
 	s := newSynth()
 	cfg := DefaultConfig()
 	cfg.IgnorePaths = []string{"/xmlrpc.php", "/wp-*", "*.env"}
-	e := New(cfg)
+	e := mustNew(t, cfg)
 	refused := s.rec(0, "POST", "/contact/", 403, 8)
 	refused.EdgeDetailedResultType = "InvalidRequestMethod"
 	recs := []*logparse.Record{

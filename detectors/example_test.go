@@ -17,7 +17,11 @@ func Example() {
 		"2026-11-20\t14:02:11\tFRA56-P5\t1400\t192.0.2.10\tPOST\td111111abcdef8.cloudfront.net\t/api/auth/callback/credentials\t403\t-\tMozilla/5.0\t-\t-\tError\tEXAMPLE1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa==\tapp.example.com\thttps\t900\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tError\tHTTP/2.0\t-\t-\t50000\t0.000\tInvalidRequestMethod\ttext/html\t1053\t-\t-\n" +
 		"2026-11-20\t14:05:42\tFRA56-P5\t1400\t192.0.2.11\tPOST\td111111abcdef8.cloudfront.net\t/api/items\t403\t-\tMozilla/5.0\t-\t-\tError\tEXAMPLE2aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa==\tapp.example.com\thttps\t900\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tError\tHTTP/2.0\t-\t-\t50001\t0.000\tInvalidRequestMethod\ttext/html\t1053\t-\t-\n"
 
-	eng := detectors.New(detectors.DefaultConfig())
+	eng, err := detectors.New(detectors.DefaultConfig())
+	if err != nil {
+		fmt.Println(err) // an invalid configuration
+		return
+	}
 	r := logparse.NewReader(strings.NewReader(log))
 	var rec logparse.Record
 	for {

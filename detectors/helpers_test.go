@@ -65,3 +65,13 @@ func incident(kind loggen.Kind, from, until time.Duration, rate float64) loggen.
 	}
 	return loggen.Incident{Kind: kind, From: scenarioStart.Add(from), Until: scenarioStart.Add(until), Rate: rate}
 }
+
+// mustNew returns New(cfg), failing the test on an invalid cfg.
+func mustNew(tb testing.TB, cfg Config) *Engine {
+	tb.Helper()
+	e, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}

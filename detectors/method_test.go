@@ -60,7 +60,7 @@ func (l *cfLog) get(at time.Duration, client int, path string) string {
 
 func (l *cfLog) findings(t *testing.T, cfg Config) []Finding {
 	t.Helper()
-	eng := New(cfg)
+	eng := mustNew(t, cfg)
 	observeAll(t, eng, l.b.Bytes(), scenarioDistribution)
 	return eng.Findings()
 }
@@ -71,7 +71,7 @@ func TestMethodRejectedOneScanner(t *testing.T) {
 	data := generate(t, loggen.Config{Seed: 42, RequestsPerHour: busy, Duration: time.Hour})
 	l := newCFLog()
 	l.refused(40*time.Minute, 7, "POST", "/xmlrpc.php", uaScanner)
-	eng := New(DefaultConfig())
+	eng := mustNew(t, DefaultConfig())
 	observeAll(t, eng, data, scenarioDistribution)
 	observeAll(t, eng, l.b.Bytes(), scenarioDistribution)
 	if fs := eng.Findings(); len(fs) != 0 {
@@ -276,7 +276,7 @@ func TestMethodRejectedSwitches(t *testing.T) {
 			if fs := signIn.findings(t, cfg); len(ruleFindings(fs, RuleMethodRejected)) != c.signIn {
 				t.Errorf("sign-in: %d findings, want %d", len(fs), c.signIn)
 			}
-			eng := New(cfg)
+			eng := mustNew(t, cfg)
 			observeAll(t, eng, site.b.Bytes(), "")
 			if got := eng.Stats().Ignored > 0; got != c.ignored {
 				t.Errorf("ignored %d records", eng.Stats().Ignored)
@@ -288,7 +288,7 @@ func TestMethodRejectedSwitches(t *testing.T) {
 // Every rule can be switched off; the others keep firing.
 func TestRulesEnabled(t *testing.T) {
 	data := generate(t, mixedConfig())
-	all := New(DefaultConfig())
+	all := mustNew(t, DefaultConfig())
 	observeAll(t, all, data, "E1")
 	fired := map[string]int{}
 	for _, f := range all.Findings() {
@@ -302,7 +302,7 @@ func TestRulesEnabled(t *testing.T) {
 		if err := cfg.Set("rules."+ruleKeys[i]+".enabled", "false"); err != nil {
 			t.Fatal(err)
 		}
-		eng := New(cfg)
+		eng := mustNew(t, cfg)
 		observeAll(t, eng, data, "E1")
 		got := map[string]int{}
 		for _, f := range eng.Findings() {

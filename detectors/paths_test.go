@@ -75,7 +75,7 @@ func FuzzNormalizePath(f *testing.F) {
 }
 
 func TestClassify(t *testing.T) {
-	e := New(DefaultConfig())
+	e := mustNew(t, DefaultConfig())
 	for _, tc := range []struct {
 		path  string
 		ep    endpoint
@@ -132,7 +132,7 @@ func TestClassifyCustomPrefixes(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.AuthPrefix = "/auth/"
 	cfg.APIPrefixes = []string{"/api/*", "/trpc", "/api/v2"}
-	e := New(cfg)
+	e := mustNew(t, cfg)
 	for _, tc := range []struct {
 		path  string
 		ep    endpoint

@@ -18,7 +18,7 @@ func TestRealLogMethodRejected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := New(DefaultConfig())
+	eng := mustNew(t, DefaultConfig())
 	observeAll(t, eng, data, "")
 	if st := eng.Stats(); st.Records != 1 {
 		t.Fatalf("%d records, want the one line", st.Records)
@@ -30,7 +30,7 @@ func TestRealLogMethodRejected(t *testing.T) {
 	// /plugin/add under an API prefix.
 	cfg := DefaultConfig()
 	cfg.APIPrefixes = []string{"/api", "/plugin"}
-	eng = New(cfg)
+	eng = mustNew(t, cfg)
 	observeAll(t, eng, data, "")
 	fs := eng.Findings()
 	if len(fs) != 1 {

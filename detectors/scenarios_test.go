@@ -184,7 +184,7 @@ func TestScenarios(t *testing.T) {
 				sc.duration = scenarioDuration
 			}
 			cfg := loggen.Config{Seed: 42, RequestsPerHour: sc.rph, Duration: sc.duration, CookieLogging: sc.cookies, Incidents: sc.incidents}
-			eng := New(DefaultConfig())
+			eng := mustNew(t, DefaultConfig())
 			data := generate(t, cfg)
 			ids := observeAll(t, eng, data, scenarioDistribution)
 			// Every scenario has scanners POSTing to static paths, refused by

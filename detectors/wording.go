@@ -24,10 +24,10 @@ func RuleWording(rule, authPrefix, group, host string) (sev Severity, remedy str
 	}
 	cfg := DefaultConfig()
 	cfg.AuthPrefix = authPrefix
-	if cfg.Validate() != nil {
+	e, err := New(cfg)
+	if err != nil {
 		return "", "", false
 	}
-	e := New(cfg)
 	f := &Finding{Rule: rule, Host: host, Group: group, Count: 1, Denominator: 1}
 	c := &cand{kind: kind, h: &hostState{host: host, cookieLogging: true, authCookies: true}}
 	var ev [numEv]int64

@@ -144,7 +144,10 @@ func (h *Handler) Kinesis(ctx context.Context, payload []byte) (events.KinesisTi
 		return resp, nil
 	}
 	defer h.sweep(ctx)
-	findings := st.findings(rt)
+	findings, err := st.findings(rt)
+	if err != nil {
+		return resp, fmt.Errorf("kinesis window %s: %w", ev.Window.Start.UTC().Format(time.RFC3339), err)
+	}
 	for _, f := range findings {
 		h.Log.Info("finding", "source", "realtime", "rule", f.Rule, "severity", string(f.Severity), "key", f.Key, "summary", f.Summary())
 	}
@@ -432,12 +435,15 @@ func hasNextAuthCookieName(c string) bool {
 
 // findings replays the digest into a fresh Engine: each row's requests in
 // time order, the first at the row's first time and the rest at its last.
-func (s *windowState) findings(rt *Realtime) []detectors.Finding {
+func (s *windowState) findings(rt *Realtime) ([]detectors.Finding, error) {
 	cfg := rt.Detectors
 	if cfg.Window == 0 {
 		cfg = detectors.DefaultConfig()
 	}
-	eng := detectors.New(cfg)
+	eng, err := detectors.New(cfg)
+	if err != nil {
+		return nil, err
+	}
 	rows := append([]*windowRow(nil), s.Rows...)
 	sortRows(rows)
 	var rec logparse.Record
@@ -447,7 +453,7 @@ func (s *windowState) findings(rt *Realtime) []detectors.Finding {
 			eng.Observe(&rec, rt.Distribution)
 		}
 	}
-	return eng.Findings()
+	return eng.Findings(), nil
 }
 
 func sortRows(rows []*windowRow) {

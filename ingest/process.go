@@ -215,7 +215,11 @@ func (p *Processor) Process(ctx context.Context, in Input) (Result, error) {
 	key, _ := logparse.ParseKey(in.Key)
 	eng := p.opts.Engine
 	if eng == nil {
-		eng = detectors.New(p.opts.Detectors)
+		var err error
+		if eng, err = detectors.New(p.opts.Detectors); err != nil {
+			res.Status = StatusFailed
+			return res, fmt.Errorf("%s: %w", in.Name, err)
+		}
 	}
 	parts := &partitions{
 		p:    p,

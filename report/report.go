@@ -374,7 +374,11 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 	if err != nil {
 		return nil, fmt.Errorf("time series: %w", err)
 	}
-	rep := &Report{Schema: Schema, cur: cur, engine: detectors.New(cfg), AuthPrefix: cleanPrefix(cfg.AuthPrefix)}
+	eng, err := detectors.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Schema: Schema, cur: cur, engine: eng, AuthPrefix: cleanPrefix(cfg.AuthPrefix)}
 	rep.Window = Window{win.From, win.Until}
 	var bwin source.Window
 	if opts.Baseline != nil {

@@ -160,7 +160,10 @@ func setupLocal(cmd *cobra.Command, e cli.Env) {
 		// judges the files together, as report does. With several workers
 		// the files are read and written at once, and their records fed to
 		// the engine in that order (ingest.ProcessObjects).
-		eng := detectors.New(cfg.Detectors)
+		eng, err := detectors.New(cfg.Detectors)
+		if err != nil {
+			return err
+		}
 		proc := ingest.NewProcessor(newDirSink(*out, log), ingest.Options{Engine: eng, Logger: log})
 		sum := newSummary(*c.format, *c.verbose, stdout)
 		ingest.ProcessObjects(ctx, proc, objs, n, sum.add)
