@@ -33,7 +33,7 @@
 //     last request per status and result type; requests, 4xx, 5xx, cache
 //     hits and misses per series interval; and, for the paths that may lie
 //     under the NextAuth prefix, their requests per interval and per status
-//     (report's authClass then places them, as for the local engine).
+//     (detectors.ClassifyAuthPath then places them, as for the local engine).
 //   - paths: requests and bytes per path and status, for the paths the
 //     tables can show — the window's TopN by requests and by errors, with
 //     16 to spare so that ties are settled in Go, exactly as the local

@@ -51,21 +51,15 @@ type queryPlan struct {
 
 func newPlan(table string, d Dialect, win source.Window, base *source.Window, interval time.Duration, topN int, cfg detectors.Config, dists []string) *queryPlan {
 	p := &queryPlan{table: table, dialect: d, win: win, base: base, interval: interval, topN: topN, cfg: cfg, dists: dists}
-	p.auth = cleanPrefix(cfg.AuthPrefix)
+	p.auth = detectors.CleanPrefix(cfg.AuthPrefix)
 	for _, a := range cfg.APIPrefixes {
-		if a = cleanPrefix(a); !slices.Contains(p.apis, a) {
+		if a = detectors.CleanPrefix(a); !slices.Contains(p.apis, a) {
 			p.apis = append(p.apis, a)
 		}
 	}
 	// Longest first, as the detectors match them ("/api/v2" before "/api").
 	slices.SortStableFunc(p.apis, func(a, b string) int { return len(b) - len(a) })
 	return p
-}
-
-// cleanPrefix is the detectors' reading of a prefix setting: "/api/auth",
-// "/api/auth/" and "/api/auth/*" are "/api/auth".
-func cleanPrefix(p string) string {
-	return strings.TrimRight(strings.TrimSuffix(p, "*"), "/")
 }
 
 // str quotes s as an SQL string literal.
@@ -179,10 +173,10 @@ func (p *queryPlan) windowsJoin() (join, cond string, all []source.Window) {
 }
 
 // authKey is, for the NextAuth endpoint figures, the path of a request
-// that may lie under the auth prefix (report's authClass decides), NULL
-// for the others. authClass cleans a path with %, "//" or "/." first: such
-// a path can only land under the prefix if its decoded form holds the
-// prefix's last segment.
+// that may lie under the auth prefix (detectors.ClassifyAuthPath decides),
+// NULL for the others. The classifier normalises a path with %, "//" or a
+// dot segment first: such a path can only land under the prefix if its
+// decoded form holds the prefix's last segment.
 func (p *queryPlan) authKey(path, decoded string) string {
 	seg := p.auth[strings.LastIndexByte(p.auth, '/')+1:]
 	return fmt.Sprintf("CASE WHEN strpos(%[1]s, '%%') > 0 OR strpos(%[1]s, '//') > 0 OR strpos(%[1]s, '/.') > 0 "+
@@ -336,11 +330,11 @@ func (p *queryPlan) place(x string) (path, kind string) {
 // with no %, "//" or dot segment is placed as it is; one with % is placed
 // by its decoded form (cs_uri_stem_decoded is logparse.Decode's), unless
 // that form still needs normalising; one with "//" or a dot segment is
-// normalised only when its second byte may start an API prefix
-// (Engine.mayBeAPI), else it is static. Paths that need the detectors' normalisation (dot segments,
+// normalised only when its second byte may start an API prefix or is "/"
+// or "." (Engine.mayBeAPI), else it is static. Paths that need the detectors' normalisation (dot segments,
 // double slashes after decoding) are replayed as logged: kindRaw.
 func (p *queryPlan) pathClass(raw, dec string) (path, kind string) {
-	second := map[string]bool{}
+	second := map[string]bool{"'/'": true, "'.'": true} // "//" and "/." may normalise onto a prefix
 	for _, a := range append([]string{p.auth}, p.apis...) {
 		if len(a) > 1 {
 			second[str(a[1:2])] = true

@@ -32,6 +32,7 @@ var trickyPaths = []string{
 	"/api/.env", "/admin/.env", "/.env", "//api/auth/session", "/a/../api/auth/session", "/x/../api/auth/session",
 	"/api/auth/callback/%zz", "/api/items%2Fx", "/_next/static/chunks/%5Bid%5D.js", "/api/auth/session/.",
 	"/api/auth/..", "/api/..", "/api/%2e%2e/x", "/api/auth/session%2F..%2F..%2Fcsrf", "/ap", "/apix/y",
+	"/../api/auth/session", "/api/auth/../../../api/auth/session", "/./api/auth/csrf", "//api//auth//signout",
 }
 
 // trickyLog writes n records over two hours, every field drawn from values

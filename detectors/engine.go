@@ -26,7 +26,7 @@ type Engine struct {
 	apiGroups  []string  // cleaned API prefixes, plus the auth prefix when outside them
 	apiOrder   []int     // apiGroups indexes, longest prefix first
 	authAPI    int       // apiGroups index of the auth prefix's group
-	second     [4]uint64 // set of the prefixes' second bytes, a quick test for static paths
+	second     [4]uint64 // set of the prefixes' second bytes, '/' and '.': a quick test for static paths
 
 	hosts  []*hostState
 	byHost map[string]map[string]*hostState // dist → host → state
@@ -64,7 +64,6 @@ const normMemoSize = 64
 // Next.js chunk named "%5Bid%5D" recurs on every page load).
 type normMemo struct {
 	raw, norm string
-	ok        bool
 }
 
 // hostState is everything kept for one (distribution, host).
@@ -122,14 +121,14 @@ func New(cfg Config) (*Engine, error) {
 		w:          cfg.lookbackBuckets(),
 		reorder:    ceilDiv(int64(cfg.Reorder), int64(cfg.Window)),
 		window:     int64(cfg.Window),
-		authPrefix: cleanPrefix(cfg.AuthPrefix),
-		authGroup:  cleanPrefix(cfg.AuthPrefix) + "/*",
+		authPrefix: CleanPrefix(cfg.AuthPrefix),
+		authGroup:  CleanPrefix(cfg.AuthPrefix) + "/*",
 		byHost:     make(map[string]map[string]*hostState),
 		normSeed:   maphash.MakeSeed(),
 		authAPI:    -1,
 	}
 	for _, p := range cfg.APIPrefixes {
-		p = cleanPrefix(p)
+		p = CleanPrefix(p)
 		dup := false
 		for _, q := range e.apiGroups {
 			dup = dup || q == p
@@ -157,6 +156,10 @@ func New(cfg Config) (*Engine, error) {
 		e.apiGroups = append(e.apiGroups, e.authPrefix)
 		e.authAPI = len(e.apiGroups) - 1
 		e.apiOrder = append(e.apiOrder, e.authAPI)
+	}
+	// "//" and "/." may normalise onto a prefix ("/../api/auth/session").
+	for _, c := range []byte{'/', '.'} {
+		e.second[c>>6] |= 1 << (c & 63)
 	}
 	for _, p := range e.apiGroups {
 		e.second[p[1]>>6] |= 1 << (p[1] & 63)
@@ -190,8 +193,8 @@ type pathClass struct {
 
 // classify places path p in pc, normalising it first when it matters: when
 // it has a %-escape, or when it may lie under the auth or an API prefix and
-// has "//" or a dot segment (a traversal out of the prefix is not an
-// endpoint). The common path costs one byte scan and a prefix test.
+// has "//" or a dot segment (normalizePath). The common path costs one
+// byte scan and a prefix test.
 func (e *Engine) classify(p string, pc *pathClass) {
 	var odd bool
 	if e.mayBeAPI(p) {
@@ -203,14 +206,11 @@ func (e *Engine) classify(p string, pc *pathClass) {
 		e.place(p, pc)
 		return
 	}
-	if norm, ok := e.normalize(p); ok {
-		e.place(norm, pc)
-	} else {
-		*pc = pathClass{path: p, api: -1} // escapes the root: no endpoint of the site
-	}
+	e.place(e.normalize(p), pc)
 }
 
-// mayBeAPI is a quick test: false means p starts with no API or auth prefix.
+// mayBeAPI is a quick test: false means p starts with no API or auth
+// prefix, nor with "//" or "/." (which may normalise onto one).
 func (e *Engine) mayBeAPI(p string) bool {
 	return len(p) >= 2 && e.second[p[1]>>6]&(1<<(p[1]&63)) != 0
 }
@@ -240,17 +240,17 @@ func (e *Engine) place(p string, pc *pathClass) {
 }
 
 // normalize is normalizePath with a small cache.
-func (e *Engine) normalize(p string) (string, bool) {
+func (e *Engine) normalize(p string) string {
 	m := &e.norm[maphash.String(e.normSeed, p)%normMemoSize]
 	if m.raw == p && m.raw != "" {
-		return m.norm, m.ok
+		return m.norm
 	}
-	norm, ok := normalizePath(p)
+	norm := normalizePath(p)
 	if norm == p {
 		norm = strings.Clone(p)
 	}
-	*m = normMemo{raw: strings.Clone(p), norm: norm, ok: ok}
-	return norm, ok
+	*m = normMemo{raw: strings.Clone(p), norm: norm}
+	return norm
 }
 
 // hostFor returns the state of (dist, host), creating it.

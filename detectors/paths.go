@@ -160,31 +160,31 @@ func hasDotSegment(p string) bool {
 // normalizePath returns the path a request really names: CloudFront's
 // %XX-encoding undone (logparse.Decode, twice for double encoding), runs of
 // "/" collapsed, "." and ".." segments resolved. A trailing "/" is kept.
-// ok is false when ".." climbs above the root: such a path names nothing on
-// the site and is a scanner's traversal probe. Paths that do not start with
-// "/" are returned decoded but otherwise unchanged.
+// A ".." at the root stays at the root, as RFC 3986's remove_dot_segments,
+// browsers' URL parsers and the origin's (Node.js, Next.js) resolve it:
+// "/../api/auth/session" is the session endpoint the origin answers. Paths
+// that do not start with "/" are returned decoded but otherwise unchanged.
 //
 // It allocates only when the path has something to normalise.
-func normalizePath(p string) (norm string, ok bool) {
+func normalizePath(p string) string {
 	if !needsNormalizing(p) {
-		return p, true
+		return p
 	}
 	d := logparse.Decode(p)
 	if !strings.HasPrefix(d, "/") {
-		return d, true
+		return d
 	}
 	if !strings.Contains(d, "//") && !hasDotSegment(d) {
-		return d, true
+		return d
 	}
 	segs := make([]string, 0, 8)
 	for _, s := range strings.Split(d[1:], "/") {
 		switch s {
 		case "", ".":
 		case "..":
-			if len(segs) == 0 {
-				return "", false
+			if len(segs) > 0 {
+				segs = segs[:len(segs)-1]
 			}
-			segs = segs[:len(segs)-1]
 		default:
 			segs = append(segs, s)
 		}
@@ -199,7 +199,30 @@ func normalizePath(p string) (norm string, ok bool) {
 	if b.Len() == 0 || (last == "" || last == "." || last == "..") && len(segs) > 0 {
 		b.WriteByte('/')
 	}
-	return b.String(), true
+	return b.String()
+}
+
+// AuthEndpointNames are the NextAuth endpoints the rules (auth-403-burst)
+// and the report follow one by one, as groups under the auth prefix, in the
+// order ClassifyAuthPath numbers them.
+func AuthEndpointNames() []string {
+	return []string{"callback/*", "session", "csrf", "signin/*", "signout"}
+}
+
+// ClassifyAuthPath says what a request path (cs-uri-stem as logged) is to
+// NextAuth mounted at prefix (a CleanPrefix result, e.g. "/api/auth"):
+// whether the path it names lies under the prefix, and which of
+// AuthEndpointNames it is (-1 for none). The path is normalised as the
+// rules normalise it (%-escapes, "//", "." and ".." segments), so
+// "/api//auth/%73ession" and "/../api/auth/session" are the session
+// endpoint. It is the classification the rules make (Engine.Observe), for
+// the report and the Athena engine to count the same requests.
+func ClassifyAuthPath(p, prefix string) (under bool, endpoint int) {
+	p = normalizePath(p)
+	if !hasPathPrefix(p, prefix) {
+		return false, -1
+	}
+	return true, burstIndex(authEndpoint(p[len(prefix):]))
 }
 
 // Cookie names, without the __Secure- / __Host- prefixes that NextAuth adds

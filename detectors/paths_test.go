@@ -1,44 +1,43 @@
 package detectors
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
 
 func TestNormalizePath(t *testing.T) {
-	for _, tc := range []struct {
-		in, want string
-		ok       bool
-	}{
-		{"/api/auth/session", "/api/auth/session", true},
-		{"/", "/", true},
-		{"/items/1/", "/items/1/", true},
-		{"/api//auth///session", "/api/auth/session", true},
-		{"//api/auth/csrf", "/api/auth/csrf", true},
-		{"/api/auth/./session", "/api/auth/session", true},
-		{"/api/auth/callback/../session", "/api/auth/session", true},
-		{"/api/auth/../../etc/passwd", "/etc/passwd", true},
-		{"/api/auth/%2e%2e/%2e%2e/etc/passwd", "/etc/passwd", true},
-		{"/api/auth/%2E%2E/items", "/api/items", true},
-		{"/api/auth/%252e%252e/%252e%252e/etc/passwd", "/etc/passwd", true}, // encoded twice
-		{"/api/auth/..%2f..%2fetc/passwd", "/etc/passwd", true},
-		{"/api/auth/../../../etc/passwd", "", false}, // above the root
-		{"/..", "", false},
-		{"/%2e%2e/x", "", false},
-		{"/a/b/..", "/a/", true},
-		{"/a/b/.", "/a/b/", true},
-		{"/a/..", "/", true},
-		{"/_next/static/chunks/pages/items/%5Bid%5D-0123.js", "/_next/static/chunks/pages/items/[id]-0123.js", true},
-		{"/%61pi/auth/session", "/api/auth/session", true},
-		{"/api/auth/session.", "/api/auth/session.", true}, // a dot inside a segment is not a dot segment
-		{"/.env", "/.env", true},
-		{"/api/.env", "/api/.env", true},
-		{"/...", "/...", true},
-		{"*", "*", true},
+	for _, tc := range []struct{ in, want string }{
+		{"/api/auth/session", "/api/auth/session"},
+		{"/", "/"},
+		{"/items/1/", "/items/1/"},
+		{"/api//auth///session", "/api/auth/session"},
+		{"//api/auth/csrf", "/api/auth/csrf"},
+		{"/api/auth/./session", "/api/auth/session"},
+		{"/api/auth/callback/../session", "/api/auth/session"},
+		{"/api/auth/../../etc/passwd", "/etc/passwd"},
+		{"/api/auth/%2e%2e/%2e%2e/etc/passwd", "/etc/passwd"},
+		{"/api/auth/%2E%2E/items", "/api/items"},
+		{"/api/auth/%252e%252e/%252e%252e/etc/passwd", "/etc/passwd"}, // encoded twice
+		{"/api/auth/..%2f..%2fetc/passwd", "/etc/passwd"},
+		{"/api/auth/../../../etc/passwd", "/etc/passwd"}, // ".." at the root stays there
+		{"/..", "/"},
+		{"/%2e%2e/x", "/x"},
+		{"/../api/auth/session", "/api/auth/session"},
+		{"/api/auth/../../../api/auth/session", "/api/auth/session"},
+		{"/a/b/..", "/a/"},
+		{"/a/b/.", "/a/b/"},
+		{"/a/..", "/"},
+		{"/_next/static/chunks/pages/items/%5Bid%5D-0123.js", "/_next/static/chunks/pages/items/[id]-0123.js"},
+		{"/%61pi/auth/session", "/api/auth/session"},
+		{"/api/auth/session.", "/api/auth/session."}, // a dot inside a segment is not a dot segment
+		{"/.env", "/.env"},
+		{"/api/.env", "/api/.env"},
+		{"/...", "/..."},
+		{"*", "*"},
 	} {
-		got, ok := normalizePath(tc.in)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("normalizePath(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		if got := normalizePath(tc.in); got != tc.want {
+			t.Errorf("normalizePath(%q) = %q; want %q", tc.in, got, tc.want)
 		}
 	}
 }
@@ -49,9 +48,8 @@ func TestNeedsNormalizingAgrees(t *testing.T) {
 		"/", "/api/auth/session", "/items/1/", "/.env", "/api/.env", "/a.b/c", "/api/auth/session.",
 		"/api//auth", "/a/./b", "/a/../b", "/a/..", "/a/.", "/%41", "/...", "/..a", "/a/.b/",
 	} {
-		got, ok := normalizePath(p)
-		if !needsNormalizing(p) && (!ok || got != p) {
-			t.Errorf("needsNormalizing(%q) is false but normalizePath gives %q, %v", p, got, ok)
+		if got := normalizePath(p); !needsNormalizing(p) && got != p {
+			t.Errorf("needsNormalizing(%q) is false but normalizePath gives %q", p, got)
 		}
 		if needsNormalizing(p) != (strings.Contains(p, "%") || strings.Contains(p, "//") || hasDotSegment(p)) {
 			t.Errorf("needsNormalizing(%q) = %v disagrees with the definition", p, needsNormalizing(p))
@@ -64,8 +62,8 @@ func FuzzNormalizePath(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {
-		got, ok := normalizePath(p)
-		if !ok || !strings.HasPrefix(got, "/") {
+		got := normalizePath(p)
+		if !strings.HasPrefix(got, "/") {
 			return
 		}
 		if strings.Contains(got, "//") || hasDotSegment(got) {
@@ -103,6 +101,9 @@ func TestClassify(t *testing.T) {
 		{"/api/auth/../../etc/passwd", epNone, "", ""},
 		{"/api/auth/%2e%2e/%2e%2e/etc/passwd", epNone, "", ""},
 		{"/api/auth/../../../../etc/passwd", epNone, "", ""},
+		// ".." at the root stays there, as the origin resolves it.
+		{"/../api/auth/session", epSession, "/api/*", ""},
+		{"/api/auth/../../../api/auth/session", epSession, "/api/*", ""},
 		{"/api/auth/../items/3", epNone, "/api/*", "items"},
 		{"/api/authx/session", epNone, "/api/*", "authx"},
 		{"/api/items/12", epNone, "/api/*", "items"},
@@ -201,5 +202,49 @@ func TestHasCodeOrState(t *testing.T) {
 		if got := hasCodeOrState(tc.q); got != tc.want {
 			t.Errorf("hasCodeOrState(%q) = %v, want %v", tc.q, got, tc.want)
 		}
+	}
+}
+
+// ClassifyAuthPath is the rules' classification, for the report and the
+// Athena engine: the same endpoint for every spelling of a path.
+func TestClassifyAuthPath(t *testing.T) {
+	for p, want := range map[string]string{
+		"/api/auth/callback/cognito": "true 0",
+		"/api/auth/session":          "true 1",
+		"/api/auth/session/":         "true 1",
+		"/api/auth/csrf":             "true 2",
+		"/api/auth/signin":           "true 3",
+		"/api/auth/signin/github":    "true 3",
+		"/api/auth/signout":          "true 4",
+		"/api/auth/providers":        "true -1",
+		"/api/auth/callback":         "true -1",
+		"/api/auth/callback/a/b":     "true -1",
+		"/api/auth":                  "true -1",
+		"/api//auth/%73ession":       "true 1",
+		"/api/auth/%2573ession":      "true 1",
+		"/api/authx/session":         "false -1",
+		"/api/items":                 "false -1",
+		"/api/auth/../items":         "false -1",
+		"/api/auth/../../etc/passwd": "false -1",
+		// Once apart: report said session, the rules no endpoint.
+		"/../api/auth/session":                "true 1",
+		"/api/auth/../../../api/auth/session": "true 1",
+	} {
+		under, ep := ClassifyAuthPath(p, "/api/auth")
+		if got := fmt.Sprint(under, ep); got != want {
+			t.Errorf("ClassifyAuthPath(%q) = %s, want %s", p, got, want)
+		}
+		// The Engine places the path the same way.
+		var pc pathClass
+		mustNew(t, DefaultConfig()).classify(p, &pc)
+		if wantUnder := want[0] == 't'; (pc.ep != epNone) != wantUnder || burstIndex(pc.ep) != ep {
+			t.Errorf("classify(%q): ep %d, want %s", p, pc.ep, want)
+		}
+	}
+	if under, ep := ClassifyAuthPath("/auth/callback/github", CleanPrefix("/auth/*")); !under || ep != 0 {
+		t.Errorf("ClassifyAuthPath under /auth: %v %d", under, ep)
+	}
+	if n := len(AuthEndpointNames()); n != len(burstEndpoints) {
+		t.Errorf("%d endpoint names for %d endpoints", n, len(burstEndpoints))
 	}
 }

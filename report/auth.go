@@ -2,67 +2,30 @@ package report
 
 import (
 	"cmp"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/cfwatch/cfwatch/logparse"
+	"github.com/cfwatch/cfwatch/detectors"
 )
 
-// The NextAuth endpoints the report follows one by one, in this order.
+// The NextAuth endpoints the report follows one by one, in this order
+// (detectors.AuthEndpointNames).
 var authEndpointNames = [...]string{"callback/*", "session", "csrf", "signin/*", "signout"}
 
 const numAuthEndpoints = len(authEndpointNames)
 
 // authClass says what a path is to NextAuth: whether it lies under the
 // prefix (cleaned: "/api/auth", never "/api/auth/" or "/api/auth/*"), and
-// which endpoint it is (-1 for none of authEndpointNames).
+// which endpoint it is (-1 for none of authEndpointNames): the rules'
+// classification, detectors.ClassifyAuthPath.
 func authClass(p, prefix string) (under bool, ep int) {
-	if strings.IndexByte(p, '%') >= 0 || strings.Contains(p, "//") || strings.Contains(p, "/.") {
-		p = cleanPath(p)
-	}
-	if !strings.HasPrefix(p, prefix) {
-		return false, -1
-	}
-	rest := p[len(prefix):]
-	if rest != "" && rest[0] != '/' {
-		return false, -1 // "/api/authx"
-	}
-	rest = strings.Trim(rest, "/")
-	name, arg, hasArg := strings.Cut(rest, "/")
-	oneArg := hasArg && arg != "" && !strings.Contains(arg, "/")
-	switch {
-	case name == "callback" && oneArg:
-		return true, 0
-	case name == "session" && !hasArg:
-		return true, 1
-	case name == "csrf" && !hasArg:
-		return true, 2
-	case name == "signin" && (!hasArg || oneArg):
-		return true, 3
-	case name == "signout" && !hasArg:
-		return true, 4
-	}
-	return true, -1
+	return detectors.ClassifyAuthPath(p, prefix)
 }
 
 // cleanPrefix turns "/api/auth", "/api/auth/" and "/api/auth/*" into
 // "/api/auth", as the detectors read the setting.
-func cleanPrefix(p string) string {
-	return strings.TrimRight(strings.TrimSuffix(p, "*"), "/")
-}
-
-// cleanPath undoes CloudFront's %XX escaping (twice for double encoding)
-// and resolves empty, "." and ".." segments, so that "/api//auth/%73ession"
-// counts as the session endpoint.
-func cleanPath(p string) string {
-	d := logparse.Decode(p)
-	if !strings.HasPrefix(d, "/") {
-		return d
-	}
-	return path.Clean(d)
-}
+func cleanPrefix(p string) string { return detectors.CleanPrefix(p) }
 
 // endpointCounts are one NextAuth endpoint's requests and failures.
 type endpointCounts struct {
