@@ -41,7 +41,9 @@ type Engine struct {
 	norm     [normMemoSize]normMemo
 	normSeed maphash.Seed
 
-	late  bool // set by bucket() for the record being observed
+	rules []rule    // ruleTable(), with their settings
+	req   request   // the record being observed, as the rules see it
+	late  bool      // set by bucket() for the record being observed
 	stats Stats
 	chk   checkCounts
 }
@@ -76,24 +78,10 @@ type hostState struct {
 	authCookies   bool  // some request carried a NextAuth cookie
 	authRequests  int64 // requests to real NextAuth endpoints
 
-	cacheHit, insecure *series
-	auth403            [len(burstEndpoints)]*series
-	cookie             [2]*series // callback, session
-	method             []*series  // method-rejected, by apiGroups index
-	static             staticPages
-	cors, forbidden    []*series // by apiGroups index
-	originAuth         *series
-	originStatic       *series
-	origin             []originGroup
+	rs     [][]*series // per rule (Engine.rules index), its series in the rule's slots
+	static staticPages // method-rejected's pages of the default behavior
 
 	via viaCF // auth requests through the *.cloudfront.net name
-}
-
-// originGroup is an origin-errors path group under an API prefix.
-type originGroup struct {
-	api int    // apiGroups index
-	seg string // first segment after the prefix; "" for the prefix's overflow group
-	s   *series
 }
 
 // viaCF counts, over the whole input, requests to NextAuth endpoints made
@@ -126,6 +114,11 @@ func New(cfg Config) (*Engine, error) {
 		byHost:     make(map[string]map[string]*hostState),
 		normSeed:   maphash.MakeSeed(),
 		authAPI:    -1,
+		rules:      ruleTable(),
+	}
+	for i := range e.rules {
+		r := &e.rules[i]
+		r.idx, r.th = i, r.settings(&cfg)
 	}
 	for _, p := range cfg.APIPrefixes {
 		p = CleanPrefix(p)
@@ -284,19 +277,13 @@ func (e *Engine) hostFor(dist, host, cfName string) *hostState {
 func (e *Engine) newHost(dist, host, cfName string) *hostState {
 	return &hostState{
 		dist: dist, host: host, cfName: cfName,
-		viaCF:     isCloudFrontName(host),
-		method:    make([]*series, len(e.apiGroups)),
-		cors:      make([]*series, len(e.apiGroups)),
-		forbidden: make([]*series, len(e.apiGroups)),
+		viaCF: isCloudFrontName(host),
+		rs:    make([][]*series, len(e.rules)),
 	}
 }
 
 func isCloudFrontName(host string) bool {
 	return strings.HasSuffix(host, ".cloudfront.net")
-}
-
-func (e *Engine) newSeries(kind ruleKind, group, noun string, th Threshold) *series {
-	return &series{kind: kind, group: group, noun: noun, th: th, ring: newRing(e.k)}
 }
 
 // apiLabel is the behavior-level group of an API prefix ("/api/*").
@@ -321,23 +308,6 @@ func (e *Engine) setBucket(t int64) {
 	e.bSlot = slotOf(b, e.k)
 }
 
-// isInvalidMethod reports a request CloudFront refused itself because the
-// cache behavior does not allow its method.
-func isInvalidMethod(rec *logparse.Record) bool {
-	return rec.EdgeDetailedResultType == "InvalidRequestMethod"
-}
-
-// isOriginError reports a 5xx or an origin-side failure
-// (OriginConnectError, OriginCommError, OriginReadError, OriginDnsError,
-// OriginError, …).
-func isOriginError(rec *logparse.Record) bool {
-	if rec.Status >= 500 && rec.Status <= 599 {
-		return true
-	}
-	d := rec.EdgeDetailedResultType
-	return len(d) > len("OriginError")-1 && strings.HasPrefix(d, "Origin") && strings.HasSuffix(d, "Error")
-}
-
 // Observe feeds one record. dist is the distribution ID to use when
 // rec.DistributionID is empty (from the object key); it may be "".
 //
@@ -346,14 +316,17 @@ func isOriginError(rec *logparse.Record) bool {
 func (e *Engine) Observe(rec *logparse.Record, dist string) {
 	e.stats.Records++
 	e.late = false
-	var pc pathClass
+	x := &e.req
+	x.rec = rec
+	pc := &x.pc
 	if p := rec.URIStem; !e.mayBeAPI(p) && strings.IndexByte(p, '%') < 0 {
-		pc.path, pc.api = p, -1 // the common static path, inlined
+		*pc = pathClass{path: p, api: -1} // the common static path, inlined
 	} else {
-		e.classify(p, &pc)
+		e.classify(p, pc)
 	}
 	if len(e.cfg.IgnorePaths) > 0 && e.ignored(pc.path) {
 		e.stats.Ignored++
+		x.rec = nil
 		return
 	}
 	if rec.DistributionID != "" {
@@ -367,308 +340,64 @@ func (e *Engine) Observe(rec *logparse.Record, dist string) {
 	if h == nil || h.host != host || h.dist != dist {
 		h = e.hostFor(dist, host, rec.Host)
 	}
-	t := rec.Time.UnixNano()
-	e.setBucket(t)
+	x.t = rec.Time.UnixNano()
+	e.setBucket(x.t)
 
 	if rec.Cookie != "" && !h.authCookies {
 		h.cookieLogging = true
 		h.authCookies = hasNextAuthCookie(rec.Cookie)
 	}
-	m := rec.Method
-	refused := isInvalidMethod(rec)
+	x.refused = isInvalidMethod(rec)
+	x.mi = methodIndex(rec.Method)
 
-	// method-rejected: the methods a behavior can allow but GET/HEAD, per
-	// API behavior; on the default behavior, per page (static.go).
-	if pc.api < 0 {
-		if !e.cfg.MethodRejected.Disabled {
-			e.observeStatic(h, rec, pc.path, m, t, refused)
+	sc := ScopeDefault
+	if pc.api >= 0 {
+		sc = ScopeAPI
+		if pc.ep != epNone {
+			sc |= ScopeAuth
+			if pc.ep.known() {
+				sc |= ScopeEndpoint
+				h.authRequests++
+			}
 		}
-	} else if mi := methodIndex(m); mi >= 0 {
-		s := h.method[pc.api]
+	}
+	for i := range e.rules {
+		r := &e.rules[i]
+		if r.scope&sc == 0 || r.th.Disabled {
+			continue
+		}
+		if r.observe != nil {
+			r.observe(e, h, x)
+		}
+		if r.series == nil {
+			continue
+		}
+		s := r.series(e, r, h, x)
 		if s == nil {
-			s = e.newSeries(rkMethod, e.apiLabel(pc.api), "non-GET/HEAD requests", e.cfg.MethodRejected.Threshold)
-			h.method[pc.api] = s
+			continue
 		}
-		if bk := e.bucket(s); bk != nil {
-			bk.n++
-			if refused {
-				if rec.Has(logparse.FieldTimeToFirstByte) && rec.TimeToFirstByte == 0 {
-					bk.ev[evTTFBZero]++
-				}
-				bk.ev[evMethod+mi]++
-				e.failure(s, bk, rec, pc.path, t)
+		bk := e.bucket(s)
+		if bk == nil {
+			continue
+		}
+		bk.n++
+		if r.count != nil {
+			r.count(x, &bk.ev)
+		}
+		if r.fails(x) {
+			if r.tally != nil {
+				r.tally(x, &bk.ev)
 			}
+			e.failure(s, bk, rec, pc.path, x.t)
 		}
 	}
-
-	// origin-errors, per path group.
-	if s := e.originSeries(h, &pc); s != nil {
-		if bk := e.bucket(s); bk != nil {
-			bk.n++
-			if isOriginError(rec) {
-				bk.ev[originErrorKind(rec)]++
-				e.failure(s, bk, rec, pc.path, t)
-			}
-		}
+	if sc&ScopeAuth != 0 {
+		e.observeChecks(rec, pc)
 	}
-
-	if pc.api < 0 {
-		e.countLate()
-		return
-	}
-	auth := pc.ep != epNone
-	if m == "OPTIONS" {
-		// cors-preflight-rejected
-		s := h.cors[pc.api]
-		if s == nil {
-			s = e.newSeries(rkCORS, e.apiLabel(pc.api), "preflight (OPTIONS) requests", e.cfg.CORSPreflightRejected)
-			h.cors[pc.api] = s
-		}
-		if bk := e.bucket(s); bk != nil {
-			bk.n++
-			if rec.Status >= 400 && rec.Status <= 499 && !refused {
-				if rec.Status == 403 {
-					bk.ev[ev403]++
-				} else {
-					bk.ev[evOther4xx]++
-				}
-				e.failure(s, bk, rec, pc.path, t)
-			}
-		}
-	} else {
-		// api-origin-forbidden
-		s := h.forbidden[pc.api]
-		if s == nil {
-			s = e.newSeries(rkAPIForbidden, e.apiLabel(pc.api), "API requests", e.cfg.APIOriginForbidden)
-			h.forbidden[pc.api] = s
-		}
-		if bk := e.bucket(s); bk != nil {
-			bk.n++
-			if !auth {
-				bk.ev[evNonAuthTotal]++
-			}
-			if rec.Status == 403 && !refused && !rec.IsCacheHit() && originAnswered(rec) && !nonJSONBody(rec) {
-				if !auth {
-					bk.ev[evNonAuthFail]++
-				} else {
-					bk.ev[evAuthFail]++
-				}
-				if rec.ContentLength <= 256 && strings.Contains(rec.ContentType, "json") {
-					bk.ev[evSmallJSON]++
-				}
-				e.failure(s, bk, rec, pc.path, t)
-			}
-		}
-	}
-	if auth {
-		e.observeAuth(h, rec, &pc, t, refused)
-		e.observeChecks(rec, &pc)
-	}
-	e.countLate()
-}
-
-func (e *Engine) countLate() {
 	if e.late {
 		e.stats.Late++
 	}
-}
-
-// methodIndex returns the method's counter offset for method-rejected.
-func methodIndex(m string) int {
-	switch m {
-	case "POST":
-		return 0
-	case "PUT":
-		return 1
-	case "PATCH":
-		return 2
-	case "DELETE":
-		return 3
-	case "OPTIONS":
-		return 4
-	}
-	return -1
-}
-
-// originAnswered reports whether the origin was asked: a real
-// time-to-first-byte (or none logged).
-func originAnswered(rec *logparse.Record) bool {
-	return !rec.Has(logparse.FieldTimeToFirstByte) || rec.TimeToFirstByte > 0
-}
-
-// nonJSONBody reports a response whose logged content type is not JSON (an
-// S3 AccessDenied XML answer to a scanner, an HTML error page), which API
-// Gateway's and Lambda's "Forbidden" answers are not.
-func nonJSONBody(rec *logparse.Record) bool {
-	ct := rec.ContentType
-	return ct != "" && !strings.Contains(ct, "json")
-}
-
-// originErrorKind returns the origin-errors counter of a failing request.
-func originErrorKind(rec *logparse.Record) int {
-	switch d := rec.EdgeDetailedResultType; d {
-	case "OriginConnectError":
-		return evConnect
-	case "OriginCommError":
-		return evComm
-	case "OriginReadError":
-		return evRead
-	case "OriginDnsError":
-		return evDNS
-	default:
-		if strings.HasPrefix(d, "Origin") && strings.HasSuffix(d, "Error") {
-			return evOriginOth
-		}
-	}
-	return evStatusOnly
-}
-
-// originSeries returns the origin-errors series of the request's path group:
-// the auth prefix, "<api prefix>/<first segment>" (bounded by
-// MaxPathGroups, then "<api prefix>/*"), or "/*" for everything else.
-func (e *Engine) originSeries(h *hostState, pc *pathClass) *series {
-	if pc.api < 0 && h.originStatic != nil {
-		return h.originStatic
-	}
-	if pc.ep != epNone {
-		if h.originAuth == nil {
-			h.originAuth = e.newSeries(rkOriginErrors, e.authGroup, "requests", e.cfg.OriginErrors.Threshold)
-		}
-		return h.originAuth
-	}
-	if pc.api < 0 {
-		if h.originStatic == nil {
-			h.originStatic = e.newSeries(rkOriginErrors, "/*", "requests", e.cfg.OriginErrors.Threshold)
-		}
-		return h.originStatic
-	}
-	seg := pc.seg
-	for pass := 0; pass < 2; pass++ {
-		for i := range h.origin {
-			if g := &h.origin[i]; g.api == pc.api && g.seg == seg {
-				return g.s
-			}
-		}
-		if seg == "" || len(h.origin) < e.cfg.MaxPathGroups {
-			break
-		}
-		seg = "" // over the cap: pool in "<prefix>/*"
-	}
-	label := e.apiGroups[pc.api] + "/*"
-	if seg != "" {
-		seg = strings.Clone(seg)
-		label = e.apiGroups[pc.api] + "/" + seg
-	}
-	s := e.newSeries(rkOriginErrors, label, "requests", e.cfg.OriginErrors.Threshold)
-	h.origin = append(h.origin, originGroup{api: pc.api, seg: seg, s: s})
-	return s
-}
-
-// observeAuth applies the rules about requests under the auth prefix.
-func (e *Engine) observeAuth(h *hostState, rec *logparse.Record, pc *pathClass, t int64, refused bool) {
-	group := e.authGroup
-	// auth-cache-hit
-	if h.cacheHit == nil {
-		h.cacheHit = e.newSeries(rkCacheHit, group, "auth requests", e.cfg.AuthCacheHit)
-	}
-	if bk := e.bucket(h.cacheHit); bk != nil {
-		bk.n++
-		if rec.IsCacheHit() {
-			switch rec.EdgeDetailedResultType {
-			case "RefreshHit":
-				bk.ev[evRefreshHit]++
-			case "OriginShieldHit":
-				bk.ev[evOriginShieldHit]++
-			default:
-				if rec.EdgeResultType == "RefreshHit" {
-					bk.ev[evRefreshHit]++
-				} else {
-					bk.ev[evHit]++
-				}
-			}
-			if pc.ep == epSession || pc.ep == epCsrf {
-				bk.ev[evSessionOrCSRF]++
-			}
-			e.failure(h.cacheHit, bk, rec, pc.path, t)
-		}
-	}
-	// auth-insecure-scheme: answered over plain http (CloudFront's own
-	// redirect to https is fine).
-	if h.insecure == nil {
-		h.insecure = e.newSeries(rkInsecureHTTP, group, "auth requests", e.cfg.AuthInsecureScheme)
-	}
-	plainHTTP := rec.Protocol == "http" && rec.EdgeResultType != "Redirect" && rec.Status != 301 && rec.Status != 308
-	if bk := e.bucket(h.insecure); bk != nil {
-		bk.n++
-		if plainHTTP {
-			e.failure(h.insecure, bk, rec, pc.path, t)
-		}
-	}
-	if !pc.ep.known() {
-		return
-	}
-	h.authRequests++
-	if h.viaCF {
-		e.addViaCF(h, rec, pc.path, t, plainHTTP)
-	}
-
-	m := rec.Method
-	// auth-403-burst
-	if i := burstIndex(pc.ep); i >= 0 && (m == "GET" || m == "POST") {
-		s := h.auth403[i]
-		if s == nil {
-			s = e.newSeries(rkAuth403, e.authPrefix+pc.ep.groupSuffix(), pc.ep.noun()+" requests", e.cfg.Auth403Burst.Threshold)
-			h.auth403[i] = s
-		}
-		if bk := e.bucket(s); bk != nil {
-			bk.n++
-			if rec.Status == 403 && !refused {
-				if hasNextAuthCookie(rec.Cookie) {
-					bk.ev[evWithCookies]++
-				} else {
-					bk.ev[evWithoutCookies]++
-				}
-				if pc.ep == epCallback && hasCodeOrState(rec.Query) {
-					bk.ev[evCodeState]++
-				}
-				if m == "POST" {
-					bk.ev[evPost]++
-				}
-				switch {
-				case strings.HasPrefix(rec.ContentType, "text/html"):
-					bk.ev[evHTML]++
-				case strings.Contains(rec.ContentType, "json"):
-					bk.ev[evJSON]++
-				}
-				e.failure(s, bk, rec, pc.path, t)
-			}
-		}
-	}
-	// auth-cookie-missing
-	if (pc.ep == epCallback || pc.ep == epSession) && (m == "GET" || m == "POST") {
-		i := 0
-		if pc.ep == epSession {
-			i = 1
-		}
-		s := h.cookie[i]
-		if s == nil {
-			s = e.newSeries(rkCookie, e.authPrefix+pc.ep.groupSuffix(), pc.ep.noun()+" requests", e.cfg.AuthCookieMissing)
-			h.cookie[i] = s
-		}
-		if bk := e.bucket(s); bk != nil {
-			bk.n++
-			st := rec.Status
-			failing := st >= 400 && st <= 499 && st != 401 && st != 404 && !refused
-			if failing && !hasNextAuthCookie(rec.Cookie) {
-				if rec.Cookie == "" {
-					bk.ev[evNoCookie]++
-				} else {
-					bk.ev[evOtherCookies]++
-				}
-				e.failure(s, bk, rec, pc.path, t)
-			}
-		}
-	}
+	x.rec = nil // keep no record beyond the call
 }
 
 // addViaCF counts a NextAuth request made through the *.cloudfront.net name.

@@ -183,9 +183,9 @@ func TestLongInputMergesBursts(t *testing.T) {
 	if f.Clients != perBurst || len(f.Examples) != maxExamples {
 		t.Errorf("clients %d, examples %d", f.Clients, len(f.Examples))
 	}
-	h := e.hosts[0]
-	if len(h.cacheHit.ring) != e.k || len(h.cacheHit.acc.eps) > maxEpisodes || len(h.cacheHit.pending) > perBurst {
-		t.Errorf("state not bounded: ring %d, episodes %d, pending %d", len(h.cacheHit.ring), len(h.cacheHit.acc.eps), len(h.cacheHit.pending))
+	cacheHit := e.hosts[0].rs[e.ruleByID(RuleAuthCacheHit).idx][0]
+	if len(cacheHit.ring) != e.k || len(cacheHit.acc.eps) > maxEpisodes || len(cacheHit.pending) > perBurst {
+		t.Errorf("state not bounded: ring %d, episodes %d, pending %d", len(cacheHit.ring), len(cacheHit.acc.eps), len(cacheHit.pending))
 	}
 }
 

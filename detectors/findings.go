@@ -6,29 +6,11 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 )
 
-// Rule IDs: a public contract (alert routing and de-duplication use them).
-const (
-	RuleAuthCacheHit          = "auth-cache-hit"
-	RuleAuth403Burst          = "auth-403-burst"
-	RuleMethodRejected        = "method-rejected"
-	RuleCORSPreflightRejected = "cors-preflight-rejected"
-	RuleAuthCookieMissing     = "auth-cookie-missing"
-	RuleAuthInsecureScheme    = "auth-insecure-scheme"
-	RuleAPIOriginForbidden    = "api-origin-forbidden"
-	RuleOriginErrors          = "origin-errors"
-)
-
-// Rules returns every rule ID, in a fixed order.
-func Rules() []string {
-	return []string{
-		RuleAuthCacheHit, RuleAuth403Burst, RuleMethodRejected, RuleCORSPreflightRejected,
-		RuleAuthCookieMissing, RuleAuthInsecureScheme, RuleAPIOriginForbidden, RuleOriginErrors,
-	}
-}
+// Rule IDs are a public contract (alert routing and de-duplication use
+// them): each is defined in its rule's file, rule_<id>.go.
 
 // AWS managed policy IDs the remedies name (verified against AWS's
 // managed-policy documentation; the seed documents give wrong ones).
@@ -159,13 +141,14 @@ func FindingKey(rule, dist, host, group string) string {
 
 // cand is a finding being assembled.
 type cand struct {
-	kind  ruleKind
-	h     *hostState
-	s     *series
-	acc   accum
-	extra map[string]int64
-	split []*hostState // auth-insecure-scheme: the *.cloudfront.net hosts merged in
-	drop  bool
+	r         *rule
+	h         *hostState
+	s         *series
+	acc       accum
+	extra     map[string]int64
+	split     []*hostState // auth-insecure-scheme: the *.cloudfront.net hosts merged in
+	httpCount int64        // failures of the series itself (without split's)
+	drop      bool
 }
 
 // Findings evaluates the rules over everything observed so far and returns
@@ -179,28 +162,34 @@ func (e *Engine) Findings() []Finding {
 	}
 	var cands []*cand
 	for _, h := range hosts {
-		for _, s := range h.allSeries() {
-			if e.threshold(s.kind).Disabled {
+		for i := range e.rules {
+			r := &e.rules[i]
+			if r.th.Disabled {
 				continue
 			}
-			acc := e.final(s)
-			if len(acc.eps) == 0 && !(s.kind == rkInsecureHTTP && h.viaCF) {
-				continue
+			for _, s := range h.rs[i] {
+				if s == nil {
+					continue
+				}
+				acc := e.final(s)
+				if len(acc.eps) == 0 && (r.keepQuiet == nil || !r.keepQuiet(h)) {
+					continue
+				}
+				cands = append(cands, &cand{r: r, h: h, s: s, acc: acc})
 			}
-			cands = append(cands, &cand{kind: s.kind, h: h, s: s, acc: acc})
 		}
 	}
 	for _, c := range cands {
-		switch c.kind {
-		case rkAuth403:
-			e.applyBaseline(c)
-		case rkCookie:
-			// Only meaningful when cookies are logged and NextAuth's appear.
-			c.drop = !c.h.cookieLogging || !c.h.authCookies
+		if c.r.judge != nil {
+			c.r.judge(e, c)
 		}
 	}
-	e.suppressUnderForbidden(cands)
-	cands = e.mergeSplitHosts(hosts, cands)
+	absorb(cands)
+	for i := range e.rules {
+		if r := &e.rules[i]; r.merge != nil && !r.th.Disabled {
+			cands = r.merge(e, r, hosts, cands)
+		}
+	}
 
 	var out []Finding
 	for _, c := range cands {
@@ -211,9 +200,13 @@ func (e *Engine) Findings() []Finding {
 			out = append(out, f)
 		}
 	}
-	if !e.cfg.MethodRejected.Disabled {
+	for i := range e.rules {
+		r := &e.rules[i]
+		if r.extra == nil || r.th.Disabled {
+			continue
+		}
 		for _, h := range hosts {
-			if f, ok := e.staticFinding(h); ok {
+			if f, ok := r.extra(e, r, h); ok {
 				out = append(out, f)
 			}
 		}
@@ -230,90 +223,17 @@ func (e *Engine) Findings() []Finding {
 	return out
 }
 
-// threshold returns the settings of a rule.
-func (e *Engine) threshold(k ruleKind) Threshold {
-	switch k {
-	case rkCacheHit:
-		return e.cfg.AuthCacheHit
-	case rkAuth403:
-		return e.cfg.Auth403Burst.Threshold
-	case rkMethod:
-		return e.cfg.MethodRejected.Threshold
-	case rkCORS:
-		return e.cfg.CORSPreflightRejected
-	case rkCookie:
-		return e.cfg.AuthCookieMissing
-	case rkInsecureHTTP:
-		return e.cfg.AuthInsecureScheme
-	case rkAPIForbidden:
-		return e.cfg.APIOriginForbidden
-	case rkOriginErrors:
-		return e.cfg.OriginErrors.Threshold
-	}
-	return Threshold{Disabled: true}
-}
-
-// allSeries lists h's series in a fixed order.
-func (h *hostState) allSeries() []*series {
-	var out []*series
-	add := func(s *series) {
-		if s != nil {
-			out = append(out, s)
-		}
-	}
-	add(h.cacheHit)
-	add(h.insecure)
-	for _, s := range h.auth403 {
-		add(s)
-	}
-	for _, s := range h.cookie {
-		add(s)
-	}
-	for _, s := range h.method {
-		add(s)
-	}
-	for _, s := range h.cors {
-		add(s)
-	}
-	for _, s := range h.forbidden {
-		add(s)
-	}
-	add(h.originAuth)
-	for _, g := range h.origin {
-		add(g.s)
-	}
-	add(h.originStatic)
-	return out
-}
-
-// applyBaseline drops the auth-403-burst episodes that do not fail clearly
-// more than the endpoint usually does.
-func (e *Engine) applyBaseline(c *cand) {
-	th := e.cfg.Auth403Burst
-	if c.acc.baseTotal < th.BaselineMinRequests || c.acc.baseTotal == 0 {
-		return
-	}
-	base := float64(c.acc.baseFail) / float64(c.acc.baseTotal)
-	kept := c.acc.eps[:0]
-	for _, ep := range c.acc.eps {
-		if float64(ep.fail) >= th.BaselineFactor*base*float64(ep.total) {
-			kept = append(kept, ep)
-		}
-	}
-	c.acc.eps = kept
-}
-
-// suppressUnderForbidden folds auth-403-burst, auth-cookie-missing and
-// cors-preflight-rejected bursts of a host into its api-origin-forbidden
-// finding when they overlap in time: every API request failing explains
-// them, and one critical is enough.
-func (e *Engine) suppressUnderForbidden(cands []*cand) {
+// absorb folds the bursts of a candidate into the finding of a rule that
+// absorbs its rule (rule.absorbs) on the same host when they overlap in
+// time: one cause, one finding (api-origin-forbidden takes in the NextAuth
+// and CORS failures that every API request failing explains).
+func absorb(cands []*cand) {
 	for _, f := range cands {
-		if f.kind != rkAPIForbidden || f.drop {
+		if len(f.r.absorbs) == 0 || f.drop {
 			continue
 		}
 		for _, c := range cands {
-			if c.h != f.h || c.drop || (c.kind != rkAuth403 && c.kind != rkCookie && c.kind != rkCORS) {
+			if c.h != f.h || c.drop || !rulesContain(f.r.absorbs, c.r.id) {
 				continue
 			}
 			kept := c.acc.eps[:0]
@@ -330,7 +250,7 @@ func (e *Engine) suppressUnderForbidden(cands []*cand) {
 				if f.extra == nil {
 					f.extra = make(map[string]int64)
 				}
-				f.extra["folded_"+strings.ReplaceAll(c.kind.rule(), "-", "_")] += folded
+				f.extra[foldedKey(c.r.id)] += folded
 			}
 		}
 	}
@@ -346,81 +266,13 @@ func overlapsAny(ep episode, eps []episode) bool {
 	return false
 }
 
-// sameDistribution reports whether two hosts belong to one distribution:
-// the same ID, or without IDs the same cs(Host) domain name.
-func sameDistribution(a, b *hostState) bool {
-	if a.dist != "" || b.dist != "" {
-		return a.dist == b.dist
-	}
-	return a.cfName != "" && a.cfName == b.cfName
-}
-
-// mergeSplitHosts turns NextAuth traffic through a distribution's
-// *.cloudfront.net name, while its custom domain also serves NextAuth, into
-// an auth-insecure-scheme finding for the custom domain (merged with that
-// domain's plain-http one, which shares its key).
-func (e *Engine) mergeSplitHosts(hosts []*hostState, cands []*cand) []*cand {
-	th := e.cfg.AuthInsecureScheme
-	if th.Disabled {
-		return cands
-	}
-	for _, cf := range hosts {
-		v := &cf.via
-		if !cf.viaCF || v.count == 0 {
-			continue
-		}
-		var site *hostState
-		for _, h := range hosts {
-			if h.viaCF || h == e.pooled || !sameDistribution(cf, h) {
-				continue
-			}
-			if site == nil || h.authRequests > site.authRequests {
-				site = h
-			}
-		}
-		if site == nil {
-			continue
-		}
-		total := cf.authRequests + site.authRequests
-		if v.count < th.MinCount || float64(v.count) < th.MinRate*float64(total) || site.authRequests < th.MinCount {
-			continue
-		}
-		var sc *cand
-		for _, c := range cands {
-			if c.kind != rkInsecureHTTP {
-				continue
-			}
-			switch c.h {
-			case cf:
-				c.drop = true // its plain-http requests are in v already
-			case site:
-				sc = c
-			}
-		}
-		if sc == nil {
-			sc = &cand{kind: rkInsecureHTTP, h: site, s: site.insecure}
-			if sc.s == nil {
-				sc.s = e.newSeries(rkInsecureHTTP, e.authPrefix+"/*", "auth requests", th)
-			}
-			cands = append(cands, sc)
-		}
-		sc.drop = false
-		sc.split = append(sc.split, cf)
-	}
-	// The cloudfront.net host's own series was only kept for this merge.
-	for _, c := range cands {
-		if c.kind == rkInsecureHTTP && len(c.split) == 0 && len(c.acc.eps) == 0 {
-			c.drop = true
-		}
-	}
-	return cands
-}
-
 // finding builds the Finding of c; ok is false when nothing is left of it.
 func (e *Engine) finding(c *cand) (Finding, bool) {
 	s, h := c.s, c.h
+	r := c.r
 	f := Finding{
-		Rule:             s.kind.rule(),
+		Rule:             r.id,
+		Severity:         r.severity,
 		DistributionID:   h.dist,
 		Host:             h.host,
 		Group:            s.group,
@@ -443,7 +295,7 @@ func (e *Engine) finding(c *cand) (Finding, bool) {
 		}
 		last = max(last, ep.last)
 	}
-	httpCount := f.Count
+	c.httpCount = f.Count
 	if len(c.split) > 0 {
 		f.Denominator = h.authRequests
 		f.DenominatorLabel = "NextAuth requests"
@@ -489,11 +341,10 @@ func (e *Engine) finding(c *cand) (Finding, bool) {
 	}
 	f.FirstSeen, f.LastSeen = unixTime(first), unixTime(last)
 	f.Key = FindingKey(f.Rule, f.DistributionID, f.Host, f.Group)
-	if s.kind == rkAuth403 && !h.cookieLogging {
-		// Without cookie logging every request looks cookie-less.
-		ev[evWithCookies], ev[evWithoutCookies] = 0, 0
+	if r.adjust != nil {
+		r.adjust(c, &ev)
 	}
-	for i, name := range evNames[s.kind] {
+	for i, name := range r.evidence {
 		if name != "" && ev[i] != 0 {
 			if f.Evidence == nil {
 				f.Evidence = make(map[string]int64)
@@ -507,6 +358,6 @@ func (e *Engine) finding(c *cand) (Finding, bool) {
 		}
 		f.Evidence[k] = v
 	}
-	e.explain(&f, c, ev, httpCount)
+	r.explain(e, &f, c, ev)
 	return f, true
 }

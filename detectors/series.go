@@ -29,99 +29,9 @@ import (
 // bucket by bucket, and a quiet one over up to Lookback, without counting a
 // request twice.
 
-// ruleKind identifies a series' rule.
-type ruleKind uint8
-
-const (
-	rkCacheHit ruleKind = iota
-	rkAuth403
-	rkMethod
-	rkCORS
-	rkCookie
-	rkInsecureHTTP
-	rkAPIForbidden
-	rkOriginErrors
-)
-
-func (k ruleKind) rule() string {
-	switch k {
-	case rkCacheHit:
-		return RuleAuthCacheHit
-	case rkAuth403:
-		return RuleAuth403Burst
-	case rkMethod:
-		return RuleMethodRejected
-	case rkCORS:
-		return RuleCORSPreflightRejected
-	case rkCookie:
-		return RuleAuthCookieMissing
-	case rkInsecureHTTP:
-		return RuleAuthInsecureScheme
-	case rkAPIForbidden:
-		return RuleAPIOriginForbidden
-	case rkOriginErrors:
-		return RuleOriginErrors
-	}
-	return "unknown"
-}
-
-// numEv is the number of rule-specific counters per bucket.
+// numEv is the number of rule-specific counters per bucket (rule.evidence
+// names them, each rule file defines its own).
 const numEv = 6
-
-// Rule-specific counters (bucket.ev). Counters of failures unless noted.
-const (
-	// auth-403-burst
-	evWithCookies    = 0 // failing requests carrying NextAuth cookies
-	evWithoutCookies = 1 // failing requests carrying none
-	evCodeState      = 2 // failing callbacks with code/state in the query
-	evPost           = 3 // failing POSTs
-	evHTML           = 4 // failing requests answered text/html
-	evJSON           = 5 // failing requests answered JSON
-
-	// api-origin-forbidden
-	evNonAuthTotal = 0 // non-auth API requests (all, not only failures)
-	evNonAuthFail  = 1 // their 403s
-	evSmallJSON    = 2 // 403s with a small JSON body
-	evAuthFail     = 3 // 403s on auth paths
-
-	// auth-cache-hit
-	evHit             = 0
-	evRefreshHit      = 1
-	evOriginShieldHit = 2
-	evSessionOrCSRF   = 3 // hits on session or csrf
-
-	// method-rejected
-	evTTFBZero = 0 // refused with time-to-first-byte 0
-	evMethod   = 1 // + methodIndex: refused POST, PUT, PATCH, DELETE, OPTIONS
-
-	// cors-preflight-rejected
-	ev403      = 0
-	evOther4xx = 1
-
-	// auth-cookie-missing
-	evOtherCookies = 0 // failing requests with other (non-NextAuth) cookies
-	evNoCookie     = 1 // failing requests with no Cookie header at all
-
-	// origin-errors
-	evConnect    = 0 // OriginConnectError
-	evComm       = 1 // OriginCommError
-	evRead       = 2 // OriginReadError (timeout)
-	evDNS        = 3 // OriginDnsError
-	evOriginOth  = 4 // other Origin*Error
-	evStatusOnly = 5 // 5xx with no origin-side detail (throttling, S3, Lambda errors)
-)
-
-// evNames names the counters in Finding.Evidence, per rule.
-var evNames = [...][numEv]string{
-	rkAuth403:      {"with_nextauth_cookies", "without_nextauth_cookies", "callbacks_with_code_or_state", "post", "html_body", "json_body"},
-	rkAPIForbidden: {"non_auth_requests", "non_auth_403", "small_json_body", "auth_403"},
-	rkCacheHit:     {"Hit", "RefreshHit", "OriginShieldHit", "session_or_csrf"},
-	rkMethod:       {"time_to_first_byte_zero", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"},
-	rkCORS:         {"status_403", "other_4xx"},
-	rkCookie:       {"with_other_cookies", "without_cookie_header"},
-	rkInsecureHTTP: {},
-	rkOriginErrors: {"OriginConnectError", "OriginCommError", "OriginReadError", "OriginDnsError", "other_origin_error", "5xx_without_origin_detail"},
-}
 
 const (
 	maxExamples = 5  // request IDs per finding (and per bucket)
@@ -197,8 +107,10 @@ func (a *accum) addClient(ip netip.Addr, limit int) {
 
 // series is one rule's counts for one (distribution, host, group).
 type series struct {
-	kind  ruleKind
+	rule  *rule
 	group string // endpoint group, e.g. "/api/auth/callback/*"
+	sub   int    // the rule's own key of the series within its host (origin-errors: API index)
+	key   string // the rule's own key (origin-errors: the segment)
 	noun  string // what the denominator counts, e.g. "callback requests"
 	th    Threshold
 
@@ -338,13 +250,8 @@ func qualifies(s *series, fail, n int64, ev *[numEv]int64) bool {
 	if fail < s.th.MinCount || float64(fail) < s.th.MinRate*float64(n) {
 		return false
 	}
-	if s.kind == rkAPIForbidden {
-		// "Most API requests, not only auth": the non-auth ones fail as
-		// much (an auth-only failure is auth-403-burst's business).
-		nt, nf := ev[evNonAuthTotal], ev[evNonAuthFail]
-		if nf == 0 || float64(nf) < s.th.MinRate*float64(nt) {
-			return false
-		}
+	if q := s.rule.qualifies; q != nil {
+		return q(s.th, ev)
 	}
 	return true
 }

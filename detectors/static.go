@@ -182,7 +182,7 @@ func (e *Engine) observeStatic(h *hostState, rec *logparse.Record, path, m strin
 
 // staticFinding returns h's method-rejected finding on the default
 // behavior, if its pages qualify.
-func (e *Engine) staticFinding(h *hostState) (Finding, bool) {
+func (e *Engine) staticFinding(r *rule, h *hostState) (Finding, bool) {
 	th := e.cfg.MethodRejected
 	st := &h.static
 	refusers := make(map[*page]int)
@@ -215,8 +215,8 @@ func (e *Engine) staticFinding(h *hostState) (Finding, bool) {
 		return strings.Compare(a.path, b.path)
 	})
 	f := Finding{
-		Rule:             RuleMethodRejected,
-		Severity:         SeverityCritical,
+		Rule:             r.id,
+		Severity:         r.severity,
 		DistributionID:   h.dist,
 		Host:             h.host,
 		Group:            "/*",
@@ -250,13 +250,13 @@ func (e *Engine) staticFinding(h *hostState) (Finding, bool) {
 	}
 	f.FirstSeen, f.LastSeen = unixTime(first), unixTime(last)
 	f.Key = FindingKey(f.Rule, f.DistributionID, f.Host, f.Group)
-	for i, name := range evNames[rkMethod] {
+	for i, name := range r.evidence {
 		if ev[i] != 0 {
 			f.Evidence = addEvidence(f.Evidence, name, ev[i])
 		}
 	}
 	f.Evidence = addEvidence(f.Evidence, "pages", int64(len(pages)))
-	e.explainStaticMethod(&f, ev, len(pages))
+	e.explainStaticMethod(r, &f, ev, len(pages))
 	return f, true
 }
 

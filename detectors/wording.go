@@ -18,37 +18,27 @@ func RuleWording(rule, authPrefix, group, host string) (sev Severity, remedy str
 	if rule == ruleAuthCookieOversize {
 		return SeverityCritical, cookieOversizeRemedy, true
 	}
-	kind, found := ruleKindOf(rule)
-	if !found {
-		return "", "", false
-	}
 	cfg := DefaultConfig()
 	cfg.AuthPrefix = authPrefix
 	e, err := New(cfg)
 	if err != nil {
 		return "", "", false
 	}
-	f := &Finding{Rule: rule, Host: host, Group: group, Count: 1, Denominator: 1}
-	c := &cand{kind: kind, h: &hostState{host: host, cookieLogging: true, authCookies: true}}
+	r := e.ruleByID(rule)
+	if r == nil {
+		return "", "", false
+	}
+	f := &Finding{Rule: rule, Severity: r.severity, Host: host, Group: group, Count: 1, Denominator: 1}
+	c := &cand{r: r, h: &hostState{host: host, cookieLogging: true, authCookies: true}}
 	var ev [numEv]int64
-	switch kind {
-	case rkAuth403:
+	switch rule {
+	case RuleAuth403Burst:
 		ev[evWithCookies] = 1
-	case rkMethod:
+	case RuleMethodRejected:
 		ev[evTTFBZero] = 1
 	}
-	e.explain(f, c, ev, 0)
+	r.explain(e, f, c, ev)
 	return f.Severity, f.Remedy, true
-}
-
-// ruleKindOf maps a rule ID back to its series kind.
-func ruleKindOf(rule string) (ruleKind, bool) {
-	for k := rkCacheHit; k <= rkOriginErrors; k++ {
-		if k.rule() == rule {
-			return k, true
-		}
-	}
-	return 0, false
 }
 
 // cookieOversizeRemedy is auth-cookie-oversize's remedy.
