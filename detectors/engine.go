@@ -41,9 +41,9 @@ type Engine struct {
 	norm     [normMemoSize]normMemo
 	normSeed maphash.Seed
 
-	rules []rule    // ruleTable(), with their settings
-	req   request   // the record being observed, as the rules see it
-	late  bool      // set by bucket() for the record being observed
+	rules []rule  // ruleTable(), with their settings
+	req   request // the record being observed, as the rules see it
+	late  bool    // set by bucket() for the record being observed
 	stats Stats
 	chk   checkCounts
 }
