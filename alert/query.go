@@ -198,27 +198,11 @@ ORDER BY request_time
 LIMIT 200`, sqlIdent(table), strings.Join(where, "\n  AND "))
 }
 
-// ruleFilter is what each rule counts as a failing request, in SQL.
+// ruleFilter is what the rule counts as a failing request of the
+// finding's group, in SQL: the rule's own (detectors.RuleSpec.FailsSQL).
 func ruleFilter(rule string) string {
-	switch rule {
-	case detectors.RuleAuthCacheHit:
-		return "coalesce(x_edge_detailed_result_type, x_edge_result_type) IN ('Hit', 'RefreshHit', 'OriginShieldHit')"
-	case detectors.RuleAuth403Burst:
-		return "sc_status = 403 AND cs_method IN ('GET', 'POST') AND x_edge_detailed_result_type IS DISTINCT FROM 'InvalidRequestMethod'"
-	case detectors.RuleMethodRejected:
-		return "sc_status = 403 AND x_edge_detailed_result_type = 'InvalidRequestMethod' AND cs_method IN ('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')"
-	case detectors.RuleCORSPreflightRejected:
-		return "cs_method = 'OPTIONS' AND sc_status BETWEEN 400 AND 499"
-	case detectors.RuleAuthCookieMissing:
-		return "sc_status BETWEEN 400 AND 499 AND sc_status NOT IN (401, 404)"
-	case detectors.RuleAuthInsecureScheme:
-		return "(cs_protocol = 'http' OR coalesce(x_host_header, cs_host) LIKE '%.cloudfront.net')"
-	case detectors.RuleAPIOriginForbidden:
-		return "sc_status = 403"
-	case detectors.RuleOriginErrors:
-		return "(sc_status >= 500 OR x_edge_detailed_result_type LIKE 'Origin%Error')"
-	}
-	return ""
+	spec, _ := detectors.RuleSpecFor(rule)
+	return spec.FailsSQL
 }
 
 // groupFilter matches the endpoint group: "/api/auth/callback/*" is a

@@ -327,7 +327,7 @@ func TestDialects(t *testing.T) {
 		t.Error("figures or paths statements differ between dialects")
 	}
 	td, dd := trino.detectSQL(), duckdb.detectSQL()
-	dd = strings.Replace(athenaOrder(dd), "regexp_matches(", "regexp_like(", 1)
+	dd = strings.ReplaceAll(athenaOrder(dd), "regexp_matches(", "regexp_like(")
 	if td != dd {
 		t.Errorf("detect statements differ beyond the dialect:\n%s", firstDiff(td, dd))
 	}
