@@ -206,7 +206,8 @@ func ruleFilter(rule string) string {
 }
 
 // groupFilter matches the endpoint group: "/api/auth/callback/*" is a
-// prefix, "/api/items" a path, "/*" everything.
+// prefix, "/api/items" a path and the paths under it (origin-errors groups
+// an API's paths by their first segment), "/*" everything.
 func groupFilter(group string) string {
 	if group == "" || group == "/*" {
 		return ""
@@ -214,7 +215,7 @@ func groupFilter(group string) string {
 	if prefix, ok := strings.CutSuffix(group, "*"); ok {
 		return "cs_uri_stem LIKE " + sqlLike(prefix) + "%' ESCAPE '\\'"
 	}
-	return "cs_uri_stem LIKE " + sqlLike(group) + "' ESCAPE '\\'"
+	return "(cs_uri_stem LIKE " + sqlLike(group) + "' ESCAPE '\\' OR cs_uri_stem LIKE " + sqlLike(group+"/") + "%' ESCAPE '\\')"
 }
 
 // sqlLike opens a LIKE pattern literal (the caller closes the quote) that

@@ -1,0 +1,99 @@
+package athena
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfwatch/cfwatch/alert"
+	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/duckdbtest"
+	"github.com/cfwatch/cfwatch/report"
+)
+
+// TestRuleSQL holds every rule's SQL in the rule table
+// (detectors.RuleSpec) to its Go predicate: on the scenario dataset, for
+// every finding of the local engine, the Athena query an alert gives
+// (alert.AthenaQuery, with the rule's FailsSQL) runs on DuckDB and returns
+// the finding's failing requests: its example request IDs, and at least
+// as many failing requests as the finding counts over its time span. The
+// rule's CountsSQL counts at least the finding's denominator.
+func TestRuleSQL(t *testing.T) {
+	root := testDataset(t)
+	db := openTable(t, root)
+	rep := localReport(t, root, report.Options{Window: window(0, 12*time.Hour)})
+	fired := map[string]bool{}
+	for _, f := range rep.Findings {
+		spec, ok := detectors.RuleSpecFor(f.Rule)
+		if !ok || spec.FailsSQL == "" {
+			t.Errorf("rule %s has no SQL", f.Rule)
+			continue
+		}
+		fired[f.Rule] = true
+		t.Run(f.Key, func(t *testing.T) {
+			// The alert's query, its row limit aside, in DuckDB's spelling
+			// of a regular-expression match.
+			q := alert.AthenaQuery(f, "")
+			if !strings.Contains(q, spec.FailsSQL) {
+				t.Fatalf("the alert's query does not use the rule's SQL:\n%s", q)
+			}
+			q = strings.Replace(q, "\nLIMIT 200", "", 1)
+			duck := func(q string) string { return strings.ReplaceAll(q, "regexp_like(", "regexp_matches(") }
+			rows := duckdbtest.Query(t, db, duck(q))
+			ids := make(map[string]bool, len(rows))
+			var inSpan int64
+			for _, r := range rows {
+				id, _ := r["x_edge_request_id"].(string)
+				ids[id] = true
+				if at, ok := r["request_time"].(time.Time); ok && !at.Before(f.FirstSeen.Truncate(time.Millisecond)) && !at.After(f.LastSeen) {
+					inSpan++
+				}
+			}
+			for _, id := range f.Examples {
+				if !ids[id] {
+					t.Errorf("example %s of %d failing requests is not among the query's %d rows", id, f.Count, len(rows))
+				}
+			}
+			if inSpan < f.Count {
+				t.Errorf("the query returns %d requests between first_seen and last_seen, the finding counts %d", inSpan, f.Count)
+			}
+
+			// The denominator: requests the rule counts in the finding's
+			// group, host and span. method-rejected's pages count their
+			// GETs as well, auth-insecure-scheme's split hosts the whole
+			// input: their denominators are no such condition.
+			if (f.Rule == detectors.RuleMethodRejected && f.Group == "/*") || f.Rule == detectors.RuleAuthInsecureScheme {
+				return
+			}
+			cq := strings.Replace(q, spec.FailsSQL, cond(spec.CountsSQL), 1)
+			var counted int64
+			for _, r := range duckdbtest.Query(t, db, duck(cq)) {
+				if at, ok := r["request_time"].(time.Time); ok && !at.Before(f.FirstSeen.Add(-15*time.Minute)) {
+					counted++
+				}
+			}
+			if counted < f.Denominator {
+				t.Errorf("CountsSQL counts %d requests around the finding, its denominator is %d", counted, f.Denominator)
+			}
+		})
+	}
+	for _, r := range detectors.Rules() {
+		if !fired[r] {
+			t.Errorf("no finding of %s in the scenario dataset: its SQL went untested", r)
+		}
+	}
+	// Every rule has its SQL, and alert's filter is it.
+	for _, s := range detectors.RuleSpecs() {
+		if s.FailsSQL == "" || !slices.Contains(detectors.Rules(), s.ID) {
+			t.Errorf("rule %q: no SQL or not listed", s.ID)
+		}
+	}
+}
+
+func cond(sql string) string {
+	if sql == "" {
+		return "1 = 1"
+	}
+	return sql
+}
