@@ -112,12 +112,15 @@
 // # Paths
 //
 // Paths are matched after normalisation, done only when a path has a
-// %-escape or, under an API prefix, a "//" or dot segment: logparse.Decode
-// (twice for double encoding), "//" collapsed, "." and ".." resolved. A path
-// that climbs out of the root names no endpoint, and one that leaves the
-// auth prefix ("/api/auth/../../etc/passwd", "/api/auth/%2e%2e/...") is not
-// a NextAuth endpoint. Config.AuthPrefix (default /api/auth) and
-// Config.APIPrefixes (default /api) change where NextAuth and the API live.
+// %-escape or, under an API prefix or starting with "//" or "/.", a "//" or
+// dot segment: logparse.Decode (twice for double encoding), "//" collapsed,
+// "." and ".." resolved, a ".." at the root staying there as the origin
+// resolves it ("/../api/auth/session" is the session endpoint). A path that
+// leaves the auth prefix ("/api/auth/../../etc/passwd",
+// "/api/auth/%2e%2e/...") is not a NextAuth endpoint. ClassifyAuthPath is
+// this classification for the report and the Athena engine.
+// Config.AuthPrefix (default /api/auth) and Config.APIPrefixes (default
+// /api) change where NextAuth and the API live.
 //
 // # Bounded memory and order
 //
@@ -143,6 +146,44 @@
 // never succeeded; isolated failures pass and are reported in the evidence.
 // auth-never-cached fails on a single hit, which a behavior with caching
 // disabled never produces. A check with no requests is no-data.
+//
+// # Adding a rule
+//
+// A rule is one value of type rule in one file, rule_<id>.go, and one line
+// in ruleTable (rules.go); its test goes beside it, rule_<id>_test.go or a
+// loggen scenario in scenarios_test.go. The file holds:
+//
+//   - the exported ID constant (a public contract) and the rule's counters
+//     (indexes into the bucket's numEv counters, named by evidence);
+//   - severity, scope (ScopeDefault, ScopeAPI, ScopeAuth, ScopeEndpoint:
+//     which requests Observe hands it), a doc line, and settings, its
+//     Threshold in Config (a new rule adds its field to Config, with
+//     defaults, in config.go);
+//   - series, the series a request counts in (Engine.seriesSlot and
+//     Engine.newSeries give one per host and slot: per endpoint, per API
+//     behavior…), or nil to leave the request out; count for counters of
+//     every counted request; fails, the named predicate of a failing
+//     request; tally for counters of a failing one;
+//   - failsSQL, the same predicate in Athena SQL over the dataset's columns
+//     (and countsSQL for the counted requests): alert's Athena query uses
+//     it, and athena's detect statement replays the rows it selects one by
+//     one; TestRuleSQL (athena) runs it on DuckDB and checks that it
+//     returns the finding's failing requests, TestSameAsLocal that the
+//     Athena engine finds what the local one does;
+//   - explain, the Cause and Remedy from the evidence;
+//   - as needed: qualifies (a further test of a burst), judge (a baseline,
+//     or dropping a candidate), absorbs (rules whose overlapping bursts on
+//     the host fold into this one), observe, newState and extra for what is
+//     counted over the whole input rather than in bursts (method-rejected's
+//     pages), merge (across hosts, auth-insecure-scheme).
+//
+// Observe must stay free of allocations per record: a series is created
+// once, group labels only then, and a rule function keeps no string of the
+// record without strings.Clone. The Athena engine replays the requests a
+// rule counts but that fail no rule as bulk rows that keep only status,
+// method, path class, content-type class and cookie class: a rule whose
+// count reads anything else needs a term in athena's detect statement.
+// Document the rule in the table above and in docs/rules.md.
 //
 // # Configuration
 //

@@ -79,6 +79,7 @@ type hostState struct {
 	authRequests  int64 // requests to real NextAuth endpoints
 
 	rs     [][]*series // per rule (Engine.rules index), its series in the rule's slots
+	own    []any       // per rule, its own state (rule.newState), nil without
 	static staticPages // method-rejected's pages of the default behavior
 
 	via viaCF // auth requests through the *.cloudfront.net name
@@ -275,11 +276,18 @@ func (e *Engine) hostFor(dist, host, cfName string) *hostState {
 }
 
 func (e *Engine) newHost(dist, host, cfName string) *hostState {
-	return &hostState{
+	h := &hostState{
 		dist: dist, host: host, cfName: cfName,
 		viaCF: isCloudFrontName(host),
 		rs:    make([][]*series, len(e.rules)),
+		own:   make([]any, len(e.rules)),
 	}
+	for i := range e.rules {
+		if r := &e.rules[i]; r.newState != nil {
+			h.own[i] = r.newState()
+		}
+	}
+	return h
 }
 
 func isCloudFrontName(host string) bool {

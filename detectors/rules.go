@@ -93,6 +93,9 @@ type rule struct {
 	// extra returns a finding counted outside the series, over the whole
 	// input (optional): method-rejected's pages on the default behavior.
 	extra func(e *Engine, r *rule, h *hostState) (Finding, bool)
+	// newState returns the rule's own state of a new host, for observe
+	// and extra: h.own[r.idx] (optional).
+	newState func() any
 
 	// evidence names the counters in Finding.Evidence ("" leaves one out).
 	evidence [numEv]string
