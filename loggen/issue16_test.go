@@ -2,8 +2,12 @@ package loggen
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -450,4 +454,67 @@ func TestNewKindsDeterministic(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatal("same Config produced different output")
 	}
+}
+
+// TestKindsDocumented: docs/loggen.md lists every kind.
+func TestKindsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "loggen.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Kinds() {
+		if !bytes.Contains(doc, []byte("`"+string(k)+"`")) {
+			t.Errorf("docs/loggen.md does not list `%s`", k)
+		}
+	}
+}
+
+// TestExistingKindsUnchanged: the kinds that existed before issue 16 still
+// give the same bytes (the report's golden files depend on them): SHA-256
+// of two hours with each kind over the second, and of all of them at once.
+func TestExistingKindsUnchanged(t *testing.T) {
+	for _, tc := range []struct {
+		kind    Kind
+		cookies bool
+		sum     string
+	}{
+		{"", false, "4902010253c22f7eaea911cbf5b53a143fbe4580809d027e98204ae85bd89f42"},
+		{"", true, "8875c1c9d4ce0e422d24c295ba8ba19ee2fdc3c60b06965aea692c51d7c970fd"},
+		{Kind("auth-cache-hit"), true, "65cd6061a45d5a1e9428684664dc68e593bdef2a9fb4291df2f094651b1caebe"},
+		{Kind("method-rejected"), true, "dfb8a4f099434cbfb9ea74d139f31e13403fb4f6a2210adb5037915f05b30a28"},
+		{Kind("auth-403-callback"), true, "c988f37376bf1a247bf019203b943095a4f5090b72a5f0ee8bdad8077be5d293"},
+		{Kind("auth-403-session"), true, "fd0dad105c24c191b021f1601ed074d2be5a7aefe28b2f2effd2cab548b546b4"},
+		{Kind("auth-cookie-missing"), true, "ec9654949a07e87b23912b70c9f286b5f0afd4c74736fa0c81980607c6d84036"},
+		{Kind("cors-preflight-rejected"), true, "dcce13e863d25e955a7e543528c9bca88416f204c93180f87b6be35051cf702c"},
+		{Kind("api-origin-403"), true, "245e9bbf20e54f94dbc991faf86602b8b43fad7ba7ea32bc94cb570d75ffad5f"},
+		{Kind("origin-5xx"), true, "2a0d82d167791e65f98ed4d957da802cfeb3aa7ddd739f74ef7bf8fd5fd5d57f"},
+		{Kind("insecure-scheme"), true, "8a1709838c26f3dcc85e3a8589027f98170febb4cf9390b761ded723a3da8525"},
+		{Kind("scanner-flood"), true, "4cbe63f803846c425a0b7c074fee0adf0481c6d544e92de6e905838c45d9d0cb"},
+		{Kind("stray-403"), true, "c00f41c8b18fa78deb8d8b919008c75ca50be1a24a195a05a14e894f40b72d10"},
+		{Kind("origin-403-post"), true, "1c8e2e9ba83901b3efd85c1ffab65b9ad24846737bbc9a51b8f2acfb2cd02846"},
+	} {
+		cfg := Config{Seed: 3, Start: t0, Duration: 2 * time.Hour, RequestsPerHour: 4000, CookieLogging: tc.cookies}
+		if tc.kind != "" {
+			cfg.Incidents = []Incident{{Kind: tc.kind, From: t0.Add(time.Hour), Until: t0.Add(2 * time.Hour), Rate: tc.kind.DefaultRate()}}
+		}
+		if got := sha(t, cfg); got != tc.sum {
+			t.Errorf("%q (cookies %v): output changed: sha256 %s", tc.kind, tc.cookies, got)
+		}
+	}
+	cfg := Config{Seed: 5, Start: t0, Duration: 2 * time.Hour, RequestsPerHour: 4000, CookieLogging: true}
+	for _, k := range allKinds[:12] {
+		cfg.Incidents = append(cfg.Incidents, Incident{Kind: k, From: t0.Add(30 * time.Minute), Until: t0.Add(90 * time.Minute), Rate: k.DefaultRate()})
+	}
+	if got := sha(t, cfg); got != "bc60cccceed4dd277f069eb9deec8d258b71ee4af3e20959c01989be36c0ca9c" {
+		t.Errorf("all older kinds together: output changed: sha256 %s", got)
+	}
+}
+
+func sha(t *testing.T, cfg Config) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := Stream(&buf, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(buf.Bytes()))
 }
