@@ -162,6 +162,7 @@ type gen struct {
 	ents, spareE []entry
 	seq          uint64
 	made         int // requests generated so far
+	dropped      int // of which not logged (auth-cookie-oversize past 20 KB)
 
 	needSessions, needBots, needScanners, needPartner, needFlood float64
 	needScanPosts                                                float64
@@ -422,6 +423,8 @@ func (g *gen) volume(c0, c1 int64) float64 {
 func (g *gen) add(r *req) {
 	preflight := g.applyIncidents(r)
 	if r.drop {
+		g.made++ // made by the viewer, only not logged
+		g.dropped++
 		return
 	}
 	if preflight {

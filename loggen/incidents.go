@@ -3,9 +3,11 @@ package loggen
 // applyIncidents alters r according to the incidents active at r.t. It
 // reports whether an extra rejected CORS preflight must precede r.
 //
-// Incidents are applied in priority order: viewer-side changes
-// (insecure-scheme), then CloudFront's own answers (method refusal, cache
-// hits), then origin failures, of which the first applicable one wins.
+// Incidents are applied in priority order: refusals at the edge (geo, AWS
+// WAF, signed URLs), viewer-side changes (insecure-scheme), then
+// CloudFront's own answers (method refusal, routing to S3, cache hits),
+// then origin and edge-function failures, of which the first applicable
+// one wins. An incident that sets r.final ends the list for r.
 func (g *gen) applyIncidents(r *req) (preflight bool) {
 	originDone := false
 	for i := range g.incs {

@@ -330,6 +330,8 @@ func (k Kind) DefaultRate() float64 {
 // Incident injects a failure pattern during [From, Until).
 //
 // For most kinds Rate is the fraction (0, 1] of matching requests altered.
+// For GeoRestricted and AuthCookieOversize it is the fraction of viewers
+// (chosen by address, so a viewer is in or out for all its requests).
 // For ScannerFlood it is a volume multiplier of the normal traffic (> 0).
 // For Stray403 and Origin403Post it is the number of events in the window
 // (rounded, at least 1).

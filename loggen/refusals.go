@@ -231,10 +231,10 @@ func (g *gen) growSession(r *req, in *incState) {
 		return
 	}
 	// Each affected viewer's token starts at 3.6–5.6 KB and grows by
-	// 10–16 KB over the window (more groups, claims, provider tokens).
+	// 11–17 KB over the window (more groups, claims, provider tokens).
 	u := share / in.rate
 	base := 3600 + int(2000*u)
-	grow := 10000 + int(6000*math.Mod(u*7919, 1))
+	grow := 11000 + int(6000*math.Mod(u*7919, 1))
 	p := float64(r.t-in.from) / float64(in.to-in.from)
 	n := base + int(p*float64(grow))
 	before := r.cookieBytes()
@@ -244,7 +244,12 @@ func (g *gen) growSession(r *req, in *incState) {
 		// The rolling session re-issues the token in Set-Cookie.
 		r.scBytes += len(r.session) - len(cl.session)
 	}
-	hdr := r.cookieBytes() + otherHeaders
+	// The request's header bytes: all of cs-bytes for a request without a
+	// body, an estimate otherwise.
+	hdr := r.csBytes
+	if r.method == "POST" || r.method == "PUT" {
+		hdr = r.cookieBytes() + otherHeaders
+	}
 	switch {
 	case hdr > cloudFrontMaxRq:
 		r.final, r.drop = true, true
