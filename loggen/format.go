@@ -14,9 +14,21 @@ const (
 	resRefreshHit
 	resRedirect
 	resError
+	// Edge-function failures. LambdaExecutionError is the one AWS documents
+	// in x-edge-result-type and x-edge-response-result-type (standard
+	// logging reference, https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logs-reference.html);
+	// the others are the names of CloudFront's Lambda@Edge and CloudFront
+	// Functions error responses, logged in x-edge-response-result-type and
+	// x-edge-detailed-result-type with x-edge-result-type Error.
+	resLambdaExecutionError
+	resLambdaValidationError
+	resLambdaLimitExceeded
+	resFunctionExecutionError
+	resFunctionThrottledError
 )
 
-var resultNames = [...]string{"Hit", "Miss", "RefreshHit", "Redirect", "Error"}
+var resultNames = [...]string{"Hit", "Miss", "RefreshHit", "Redirect", "Error",
+	"LambdaExecutionError", "LambdaValidationError", "LambdaLimitExceeded", "FunctionExecutionError", "FunctionThrottledError"}
 
 // HTTP versions (cs-protocol-version).
 const (
@@ -246,9 +258,9 @@ func (g *gen) appendCookie(b []byte, r *req) []byte {
 		b = append(b, cl.csrf...)
 		b = append(b, ";%20__Secure-next-auth.callback-url="...)
 		b = append(b, g.callbackCookie...)
-		if cl.session != "" {
+		if s := r.sessionCookie(); s != "" {
 			b = append(b, ";%20"...)
-			b = append(b, cl.session...)
+			b = append(b, s...)
 		}
 	}
 	if r.cookie == cookieAll && r.extraCookie != "" {
@@ -274,11 +286,20 @@ func (r *req) cookieBytes() int {
 	cl := r.cl
 	n := 0
 	if r.cookie == cookieAll && cl.csrf != "" {
-		n += 60 + len(cl.csrf) + len(cl.session)
+		n += 60 + len(cl.csrf) + len(r.sessionCookie())
 	}
 	n += len(cl.ga) + len(r.extraCookie)
 	if n > 0 {
 		n += 10
 	}
 	return n
+}
+
+// sessionCookie is the session-token cookie(s) r carries: the client's,
+// unless an incident replaced them for this request.
+func (r *req) sessionCookie() string {
+	if r.session != "" {
+		return r.session
+	}
+	return r.cl.session
 }

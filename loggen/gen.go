@@ -84,6 +84,11 @@ type req struct {
 	route       route
 	edgeDone    bool // answered by CloudFront itself (cache, refusal): no origin
 	noPreflight bool
+	// Set by the incidents added for issue 16 (the older ones never set
+	// them, so their output is unchanged):
+	final   bool   // answer decided: later incidents leave r alone
+	drop    bool   // not logged (request headers over CloudFront's 20 KB)
+	session string // session-token cookie(s) replacing the client's
 }
 
 // route classifies requests for incident matching.
@@ -157,6 +162,7 @@ type gen struct {
 	ents, spareE []entry
 	seq          uint64
 	made         int // requests generated so far
+	dropped      int // of which not logged (auth-cookie-oversize past 20 KB)
 
 	needSessions, needBots, needScanners, needPartner, needFlood float64
 	needScanPosts                                                float64
@@ -380,6 +386,10 @@ func (g *gen) makeIncidents() {
 			return 1
 		case AuthCacheHit:
 			return 2
+		case GeoRestricted, WAFNoise, EdgeRefusalsOnAuth:
+			return -1 // refused before anything else happens
+		case APIRoutedToStatic:
+			return 1
 		}
 		return 3
 	}
@@ -412,6 +422,11 @@ func (g *gen) volume(c0, c1 int64) float64 {
 // add applies incidents to r, formats it and queues it for emission.
 func (g *gen) add(r *req) {
 	preflight := g.applyIncidents(r)
+	if r.drop {
+		g.made++ // made by the viewer, only not logged
+		g.dropped++
+		return
+	}
 	if preflight {
 		g.addPreflight(r)
 	}

@@ -3,18 +3,74 @@ package loggen
 // applyIncidents alters r according to the incidents active at r.t. It
 // reports whether an extra rejected CORS preflight must precede r.
 //
-// Incidents are applied in priority order: viewer-side changes
-// (insecure-scheme), then CloudFront's own answers (method refusal, cache
-// hits), then origin failures, of which the first applicable one wins.
+// Incidents are applied in priority order: refusals at the edge (geo, AWS
+// WAF, signed URLs), viewer-side changes (insecure-scheme), then
+// CloudFront's own answers (method refusal, routing to S3, cache hits),
+// then origin and edge-function failures, of which the first applicable
+// one wins. An incident that sets r.final ends the list for r.
 func (g *gen) applyIncidents(r *req) (preflight bool) {
 	originDone := false
 	for i := range g.incs {
+		if r.final {
+			break
+		}
 		in := &g.incs[i]
 		if r.t < in.from || r.t >= in.to {
 			continue
 		}
 		rt := r.route
 		switch in.kind {
+		case GeoRestricted:
+			if clientShare(r.cl, saltGeo) < in.rate {
+				g.geoBlock(r)
+			}
+		case WAFNoise:
+			if rt == rtScanner && r.status != 301 && g.chance(in.rate) {
+				g.wafBlock(r)
+			}
+		case EdgeRefusalsOnAuth:
+			if !rt.isAuth() || !g.chance(in.rate) {
+				continue
+			}
+			switch v := g.intn(100); {
+			case v < 70:
+				g.wafBlock(r)
+			case v < 85:
+				g.geoBlock(r)
+			default:
+				g.signedURLRefusal(r)
+			}
+		case APIRoutedToStatic:
+			if !rt.isAPI() || r.edgeDone || !g.chance(in.rate) {
+				continue
+			}
+			if r.method == "GET" || r.method == "HEAD" {
+				g.s3Error(r)
+			} else {
+				g.rejectMethod(r)
+				r.final = true
+			}
+		case EdgeFunctionError, CloudFrontFunctionError:
+			if !rt.isAPI() || r.edgeDone || !g.chance(in.rate) {
+				continue
+			}
+			if in.kind == EdgeFunctionError {
+				g.lambdaEdgeError(r)
+			} else {
+				g.cloudFrontFunctionError(r)
+			}
+		case AuthCookieOversize:
+			g.growSession(r, in)
+		case AuthHTMLResponse:
+			if r.method != "GET" || (rt != rtAuthSession && rt != rtAuthCsrf && rt != rtAuthProviders) || r.edgeDone || !g.chance(in.rate) {
+				continue
+			}
+			g.spaIndex(r)
+		case PostSignatureRejected:
+			if (r.method != "POST" && r.method != "PUT") || !rt.isAPI() || rt == rtPreflight || r.edgeDone || !g.chance(in.rate) {
+				continue
+			}
+			g.unsignedPayload403(r)
 		case InsecureScheme:
 			if !rt.isAuth() || !g.chance(in.rate) {
 				continue

@@ -204,12 +204,70 @@ const (
 	// Origin403Post (noise): round(Rate) origin 403s on POST /api/items
 	// inside the window (Rate is a count; not InvalidRequestMethod).
 	Origin403Post Kind = "origin-403-post"
+
+	// APIRoutedToStatic: the /api/* behavior is missing (or its path
+	// pattern does not match), so the default behavior sends /api/* to the
+	// S3 origin. GET/HEAD are answered by S3 with its XML errors (403
+	// AccessDenied, 243 bytes, or 404 NoSuchKey; application/xml;
+	// Error/Error/Error; about a quarter served from the error cache with
+	// time-to-first-byte under 4 ms); every other method is refused by
+	// CloudFront, as the default behavior allows only GET and HEAD (403
+	// InvalidRequestMethod, time-to-first-byte 0).
+	APIRoutedToStatic Kind = "api-routed-to-static-origin"
+	// EdgeFunctionError: a Lambda@Edge function on the /api/* behavior
+	// fails on auth and API requests: 503 LambdaExecutionError (the value
+	// AWS documents in x-edge-result-type, some after the 5 s viewer or
+	// 30 s origin timeout), 502 LambdaValidationError and 503
+	// LambdaLimitExceeded (throttled), with CloudFront's text/html error
+	// page.
+	EdgeFunctionError Kind = "edge-function-error"
+	// CloudFrontFunctionError: the CloudFront Functions variant: 503
+	// FunctionExecutionError and FunctionThrottledError on auth and API
+	// requests, time-to-first-byte 0 or 1 ms.
+	CloudFrontFunctionError Kind = "cloudfront-function-error"
+	// AuthCookieOversize: the NextAuth session cookie of a share (Rate) of
+	// the signed-in users grows across the window, split into more chunks
+	// (__Secure-next-auth.session-token.0, .1, … of 3933 bytes); their
+	// requests' cs-bytes rise toward 20 KB. /api/* requests whose headers
+	// pass 16 KiB are refused by the Next.js (Node.js) origin with 431 and
+	// no body; requests whose headers pass 20 KB are not logged at all, as
+	// CloudFront does not log them. Needs cookie logging to show the chunks.
+	AuthCookieOversize Kind = "auth-cookie-oversize"
+	// AuthHTMLResponse: GET /api/auth/session, /csrf and /providers are
+	// answered 200 text/html with the SPA's index.html (page-sized), by a
+	// custom error response mapping the origin's 403/404 to /index.html;
+	// x-edge-result-type stays Error, as AWS documents.
+	AuthHTMLResponse Kind = "auth-html-response"
+	// PostSignatureRejected: an Origin Access Control in front of a Lambda
+	// function URL: POST and PUT to /api/* are answered 403 by the origin
+	// (application/json {"Message":"Forbidden"} or a signature-mismatch
+	// message; Error/Error/Error; time-to-first-byte > 0) while GET, HEAD,
+	// DELETE and OPTIONS succeed.
+	PostSignatureRejected Kind = "post-signature-rejected"
+	// EdgeRefusalsOnAuth: a share (Rate) of the /api/auth/* requests is
+	// refused at the edge, the origin not asked: AWS WAF blocks (403,
+	// Error/Error/Error, text/html 919 bytes, time-to-first-byte 0), geo
+	// restriction (403 ClientGeoBlocked) and signed URL/cookie refusals
+	// (403, Error, text/xml MissingKey/AccessDenied).
+	EdgeRefusalsOnAuth Kind = "edge-refusals-on-auth"
+	// GeoRestricted (noise): the distribution's geo restriction refuses
+	// every request of a share (Rate, about 0.12) of the viewers, on every
+	// path: 403, Error/Error/ClientGeoBlocked, text/html 941 bytes,
+	// time-to-first-byte 0.
+	GeoRestricted Kind = "geo-restricted"
+	// WAFNoise (noise): AWS WAF blocks a share (Rate) of the scanners'
+	// probes: 403, Error/Error/Error, text/html 919 bytes,
+	// time-to-first-byte 0.
+	WAFNoise Kind = "waf-noise"
 )
 
 var allKinds = []Kind{
 	AuthCacheHit, MethodRejected, Auth403Callback, Auth403Session,
 	AuthCookieMissing, CORSPreflightRejected, APIOrigin403, Origin5xx,
 	InsecureScheme, ScannerFlood, Stray403, Origin403Post,
+	APIRoutedToStatic, EdgeFunctionError, CloudFrontFunctionError,
+	AuthCookieOversize, AuthHTMLResponse, PostSignatureRejected,
+	EdgeRefusalsOnAuth, GeoRestricted, WAFNoise,
 }
 
 // Kinds returns every incident kind, in a fixed order.
@@ -228,8 +286,12 @@ func ParseKind(s string) (Kind, error) {
 // Noise reports whether the kind is benign noise that a detector must not
 // report as an authentication failure.
 func (k Kind) Noise() bool {
-	return k == ScannerFlood || k == Stray403 || k == Origin403Post
+	return k == ScannerFlood || k == Stray403 || k == Origin403Post || k == GeoRestricted || k == WAFNoise
 }
+
+// NeedsCookieLogging reports whether the kind's signature shows only in
+// cs(Cookie), so that its scenario turns cookie logging on.
+func (k Kind) NeedsCookieLogging() bool { return k == AuthCookieMissing || k == AuthCookieOversize }
 
 // RateIsCount reports whether Incident.Rate is an absolute number of events
 // for this kind rather than a fraction of the matching requests.
@@ -253,6 +315,14 @@ func (k Kind) DefaultRate() float64 {
 		return 3
 	case Origin403Post:
 		return 5
+	case APIRoutedToStatic, AuthHTMLResponse, PostSignatureRejected:
+		return 1.0
+	case EdgeFunctionError, CloudFrontFunctionError, EdgeRefusalsOnAuth:
+		return 0.3
+	case AuthCookieOversize, WAFNoise:
+		return 0.5
+	case GeoRestricted:
+		return 0.12
 	}
 	return 0.5
 }
@@ -260,6 +330,8 @@ func (k Kind) DefaultRate() float64 {
 // Incident injects a failure pattern during [From, Until).
 //
 // For most kinds Rate is the fraction (0, 1] of matching requests altered.
+// For GeoRestricted and AuthCookieOversize it is the fraction of viewers
+// (chosen by address, so a viewer is in or out for all its requests).
 // For ScannerFlood it is a volume multiplier of the normal traffic (> 0).
 // For Stray403 and Origin403Post it is the number of events in the window
 // (rounded, at least 1).

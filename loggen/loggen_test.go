@@ -812,8 +812,17 @@ func TestParseKind(t *testing.T) {
 			t.Fatalf("ParseKind(%q) = %q, %v", k, got, err)
 		}
 	}
-	if len(Kinds()) != 12 {
+	if len(Kinds()) != 21 {
 		t.Fatalf("%d kinds", len(Kinds()))
+	}
+	var noise []Kind
+	for _, k := range Kinds() {
+		if k.Noise() {
+			noise = append(noise, k)
+		}
+	}
+	if !slices.Equal(noise, []Kind{ScannerFlood, Stray403, Origin403Post, GeoRestricted, WAFNoise}) {
+		t.Fatalf("noise kinds %v", noise)
 	}
 	if _, err := ParseKind("nope"); err == nil {
 		t.Fatal("ParseKind accepted an unknown name")

@@ -27,8 +27,13 @@ func New(e cli.Env) *cobra.Command {
 			note = " (RATE = number of events)"
 		case k == loggen.ScannerFlood:
 			note = " (RATE = multiple of normal volume)"
+		case k == loggen.GeoRestricted || k == loggen.AuthCookieOversize:
+			note = " (RATE = share of viewers)"
 		}
-		fmt.Fprintf(&kinds, "\n  %-24s scenario rate %g%s", k, k.DefaultRate(), note)
+		if k.Noise() {
+			note += " (noise)"
+		}
+		fmt.Fprintf(&kinds, "\n  %-28s scenario rate %g%s", k, k.DefaultRate(), note)
 	}
 	cmd := &cobra.Command{
 		Use:   "loggen --out DIR | --single FILE.gz --lines N [flags]",
@@ -114,7 +119,7 @@ Incident kinds (for --inject and --scenario):` + kinds.String(),
 				from = start
 			}
 			cfg.Incidents = append(cfg.Incidents, loggen.Incident{Kind: k, From: from, Until: end, Rate: k.DefaultRate()})
-			if k == loggen.AuthCookieMissing {
+			if k.NeedsCookieLogging() {
 				cfg.CookieLogging = true
 			}
 		}
