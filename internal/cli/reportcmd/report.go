@@ -18,6 +18,7 @@ import (
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/internal/visible"
+	"github.com/cfwatch/cfwatch/local"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
 	"github.com/cfwatch/cfwatch/traffic"
@@ -141,12 +142,13 @@ exists, 0 when none does.`,
 		if *top < 1 {
 			return cli.Usagef("--top %d: want 1 or more", *top)
 		}
-		opts := report.Options{TopN: *top, Detectors: &cfg, Parallel: *parallel, MinRecords: *minRecords,
+		opts := report.Options{TopN: *top, Detectors: &cfg, MinRecords: *minRecords,
 			Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
+		lo := local.Options{Parallel: *parallel}
 		if fs.Changed("workers") {
-			// Else report.Run chooses: none for local files read in
+			// Else the local engine chooses: none for local files read in
 			// parallel, source.DefaultWorkers otherwise.
-			opts.Workers = *workers
+			lo.Workers = *workers
 		}
 		// Whole seconds: the window's bounds are printed and carried into the
 		// JSON series.
@@ -171,20 +173,20 @@ exists, 0 when none does.`,
 				return cli.Failf("%v", err)
 			}
 		} else {
-			// List the objects of both periods; Run leaves out what neither
-			// needs.
+			// List the objects of both periods; the engine leaves out what
+			// neither needs.
 			listing, err := source.ListAll(ctx, *sources, report.Union(opts.Window, opts.Baseline),
 				source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
 			if err != nil {
 				return cli.Failf("%v", err)
 			}
-			opts.Near = listing.Near
+			lo.Logger = logger
 			var progress *progressLine // on a terminal only: quiet in pipes and CI
 			if cli.IsTerminal(stderr) {
 				progress = newProgressLine(stderr, time.Now)
-				opts.Progress = progress.update
+				lo.Progress = progress.update
 			}
-			rep, err = report.Run(ctx, listing.Objects, listing.Skipped, opts)
+			rep, err = local.Run(ctx, listing, opts, lo)
 			progress.clear()
 			if err != nil {
 				return cli.Failf("%v", err)

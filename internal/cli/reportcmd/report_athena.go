@@ -42,7 +42,7 @@ func runAthena(ctx context.Context, opts report.Options, f athenaFlags, stderr i
 		OutputLocation: f.output,
 		Logger:         log,
 	}
-	rep, err := athena.Run(ctx, c, athena.Options{Report: opts, Table: f.table, Distributions: f.distributions, Logger: log})
+	rep, err := athena.Run(ctx, c, opts, athena.Options{Table: f.table, Distributions: f.distributions, Logger: log})
 	var qe *athena.QueryError
 	if errors.As(err, &qe) && strings.Contains(qe.Reason, "injected projected partition column") {
 		err = fmt.Errorf("%w\nthe table's distribution partitions are injected: name the distributions with --athena-distribution ID (repeatable)", err)
