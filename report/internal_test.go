@@ -68,3 +68,25 @@ func TestAuthClass(t *testing.T) {
 		t.Errorf("authClass under /auth: %v %d", under, ep)
 	}
 }
+
+// TestPercent: one formatter for every percentage, detectors.Percent's,
+// with a floor for the rates it would show as zero.
+func TestPercent(t *testing.T) {
+	for r, want := range map[float64]string{
+		0: "0%", 0.27: "27%", 0.485: "48%", 0.016: "1.6%", 0.996: "99.6%", 1: "100%",
+		0.0035: "0.35%", 0.00007: "0.01%", 0.00001: "<0.01%",
+	} {
+		if got := percent(r); got != want {
+			t.Errorf("percent(%v) = %q, want %q", r, got, want)
+		}
+	}
+	if got := share(1, 0); got != "-" {
+		t.Errorf("share of nothing: %q", got)
+	}
+	if got, want := signedPercent(-0.063), "-6.3%"; got != want {
+		t.Errorf("signedPercent(-0.063) = %q, want %q", got, want)
+	}
+	if got, want := signedPercent(0.25), "+25%"; got != want {
+		t.Errorf("signedPercent(0.25) = %q, want %q", got, want)
+	}
+}

@@ -112,7 +112,7 @@ func (rep *Report) writeTimeline(b *strings.Builder, st style, indent string) {
 	if lowAt < 0 {
 		t.add(c("Cache hits"), cell{text: "no cache decision", sgr: sgrDim})
 	} else {
-		t.add(c("Cache hits"), cell{text: hit.String() + noData, sgr: sgrGreen}, c(fmt.Sprintf("scale 0–100%%, lowest %.0f%% at %s", low*100, clock(tl.starts[lowAt], d))))
+		t.add(c("Cache hits"), cell{text: hit.String() + noData, sgr: sgrGreen}, c(fmt.Sprintf("scale 0–100%%, lowest %s at %s", percent(low), clock(tl.starts[lowAt], d))))
 	}
 	// The time axis under the marks.
 	first, last := clock(rep.Window.From, d), clock(rep.Window.Until, d)

@@ -36,12 +36,16 @@ const (
 	toneBad       // a failure rate of 10% or more, a large change for the worse
 )
 
-// percent formats a rate (0.27) as a percentage: "27.0%", "<0.1%".
+// percent formats a rate (0.27) as a percentage: every percentage of every
+// format goes through it. It is detectors.Percent ("27%", "99.6%",
+// "0.35%"), so the report's figures read the same as the checks' evidence
+// and the Slack alerts, with "<0.01%" for a rate above zero it would show
+// as zero.
 func percent(r float64) string {
-	if r > 0 && r < 0.001 {
-		return "<0.1%"
+	if r > 0 && r < 0.00005 {
+		return "<0.01%"
 	}
-	return fmt.Sprintf("%.1f%%", r*100)
+	return detectors.Percent(r)
 }
 
 // share is n of of as a percentage, "-" when of is 0.

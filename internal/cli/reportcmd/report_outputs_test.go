@@ -73,7 +73,7 @@ func TestReportCompare(t *testing.T) {
 		}
 	}
 	if !strings.Contains(text, "Compared with 2026-11-20 00:00 → 2026-11-20 01:00 UTC (1h earlier)") ||
-		!strings.Contains(line, "403: 0.0% → ") || !strings.Contains(line, " pts") {
+		!strings.Contains(line, "403: 0% → ") || !strings.Contains(line, " pts") {
 		t.Fatalf("no callback comparison line:\n%s", text)
 	}
 
