@@ -167,9 +167,14 @@ exists, 0 when none does.`,
 			}
 		}
 		logger := slog.New(visible.LogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-		var rep *report.Report
+		// The engine: Athena over the dataset's table, or cfwatch reading
+		// the input itself. Both compute the same report of opts.
+		var (
+			eng  report.Engine
+			done = func(err error) error { return err } // what the engine says when it is done
+		)
 		if *engine == "athena" {
-			if rep, err = runAthena(ctx, opts, af, stderr, logger); err != nil {
+			if eng, done, err = athenaEngine(ctx, af, stderr, logger); err != nil {
 				return cli.Failf("%v", err)
 			}
 		} else {
@@ -181,16 +186,16 @@ exists, 0 when none does.`,
 				return cli.Failf("%v", err)
 			}
 			lo.Logger = logger
-			var progress *progressLine // on a terminal only: quiet in pipes and CI
-			if cli.IsTerminal(stderr) {
-				progress = newProgressLine(stderr, time.Now)
+			if cli.IsTerminal(stderr) { // a progress line on a terminal only: quiet in pipes and CI
+				progress := newProgressLine(stderr, time.Now)
 				lo.Progress = progress.update
+				done = func(err error) error { progress.clear(); return err }
 			}
-			rep, err = local.Run(ctx, listing, opts, lo)
-			progress.clear()
-			if err != nil {
-				return cli.Failf("%v", err)
-			}
+			eng = &local.Engine{Listing: listing, Options: lo}
+		}
+		rep, err := eng.Report(ctx, opts)
+		if err = done(err); err != nil {
+			return cli.Failf("%v", err)
 		}
 
 		if len(*distConfigs) > 0 {
