@@ -161,7 +161,7 @@ func (rep *Report) htmlPage() htmlPage {
 	pg := htmlPage{
 		Schema:     Schema,
 		Window:     v.Window,
-		Headline:   rep.headline(false),
+		Headline:   plainPhrases(v.Headline),
 		AuthPrefix: visible.String(rep.AuthPrefix),
 		Interval:   rep.Series.Interval,
 		NoData:     v.NoData,
@@ -354,6 +354,15 @@ func htmlProblems(problems []problemView) []string {
 		out = append(out, label+visible.String(p.Text))
 	}
 	return out
+}
+
+// plainPhrases joins a sentence's phrases without markup.
+func plainPhrases(ps []phrase) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.Text
+	}
+	return strings.Join(s, " · ")
 }
 
 // visAll returns the strings of ss as visible.String shows them.

@@ -17,7 +17,7 @@ import (
 func (rep *Report) WriteMarkdown(w io.Writer) error {
 	v := rep.view()
 	mw := &mdWriter{}
-	mw.head(v, rep.headline(true))
+	mw.head(v)
 	mw.findings(v.Findings)
 	mw.checks(v.Checks)
 	mw.traffic(v.Traffic)
@@ -42,7 +42,7 @@ type mdWriter struct{ b strings.Builder }
 
 func (mw *mdWriter) p(format string, a ...any) { fmt.Fprintf(&mw.b, format, a...) }
 
-func (mw *mdWriter) head(v *view, headline string) {
+func (mw *mdWriter) head(v *view) {
 	mw.p("## cfwatch report: %s\n\n", v.Window)
 	if v.NoData != "" {
 		mw.p("> **NO DATA: %s.**\n", mdEscape(v.NoData))
@@ -51,7 +51,14 @@ func (mw *mdWriter) head(v *view, headline string) {
 		}
 		mw.p("\n")
 	}
-	mw.p("%s\n\n", headline)
+	hl := make([]string, len(v.Headline))
+	for i, h := range v.Headline {
+		hl[i] = h.Text
+		if h.Strong {
+			hl[i] = "**" + h.Text + "**"
+		}
+	}
+	mw.p("%s\n\n", strings.Join(hl, " · "))
 	parts := make([]string, len(v.Input))
 	for i, in := range v.Input {
 		parts[i] = mdEscape(in.Text)
@@ -213,65 +220,4 @@ func codeList(items []string, inTable bool) string {
 		out[i] = mdCode(s, inTable)
 	}
 	return strings.Join(out, ", ")
-}
-
-// headline is the report in one sentence: the worst findings and the
-// main figures. md marks it up as Markdown.
-func (rep *Report) headline(md bool) string {
-	var parts []string
-	crit, warn := 0, 0
-	for _, f := range rep.Findings {
-		switch f.Severity {
-		case "critical":
-			crit++
-		case "warning":
-			warn++
-		}
-	}
-	plural := func(n int, s string) string {
-		if n == 1 {
-			return fmt.Sprintf("%d %s finding", n, s)
-		}
-		return fmt.Sprintf("%d %s findings", n, s)
-	}
-	bold := func(s string) string {
-		if md {
-			return "**" + s + "**"
-		}
-		return s
-	}
-	switch {
-	case crit > 0 && warn > 0:
-		parts = append(parts, bold(plural(crit, "critical")+", "+plural(warn, "warning")))
-	case crit > 0:
-		parts = append(parts, bold(plural(crit, "critical")))
-	case warn > 0:
-		parts = append(parts, bold(plural(warn, "warning")))
-	case len(rep.Findings) > 0:
-		parts = append(parts, fmt.Sprintf("%d findings", len(rep.Findings)))
-	case rep.Coverage.NoData:
-		parts = append(parts, bold("no data"))
-	default:
-		parts = append(parts, "no finding")
-	}
-	failed := 0
-	for _, ch := range rep.Checks {
-		if ch.Status == "fail" {
-			failed++
-		}
-	}
-	if failed > 0 {
-		parts = append(parts, bold(fmt.Sprintf("%d of %d checks failed", failed, len(rep.Checks))))
-	}
-	t := rep.Totals
-	parts = append(parts, num(t.Requests)+" requests")
-	if t.Requests > 0 {
-		parts = append(parts, "4xx "+share(rep.Status.Classes["4xx"], t.Requests), "5xx "+share(rep.Status.Classes["5xx"], t.Requests))
-		a := rep.Series.total()
-		if a.AuthRequests > 0 {
-			parts = append(parts, "auth failures "+share(a.AuthFailures, a.AuthRequests))
-		}
-		parts = append(parts, "cache hit ratio "+percent(rep.Cache.HitRatio))
-	}
-	return strings.Join(parts, " · ")
 }

@@ -93,7 +93,8 @@ type view struct {
 	Window     string // "2026-11-20 02:00 → 2026-11-20 04:00 UTC (2h)"
 	NoData     string // why the report has no data ("" with data), after "NO DATA: "
 	NoDataText []string
-	Input      []inputPart
+	Headline   []phrase // the report in one sentence (Markdown, HTML)
+	Input      []phrase
 	Findings   findingsView
 	Checks     []checkView
 	Traffic    trafficView
@@ -104,9 +105,10 @@ type view struct {
 	Problems   []problemView
 }
 
-// An inputPart is one clause of the input line; Strong marks the one that
-// needs attention (files not read to the end).
-type inputPart struct {
+// A phrase is one clause of a sentence: of the headline, of the input line.
+// Strong marks one that needs attention (a critical finding, files not read
+// to the end).
+type phrase struct {
 	Text   string
 	Strong bool
 }
@@ -206,7 +208,8 @@ func (rep *Report) view() *view {
 		Window:     fmt.Sprintf("%s → %s UTC (%s)", from.Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"), span(until.Sub(from))),
 		NoData:     rep.noDataTitle(),
 		NoDataText: rep.noDataLines(),
-		Input:      rep.inputParts(),
+		Headline:   rep.headline(),
+		Input:      rep.phrases(),
 		Findings:   rep.findingsView(),
 		Traffic:    rep.trafficView(),
 		Endpoints:  rep.endpointsView(),
@@ -236,12 +239,12 @@ func nonZeroTone(n int64, t tone) tone {
 	return t
 }
 
-// inputParts says what was read: the files, records and bad lines, or the
+// phrases says what was read: the files, records and bad lines, or the
 // query engine's cost; then what was left out, and what failed.
-func (rep *Report) inputParts() []inputPart {
+func (rep *Report) phrases() []phrase {
 	in := rep.Input
-	var parts []inputPart
-	add := func(format string, a ...any) { parts = append(parts, inputPart{Text: fmt.Sprintf(format, a...)}) }
+	var parts []phrase
+	add := func(format string, a ...any) { parts = append(parts, phrase{Text: fmt.Sprintf(format, a...)}) }
 	if q := in.queried(); q != "" {
 		add("%s", q)
 	} else {
@@ -260,13 +263,14 @@ func (rep *Report) inputParts() []inputPart {
 		add("%s files outside the window not read", num(in.FilesOutsideWindow))
 	}
 	if len(in.FailedFiles) > 0 {
-		parts = append(parts, inputPart{Text: fmt.Sprintf("%s files not read to the end", num(len(in.FailedFiles))), Strong: true})
+		parts = append(parts, phrase{Text: fmt.Sprintf("%s files not read to the end", num(len(in.FailedFiles))), Strong: true})
 	}
 	return parts
 }
 
-// plainInput is the input line without markup.
-func plainInput(parts []inputPart) string {
+// plainInput is the input line without markup; the failed files are
+// listed below it.
+func plainInput(parts []phrase) string {
 	s := make([]string, len(parts))
 	for i, p := range parts {
 		s[i] = p.Text
@@ -381,4 +385,62 @@ func pts(d float64) string {
 		return ""
 	}
 	return fmt.Sprintf("%+.1f pts", d*100)
+}
+
+// headline is the report in one sentence: the worst findings and the
+// main figures, the first strong.
+func (rep *Report) headline() []phrase {
+	var parts []phrase
+	add := func(s string) { parts = append(parts, phrase{Text: s}) }
+	bold := func(s string) { parts = append(parts, phrase{Text: s, Strong: true}) }
+	crit, warn := 0, 0
+	for _, f := range rep.Findings {
+		switch f.Severity {
+		case detectors.SeverityCritical:
+			crit++
+		case detectors.SeverityWarning:
+			warn++
+		}
+	}
+	plural := func(n int, s string) string {
+		if n == 1 {
+			return fmt.Sprintf("%d %s finding", n, s)
+		}
+		return fmt.Sprintf("%d %s findings", n, s)
+	}
+	switch {
+	case crit > 0 && warn > 0:
+		bold(plural(crit, "critical") + ", " + plural(warn, "warning"))
+	case crit > 0:
+		bold(plural(crit, "critical"))
+	case warn > 0:
+		bold(plural(warn, "warning"))
+	case len(rep.Findings) > 0:
+		add(fmt.Sprintf("%d findings", len(rep.Findings)))
+	case rep.Coverage.NoData:
+		bold("no data")
+	default:
+		add("no finding")
+	}
+	failed := 0
+	for _, ch := range rep.Checks {
+		if ch.Status == detectors.CheckFail {
+			failed++
+		}
+	}
+	if failed > 0 {
+		bold(fmt.Sprintf("%d of %d checks failed", failed, len(rep.Checks)))
+	}
+	t := rep.Totals
+	add(num(t.Requests) + " requests")
+	if t.Requests > 0 {
+		add("4xx " + share(rep.Status.Classes["4xx"], t.Requests))
+		add("5xx " + share(rep.Status.Classes["5xx"], t.Requests))
+		a := rep.Series.total()
+		if a.AuthRequests > 0 {
+			add("auth failures " + share(a.AuthFailures, a.AuthRequests))
+		}
+		add("cache hit ratio " + percent(rep.Cache.HitRatio))
+	}
+	return parts
 }
