@@ -114,7 +114,8 @@ func localReport(t *testing.T, root string, opts report.Options) *report.Report 
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := local.Run(context.Background(), l, opts, local.Options{})
+	var eng report.Engine = &local.Engine{Listing: l}
+	rep, err := eng.Report(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,8 +209,8 @@ func TestSameAsLocal(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			local := localReport(t, root, c.opts)
-			q := &duck{db: db}
-			rep, err := Run(context.Background(), q, c.opts, Options{Dialect: DuckDB, Engine: "duckdb"})
+			var eng report.Engine = &Engine{Querier: &duck{db: db}, Options: Options{Dialect: DuckDB, Engine: "duckdb"}}
+			rep, err := eng.Report(context.Background(), c.opts)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -193,7 +193,7 @@ func Run(ctx context.Context, in source.Listing, opts report.Options, o Options)
 			onFile(obj, err)
 		}
 	}
-	return c.Report(near), nil
+	return c.Finish(near), nil
 }
 
 // logFiles counts the log files (not Parquet) among objs.

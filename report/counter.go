@@ -92,11 +92,11 @@ func (c *Counter) Observe(rec *logparse.Record, dist string) {
 	}
 }
 
-// Report finishes the report. near is what the engine saw of the input
+// Finish finishes the report. near is what the engine saw of the input
 // outside the window besides the records (the names of the files it left
 // unread), for the nearest data a report without data gives. The Counter
 // is done with.
-func (c *Counter) Report(near source.Near) *Report {
+func (c *Counter) Finish(near source.Near) *Report {
 	c.fill()
 	near.Merge(c.near)
 	c.rep.setCoverage(c.opts.MinRecords, near)
