@@ -10,8 +10,6 @@ import (
 
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/internal/visible"
-	"github.com/cfwatch/cfwatch/traffic"
-	"github.com/dustin/go-humanize"
 )
 
 //go:embed report.html.tmpl
@@ -167,7 +165,7 @@ func (rep *Report) htmlPage() htmlPage {
 		NoData:     v.NoData,
 		NoDataText: v.NoDataText,
 		Input:      visible.String(plainInput(v.Input)),
-		Cards:      rep.htmlCards(),
+		Cards:      htmlCards(v.Glance),
 		Findings:   htmlFindings(v.Findings),
 		Checks:     htmlChecks(v.Checks),
 		Charts:     rep.timeCharts(),
@@ -182,89 +180,53 @@ func (rep *Report) htmlPage() htmlPage {
 }
 
 // htmlCards are the figures at a glance, with the baseline's beside them.
-func (rep *Report) htmlCards() []htmlCard {
-	t, auth := rep.Totals, rep.Series.total()
-	var bt Totals
-	var bauth traffic.Point
-	var bl *Baseline
-	if rep.Baseline != nil && rep.Baseline.Totals.Requests > 0 {
-		bl = rep.Baseline
-		bt, bauth = bl.Totals, bl.Series.total()
-	}
-	crit, warn := 0, 0
-	for _, f := range rep.Findings {
-		switch f.Severity {
-		case detectors.SeverityCritical:
-			crit++
-		case detectors.SeverityWarning:
-			warn++
-		}
-	}
-	fc := htmlCard{Label: "findings", Value: fmt.Sprint(len(rep.Findings)), Class: "good"}
+func htmlCards(g glanceView) []htmlCard {
+	fc := htmlCard{Label: "findings", Value: fmt.Sprint(g.Findings), Class: "good"}
 	switch {
-	case crit > 0:
-		fc.Class, fc.Sub = "crit", fmt.Sprintf("%d critical", crit)
-		if warn > 0 {
-			fc.Sub += fmt.Sprintf(", %d warning", warn)
+	case g.Critical > 0:
+		fc.Class, fc.Sub = "crit", fmt.Sprintf("%d critical", g.Critical)
+		if g.Warning > 0 {
+			fc.Sub += fmt.Sprintf(", %d warning", g.Warning)
 		}
-	case warn > 0:
-		fc.Class, fc.Sub = "warn", fmt.Sprintf("%d warning", warn)
-	case rep.Coverage.NoData:
+	case g.Warning > 0:
+		fc.Class, fc.Sub = "warn", fmt.Sprintf("%d warning", g.Warning)
+	case g.NoData:
 		fc.Class, fc.Sub = "nodata", "no data to judge"
 	default:
 		fc.Sub = "none"
 	}
 	// Checks without data judged nothing: they are neither passed nor
 	// failed, and a card of them only is grey, never green.
-	failed, judged := 0, 0
-	for _, ch := range rep.Checks {
-		switch ch.Status {
-		case detectors.CheckFail:
-			failed++
-			judged++
-		case detectors.CheckPass:
-			judged++
-		}
-	}
-	cc := htmlCard{Label: "checks failed", Value: fmt.Sprintf("%d of %d", failed, judged), Class: "good"}
+	cc := htmlCard{Label: "checks failed", Value: fmt.Sprintf("%d of %d", g.ChecksFailed, g.ChecksJudged), Class: "good"}
 	switch {
-	case judged == 0:
+	case g.ChecksJudged == 0:
 		cc.Value, cc.Class = "no data", "nodata"
-	case failed > 0:
+	case g.ChecksFailed > 0:
 		cc.Class = "crit"
 	}
-	if nd := len(rep.Checks) - judged; nd > 0 && judged > 0 {
+	if nd := g.Checks - g.ChecksJudged; nd > 0 && g.ChecksJudged > 0 {
 		cc.Sub = fmt.Sprintf("%d without data", nd)
-	} else if judged == 0 {
-		cc.Sub = fmt.Sprintf("none of %d had data", len(rep.Checks))
+	} else if g.ChecksJudged == 0 {
+		cc.Sub = fmt.Sprintf("none of %d had data", g.Checks)
 	}
-	cards := []htmlCard{fc, cc}
-	rateCard := func(label string, n, of, bn, bof int64) htmlCard {
-		r := rate(n, of)
-		card := htmlCard{Label: label, Value: share(n, of), Class: toneClass(rateTone(r))}
-		if r < 0.01 && r > 0 {
+	reqCard := htmlCard{Label: "requests", Value: g.Requests, Sub: g.BytesSent + " sent"}
+	if g.Compared {
+		reqCard.Sub = "was " + g.RequestsBefore
+	}
+	cards := []htmlCard{fc, cc, reqCard}
+	for _, r := range g.Rates {
+		card := htmlCard{Label: r.Label, Value: r.Value, Class: toneClass(rateTone(r.Rate)), Sub: r.Counts}
+		if r.Rate < 0.01 && r.Rate > 0 {
 			card.Class = ""
 		}
-		if bl != nil {
-			card.Sub = "was " + share(bn, bof)
-		} else {
-			card.Sub = num(n) + " of " + num(of)
+		if g.Compared {
+			card.Sub = "was " + r.Before
 		}
-		return card
+		cards = append(cards, card)
 	}
-	reqCard := htmlCard{Label: "requests", Value: num(t.Requests)}
-	if bl != nil {
-		reqCard.Sub = "was " + num(bt.Requests)
-	} else {
-		reqCard.Sub = humanize.IBytes(uint64(t.BytesSent)) + " sent"
-	}
-	cards = append(cards, reqCard,
-		rateCard("4xx", rep.Status.Classes["4xx"], t.Requests, classOf(bl, "4xx"), bt.Requests),
-		rateCard("5xx", rep.Status.Classes["5xx"], t.Requests, classOf(bl, "5xx"), bt.Requests),
-		rateCard("auth failures", auth.AuthFailures, auth.AuthRequests, bauth.AuthFailures, bauth.AuthRequests))
-	hc := htmlCard{Label: "cache hit ratio", Value: percent(rep.Cache.HitRatio)}
-	if bl != nil {
-		hc.Sub = "was " + percent(bl.Cache.HitRatio)
+	hc := htmlCard{Label: "cache hit ratio", Value: g.HitRatio}
+	if g.Compared {
+		hc.Sub = "was " + g.HitRatioBefore
 	}
 	return append(cards, hc)
 }
@@ -372,13 +334,6 @@ func visAll(ss []string) []string {
 		out[i] = visible.String(s)
 	}
 	return out
-}
-
-func classOf(bl *Baseline, class string) int64 {
-	if bl == nil {
-		return 0
-	}
-	return bl.Status.Classes[class]
 }
 
 // timeCharts draws the window's series: requests, errors, cache hits.

@@ -8,6 +8,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/traffic"
 )
 
 // The view: a report as people read it, whatever the format.
@@ -94,6 +95,7 @@ type view struct {
 	NoData     string // why the report has no data ("" with data), after "NO DATA: "
 	NoDataText []string
 	Headline   []phrase // the report in one sentence (Markdown, HTML)
+	Glance     glanceView
 	Input      []phrase
 	Findings   findingsView
 	Checks     []checkView
@@ -111,6 +113,27 @@ type view struct {
 type phrase struct {
 	Text   string
 	Strong bool
+}
+
+// glanceView is the main figures at a glance (HTML's cards), each with the
+// baseline's when it has requests.
+type glanceView struct {
+	Findings                   int
+	Critical, Warning          int
+	NoData                     bool
+	ChecksFailed, ChecksJudged int
+	Checks                     int
+	Compared                   bool // the baseline has requests: Before fields are set
+	Requests, RequestsBefore   string
+	BytesSent                  string
+	Rates                      []rateView // 4xx, 5xx, auth failures
+	HitRatio, HitRatioBefore   string
+}
+
+// A rateView is a rate at a glance: n of of, and the baseline's.
+type rateView struct {
+	Label, Value, Counts, Before string
+	Rate                         float64
 }
 
 type findingsView struct {
@@ -209,6 +232,7 @@ func (rep *Report) view() *view {
 		NoData:     rep.noDataTitle(),
 		NoDataText: rep.noDataLines(),
 		Headline:   rep.headline(),
+		Glance:     rep.glance(),
 		Input:      rep.phrases(),
 		Findings:   rep.findingsView(),
 		Traffic:    rep.trafficView(),
@@ -443,4 +467,49 @@ func (rep *Report) headline() []phrase {
 		add("cache hit ratio " + percent(rep.Cache.HitRatio))
 	}
 	return parts
+}
+
+func (rep *Report) glance() glanceView {
+	g := glanceView{Findings: len(rep.Findings), NoData: rep.Coverage.NoData, Checks: len(rep.Checks)}
+	for _, f := range rep.Findings {
+		switch f.Severity {
+		case detectors.SeverityCritical:
+			g.Critical++
+		case detectors.SeverityWarning:
+			g.Warning++
+		}
+	}
+	for _, ch := range rep.Checks {
+		switch ch.Status {
+		case detectors.CheckFail:
+			g.ChecksFailed++
+			g.ChecksJudged++
+		case detectors.CheckPass:
+			g.ChecksJudged++
+		}
+	}
+	t, auth := rep.Totals, rep.Series.total()
+	var bt Totals
+	var bauth traffic.Point
+	var bs StatusMix
+	bl := rep.Baseline
+	if bl != nil && bl.Totals.Requests > 0 {
+		g.Compared = true
+		bt, bauth, bs = bl.Totals, bl.Series.total(), bl.Status
+		g.RequestsBefore, g.HitRatioBefore = num(bt.Requests), percent(bl.Cache.HitRatio)
+	}
+	g.Requests, g.BytesSent, g.HitRatio = num(t.Requests), humanize.IBytes(uint64(t.BytesSent)), percent(rep.Cache.HitRatio)
+	rateOf := func(label string, n, of, bn, bof int64) rateView {
+		r := rateView{Label: label, Value: share(n, of), Counts: num(n) + " of " + num(of), Rate: rate(n, of)}
+		if g.Compared {
+			r.Before = share(bn, bof)
+		}
+		return r
+	}
+	g.Rates = []rateView{
+		rateOf("4xx", rep.Status.Classes["4xx"], t.Requests, bs.Classes["4xx"], bt.Requests),
+		rateOf("5xx", rep.Status.Classes["5xx"], t.Requests, bs.Classes["5xx"], bt.Requests),
+		rateOf("auth failures", auth.AuthFailures, auth.AuthRequests, bauth.AuthFailures, bauth.AuthRequests),
+	}
+	return g
 }
