@@ -59,7 +59,7 @@ func BenchmarkMonthSQL(b *testing.B) {
 			for b.Loop() {
 				q = &counting{duck: &duck{db: db}, rows: map[string]int{}}
 				var err error
-				if rep, err = Run(context.Background(), q, Options{Report: report.Options{Window: c.w}, Dialect: DuckDB}); err != nil {
+				if rep, err = Run(context.Background(), q, report.Options{Window: c.w}, Options{Dialect: DuckDB}); err != nil {
 					b.Fatal(err)
 				}
 			}

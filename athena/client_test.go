@@ -201,7 +201,7 @@ func TestRunThroughAthenaAPI(t *testing.T) {
 	b := report.Shifted(w, 2*time.Hour)
 	opts := report.Options{Window: w, Baseline: &b}
 	rec := &recorder{duck: &duck{db: db}}
-	if _, err := Run(context.Background(), rec, Options{Report: opts, Dialect: DuckDB}); err != nil {
+	if _, err := Run(context.Background(), rec, opts, Options{Dialect: DuckDB}); err != nil {
 		t.Fatal(err)
 	}
 	c, px, srv := motoClient(t)
@@ -212,7 +212,7 @@ func TestRunThroughAthenaAPI(t *testing.T) {
 		results = append(results, rec.results[name])
 	}
 	athenatest.Seed(t, srv.Endpoint, results...)
-	rep, err := Run(context.Background(), c, Options{Report: opts})
+	rep, err := Run(context.Background(), c, opts, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestRunStopsOthers(t *testing.T) {
 	c, px, srv := motoClient(t)
 	athenatest.SetProgression(t, srv.Endpoint, 4)
 	px.FailMarker = "FROM ps JOIN sel" // the paths statement
-	_, err := Run(context.Background(), c, Options{Report: report.Options{Window: window(0, time.Hour)}})
+	_, err := Run(context.Background(), c, report.Options{Window: window(0, time.Hour)}, Options{})
 	var qe *QueryError
 	if !errors.As(err, &qe) || qe.Name != "paths" || !strings.Contains(err.Error(), "paths query") {
 		t.Fatalf("err = %v", err)
@@ -248,7 +248,7 @@ func TestRunStopsOthers(t *testing.T) {
 func TestRunStartFails(t *testing.T) {
 	c, px, _ := motoClient(t)
 	c.WorkGroup = "no-such-workgroup"
-	_, err := Run(context.Background(), c, Options{Report: report.Options{Window: window(0, time.Hour)}})
+	_, err := Run(context.Background(), c, report.Options{Window: window(0, time.Hour)}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "starting the figures query") || !strings.Contains(err.Error(), "no-such-workgroup") {
 		t.Fatalf("err = %v", err)
 	}

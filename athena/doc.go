@@ -1,11 +1,12 @@
 // Package athena computes cfwatch's report with Amazon Athena, over the
 // Glue table of the Parquet dataset (package dataset), for windows too
-// large to read on one machine: the same report.Report as report.Run —
-// traffic picture, NextAuth endpoints, time series, comparison, findings
-// and post-deploy checks — in the same formats.
+// large to read on one machine: the same report.Report as the local engine
+// (package local, its peer; both implement report.Engine) — traffic
+// picture, NextAuth endpoints, time series, comparison, findings and
+// post-deploy checks — in the same formats.
 //
 //	c := &athena.Client{API: awsathena.NewFromConfig(cfg), WorkGroup: "primary", Database: "cfwatch"}
-//	rep, err := athena.Run(ctx, c, athena.Options{Report: report.Options{Window: w}})
+//	rep, err := athena.Run(ctx, c, report.Options{Window: w}, athena.Options{})
 //	fmt.Printf("%.4f USD\n", c.Stats().CostUSD())
 //
 // # The API flow

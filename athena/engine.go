@@ -40,11 +40,10 @@ type StatsQuerier interface {
 	Stats() Stats
 }
 
-// Options configure Run.
+// Options configure how Run queries the dataset. The audit (window,
+// baseline, series interval, TopN, detector settings, filters) is
+// report.Options.
 type Options struct {
-	// Report is the audit: window, baseline, series interval, TopN and
-	// detector settings. Workers, ReadAhead and Progress do not apply.
-	Report report.Options
 	// Table is the Glue table of the dataset: "cloudfront_logs", or
 	// "database.table". Default dataset.DefaultTable.
 	Table string
@@ -60,32 +59,38 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Run computes the audit of opts.Report with SQL over the dataset's table:
+// An Engine runs audits with the queries of Querier (report.Engine).
+type Engine struct {
+	Querier Querier
+	Options Options
+}
+
+var _ report.Engine = (*Engine)(nil)
+
+// Report runs the audit opts (Run).
+func (e *Engine) Report(ctx context.Context, opts report.Options) (*report.Report, error) {
+	return Run(ctx, e.Querier, opts, e.Options)
+}
+
+// Run computes the audit ro with SQL over the dataset's table:
 // the traffic picture, the NextAuth endpoints and the series from
 // aggregates, the findings and checks by replaying the requests into the
 // detectors (see the package comment). The three statements are started
 // one after the other, then read at the same time; when one fails, the
 // others are stopped.
-func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
+func Run(ctx context.Context, q Querier, ro report.Options, opts Options) (*report.Report, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ro := opts.Report
-	if ro.TopN <= 0 {
-		ro.TopN = 10
-	}
-	cfg := detectors.DefaultConfig()
-	if ro.Detectors != nil {
-		cfg = *ro.Detectors
-	}
-	if err := cfg.Validate(); err != nil {
+	if err := ro.Validate(); err != nil {
 		return nil, err
 	}
+	cfg := *ro.Detectors
 	if cfg.Window%time.Millisecond != 0 {
 		return nil, fmt.Errorf("athena: the detectors' window %v is not a whole number of milliseconds", cfg.Window)
 	}
-	win := source.Window{From: ro.Window.From.UTC(), Until: ro.Window.Until.UTC()}
+	win := ro.Window
 	series, err := traffic.NewSeries(win.From, win.Until, ro.Interval)
 	if err != nil {
 		return nil, fmt.Errorf("time series: %w", err)
@@ -93,10 +98,7 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 	if series.Interval%time.Millisecond != 0 {
 		return nil, fmt.Errorf("athena: the series interval %v is not a whole number of milliseconds", series.Interval)
 	}
-	var base *source.Window
-	if ro.Baseline != nil {
-		base = &source.Window{From: ro.Baseline.From.UTC(), Until: ro.Baseline.Until.UTC()}
-	}
+	base := ro.Baseline
 	table, err := tableName(opts.Table)
 	if err != nil {
 		return nil, err
@@ -108,7 +110,7 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 	plan := newPlan(table, opts.Dialect, win, base, series.Interval, ro.TopN, cfg, dists)
 	// The series' points lie on interval boundaries (traffic.NewSeries);
 	// the baseline's on the window's, shifted back by its offset, as
-	// report.Run counts them.
+	// the local engine counts them.
 	plan.origin = series.Origin
 	if base != nil {
 		plan.baseOrigin = series.Origin.Add(-win.From.Sub(base.From))
@@ -193,12 +195,11 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 	}
 
 	// A window without data: where does the table have some?
-	if figs.cur.Requests < max(ro.MinRecords, 1) {
-		near, err := nearest(ctx, q, plan, log)
-		if err != nil {
+	var near source.Near
+	if figs.cur.Requests < ro.MinRecords {
+		if near, err = nearest(ctx, q, plan, log); err != nil {
 			return nil, err
 		}
-		ro.Near.Merge(near)
 	}
 
 	in := report.Input{Engine: opts.Engine, Records: figs.cur.Requests, LastRecord: figs.latest}
@@ -215,7 +216,7 @@ func Run(ctx context.Context, q Querier, opts Options) (*report.Report, error) {
 		st := sq.Stats()
 		in.Queries, in.DataScannedBytes = st.Queries, st.DataScannedBytes
 	}
-	return report.FromFigures(ro, in, figs.cur, bf, eng.Findings(), eng.Checks())
+	return report.FromFigures(ro, in, near, figs.cur, bf, eng.Findings(), eng.Checks())
 }
 
 // NearReach is how far from the window Athena looks for the nearest data

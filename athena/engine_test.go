@@ -19,6 +19,7 @@ import (
 	"github.com/cfwatch/cfwatch/internal/datasettest"
 	"github.com/cfwatch/cfwatch/internal/duckdbtest"
 	"github.com/cfwatch/cfwatch/internal/schematest"
+	"github.com/cfwatch/cfwatch/local"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
@@ -113,8 +114,8 @@ func localReport(t *testing.T, root string, opts report.Options) *report.Report 
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Near = l.Near
-	rep, err := report.Run(context.Background(), l.Objects, l.Skipped, opts)
+	var eng report.Engine = &local.Engine{Listing: l}
+	rep, err := eng.Report(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,8 +209,8 @@ func TestSameAsLocal(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			local := localReport(t, root, c.opts)
-			q := &duck{db: db}
-			rep, err := Run(context.Background(), q, Options{Report: c.opts, Dialect: DuckDB, Engine: "duckdb"})
+			var eng report.Engine = &Engine{Querier: &duck{db: db}, Options: Options{Dialect: DuckDB, Engine: "duckdb"}}
+			rep, err := eng.Report(context.Background(), c.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -290,7 +291,7 @@ func TestAthenaOrder(t *testing.T) {
 	opts := report.Options{Window: window(0, 12*time.Hour)}
 	local := localReport(t, root, opts)
 	q := &duck{db: db, rewrite: athenaOrder}
-	rep, err := Run(context.Background(), q, Options{Report: opts, Dialect: DuckDB})
+	rep, err := Run(context.Background(), q, opts, Options{Dialect: DuckDB})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,11 +421,11 @@ func TestRunErrors(t *testing.T) {
 		}
 		return s
 	}}
-	_, err := Run(context.Background(), q, Options{Report: report.Options{Window: window(0, time.Hour)}, Dialect: DuckDB})
+	_, err := Run(context.Background(), q, report.Options{Window: window(0, time.Hour)}, Options{Dialect: DuckDB})
 	if err == nil || !strings.Contains(err.Error(), "paths query") || !strings.Contains(err.Error(), "no_such_table") {
 		t.Errorf("err = %v", err)
 	}
-	if _, err := Run(context.Background(), q, Options{Report: report.Options{Window: window(0, time.Hour)}, Table: "a.b.c"}); err == nil {
+	if _, err := Run(context.Background(), q, report.Options{Window: window(0, time.Hour)}, Options{Table: "a.b.c"}); err == nil {
 		t.Error("a three-part table name is accepted")
 	}
 }

@@ -120,7 +120,7 @@ func sameAsLocalScanners(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			opts := report.Options{Window: w, Detectors: c.cfg}
 			local := localReport(t, root, opts)
-			rep, err := Run(context.Background(), &duck{db: db}, Options{Report: opts, Dialect: DuckDB})
+			rep, err := Run(context.Background(), &duck{db: db}, opts, Options{Dialect: DuckDB})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -145,7 +145,7 @@ func TestTrickyPaths(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			local := localReport(t, root, c.opts)
-			rep, err := Run(context.Background(), &duck{db: db}, Options{Report: c.opts, Dialect: DuckDB})
+			rep, err := Run(context.Background(), &duck{db: db}, c.opts, Options{Dialect: DuckDB})
 			if err != nil {
 				t.Fatal(err)
 			}

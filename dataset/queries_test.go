@@ -16,6 +16,7 @@ import (
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/internal/duckdbtest"
 	"github.com/cfwatch/cfwatch/internal/parquettest"
+	"github.com/cfwatch/cfwatch/local"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/logparse"
 	"github.com/cfwatch/cfwatch/report"
@@ -242,7 +243,7 @@ func testAWSQueries(t *testing.T, db *sql.DB, logs string, written int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := report.Run(context.Background(), objs, skipped, report.Options{Window: win, TopN: qTopN})
+	rep, err := local.Run(context.Background(), source.Listing{Objects: objs, Skipped: skipped}, report.Options{Window: win, TopN: qTopN}, local.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

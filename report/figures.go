@@ -16,7 +16,7 @@ import (
 
 // Reports computed by a query engine
 //
-// Run reads records and counts them itself. An engine that aggregates
+// The local engine counts records itself (Counter). An engine that aggregates
 // elsewhere (package athena: SQL over the dataset) hands the same counts to
 // FromFigures, which makes them into the same Report, by the same rules:
 // the status classes, the cache hit ratio, the order and length of the path
@@ -25,7 +25,7 @@ import (
 // itself.
 
 // Figures are one period's traffic as a query engine computes it: the
-// counts Run takes from the records, already aggregated. The records are
+// counts a Counter takes from the records, already aggregated. The records are
 // those of the period (Options.Window or Options.Baseline).
 type Figures struct {
 	Requests      int64
@@ -75,23 +75,18 @@ type AuthPoint struct {
 // cur for opts.Window, base for opts.Baseline (nil without one), and the
 // findings and checks of a detectors.Engine that observed the window's
 // records. in describes the input (Engine, Queries, DataScannedBytes…, and
-// LastRecord for the series' intervals with no data yet).
-func FromFigures(opts Options, in Input, cur Figures, base *Figures, findings []detectors.Finding, checks []detectors.Check) (*Report, error) {
-	if opts.TopN <= 0 {
-		opts.TopN = 10
-	}
-	cfg := detectors.DefaultConfig()
-	if opts.Detectors != nil {
-		cfg = *opts.Detectors
-	}
-	if err := cfg.Validate(); err != nil {
+// LastRecord for the series' intervals with no data yet); near is the
+// nearest data outside the window the engine found, for a report without
+// data.
+func FromFigures(opts Options, in Input, near source.Near, cur Figures, base *Figures, findings []detectors.Finding, checks []detectors.Check) (*Report, error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	if (opts.Baseline == nil) != (base == nil) {
 		return nil, fmt.Errorf("report: a baseline's figures without a baseline window, or the reverse")
 	}
-	prefix := cleanPrefix(cfg.AuthPrefix)
-	win := source.Window{From: opts.Window.From.UTC(), Until: opts.Window.Until.UTC()}
+	prefix := cleanPrefix(opts.Detectors.AuthPrefix)
+	win := opts.Window
 	rep := &Report{Schema: Schema, Input: in, AuthPrefix: prefix, Window: Window{win.From, win.Until},
 		Findings: findings, Checks: checks}
 	p, err := periodOf(&cur, win, opts.Interval, time.Unix(0, 0), prefix)
@@ -109,7 +104,7 @@ func FromFigures(opts Options, in Input, cur Figures, base *Figures, findings []
 		rep.AuthEndpoints[i].Series = &EndpointSeries{Requests: p.epReq[i], Failures: p.epFail[i]}
 	}
 	if base != nil {
-		bwin := source.Window{From: opts.Baseline.From.UTC(), Until: opts.Baseline.Until.UTC()}
+		bwin := *opts.Baseline
 		bp, err := periodOf(base, bwin, p.series.Interval, baseAnchor(p.series, win, bwin), prefix)
 		if err != nil {
 			return nil, fmt.Errorf("baseline time series: %w", err)
@@ -124,7 +119,7 @@ func FromFigures(opts Options, in Input, cur Figures, base *Figures, findings []
 		b.ChangedPaths = changedPathsOf(rows.all(), brows.get, opts.TopN)
 		rep.Baseline = b
 	}
-	rep.setCoverage(opts.MinRecords, opts.Near)
+	rep.setCoverage(opts.MinRecords, near)
 	return rep, nil
 }
 

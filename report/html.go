@@ -10,20 +10,17 @@ import (
 
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/internal/visible"
-	"github.com/cfwatch/cfwatch/traffic"
-	"github.com/dustin/go-humanize"
 )
 
 //go:embed report.html.tmpl
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"f1":          f1,
-	"add":         func(a, b float64) float64 { return a + b },
-	"sub":         func(a, b float64) float64 { return a - b },
-	"half":        func(n int) int { return n / 2 },
-	"changeClass": changeClass,
-	"pathParts":   pathParts,
+	"f1":        f1,
+	"add":       func(a, b float64) float64 { return a + b },
+	"sub":       func(a, b float64) float64 { return a - b },
+	"half":      func(n int) int { return n / 2 },
+	"pathParts": pathParts,
 }).Parse(htmlSource))
 
 // maxPathRun is the longest run of a path without a place to break.
@@ -110,9 +107,16 @@ type htmlEndpoint struct {
 type htmlBaseline struct {
 	Title   string
 	Empty   bool
-	Rows    []comparison
+	Rows    []htmlCompare
 	Changed []htmlChange
 	MinNote string
+}
+
+// An htmlCompare is a row of the comparison with the baseline; HL marks a
+// change for the worse of 5 points or more.
+type htmlCompare struct {
+	Label, Before, Now, Change, Note, Class string
+	HL                                      bool
 }
 
 type htmlChange struct {
@@ -134,234 +138,193 @@ func sevClass(s detectors.Severity) string {
 	return "info"
 }
 
-func rateClass(r float64) string {
-	switch {
-	case r >= 0.1:
+// toneClass is the class of a tone.
+func toneClass(t tone) string {
+	switch t {
+	case toneBad:
 		return "bad"
-	case r > 0:
+	case toneWarn:
 		return "meh"
-	}
-	return ""
-}
-
-func changeClass(d float64) string {
-	switch {
-	case d >= 0.05:
-		return "bad"
-	case d >= 0.01:
-		return "meh"
-	case d <= -0.01:
+	case toneGood:
 		return "good"
 	}
 	return ""
 }
 
-// htmlPage is what the template shows. Every string that holds a value from
-// the logs is made visible here (vis), before html/template escapes it.
+// htmlPage is what the template shows: the view, laid out for the page,
+// one method per section. Every string that holds a value from the logs is
+// made visible here (vis), before html/template escapes it.
 func (rep *Report) htmlPage() htmlPage {
-	vis := visible.String
-	from, until := rep.Window.From, rep.Window.Until
-	d := until.Sub(from)
+	v := rep.view()
 	pg := htmlPage{
 		Schema:     Schema,
-		Window:     fmt.Sprintf("%s → %s UTC (%s)", from.Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"), span(d)),
-		Headline:   rep.headline(false),
-		AuthPrefix: vis(rep.AuthPrefix),
+		Window:     v.Window,
+		Headline:   plainPhrases(v.Headline),
+		AuthPrefix: visible.String(rep.AuthPrefix),
 		Interval:   rep.Series.Interval,
-		NoData:     rep.noDataTitle(),
-		NoDataText: rep.noDataLines(),
+		NoData:     v.NoData,
+		NoDataText: v.NoDataText,
+		Input:      visible.String(plainInput(v.Input)),
+		Cards:      htmlCards(v.Glance),
+		Findings:   htmlFindings(v.Findings),
+		Checks:     htmlChecks(v.Checks),
+		Charts:     rep.timeCharts(),
+		Endpoints:  rep.htmlEndpoints(v.Endpoints),
+		Baseline:   htmlBaselineOf(v.Baseline),
+		TopPaths:   htmlPaths(v.TopPaths),
+		ErrorPaths: htmlPaths(v.ErrorPaths),
+		Problems:   htmlProblems(v.Problems),
 	}
-	in := rep.Input
-	pg.Input = fmt.Sprintf("%s files (%s), %s records, %s skipped lines", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines)) + invalidText(in) + filteredText(in)
-	if in.FilesOutsideWindow > 0 {
-		pg.Input += fmt.Sprintf(", %s files outside the window not read", num(in.FilesOutsideWindow))
-	}
-	if len(in.FailedFiles) > 0 {
-		pg.Input += fmt.Sprintf(", %s files not read to the end", num(len(in.FailedFiles)))
-	}
-	if q := in.queried(); q != "" {
-		pg.Input = vis(q)
-	}
+	pg.StatusBar, pg.Codes, pg.Results = htmlMix(v.Traffic)
+	return pg
+}
 
-	// Cards: the figures at a glance, with the baseline's beside them.
-	t, auth := rep.Totals, rep.Series.total()
-	var bt Totals
-	var bauth traffic.Point
-	var bl *Baseline
-	if rep.Baseline != nil && rep.Baseline.Totals.Requests > 0 {
-		bl = rep.Baseline
-		bt, bauth = bl.Totals, bl.Series.total()
-	}
-	crit, warn := 0, 0
-	for _, f := range rep.Findings {
-		switch f.Severity {
-		case detectors.SeverityCritical:
-			crit++
-		case detectors.SeverityWarning:
-			warn++
-		}
-	}
-	fc := htmlCard{Label: "findings", Value: fmt.Sprint(len(rep.Findings)), Class: "good"}
+// htmlCards are the figures at a glance, with the baseline's beside them.
+func htmlCards(g glanceView) []htmlCard {
+	fc := htmlCard{Label: "findings", Value: fmt.Sprint(g.Findings), Class: "good"}
 	switch {
-	case crit > 0:
-		fc.Class, fc.Sub = "crit", fmt.Sprintf("%d critical", crit)
-		if warn > 0 {
-			fc.Sub += fmt.Sprintf(", %d warning", warn)
+	case g.Critical > 0:
+		fc.Class, fc.Sub = "crit", fmt.Sprintf("%d critical", g.Critical)
+		if g.Warning > 0 {
+			fc.Sub += fmt.Sprintf(", %d warning", g.Warning)
 		}
-	case warn > 0:
-		fc.Class, fc.Sub = "warn", fmt.Sprintf("%d warning", warn)
-	case rep.Coverage.NoData:
+	case g.Warning > 0:
+		fc.Class, fc.Sub = "warn", fmt.Sprintf("%d warning", g.Warning)
+	case g.NoData:
 		fc.Class, fc.Sub = "nodata", "no data to judge"
 	default:
 		fc.Sub = "none"
 	}
 	// Checks without data judged nothing: they are neither passed nor
 	// failed, and a card of them only is grey, never green.
-	failed, judged := 0, 0
-	for _, ch := range rep.Checks {
-		switch ch.Status {
-		case detectors.CheckFail:
-			failed++
-			judged++
-		case detectors.CheckPass:
-			judged++
-		}
-	}
-	cc := htmlCard{Label: "checks failed", Value: fmt.Sprintf("%d of %d", failed, judged), Class: "good"}
+	cc := htmlCard{Label: "checks failed", Value: fmt.Sprintf("%d of %d", g.ChecksFailed, g.ChecksJudged), Class: "good"}
 	switch {
-	case judged == 0:
+	case g.ChecksJudged == 0:
 		cc.Value, cc.Class = "no data", "nodata"
-	case failed > 0:
+	case g.ChecksFailed > 0:
 		cc.Class = "crit"
 	}
-	if nd := len(rep.Checks) - judged; nd > 0 && judged > 0 {
+	if nd := g.Checks - g.ChecksJudged; nd > 0 && g.ChecksJudged > 0 {
 		cc.Sub = fmt.Sprintf("%d without data", nd)
-	} else if judged == 0 {
-		cc.Sub = fmt.Sprintf("none of %d had data", len(rep.Checks))
+	} else if g.ChecksJudged == 0 {
+		cc.Sub = fmt.Sprintf("none of %d had data", g.Checks)
 	}
-	pg.Cards = append(pg.Cards, fc, cc)
-	rateCard := func(label string, n, of, bn, bof int64) htmlCard {
-		r := rate(n, of)
-		card := htmlCard{Label: label, Value: pct(n, of), Class: rateClass(r)}
-		if r < 0.01 && r > 0 {
+	reqCard := htmlCard{Label: "requests", Value: g.Requests, Sub: g.BytesSent + " sent"}
+	if g.Compared {
+		reqCard.Sub = "was " + g.RequestsBefore
+	}
+	cards := []htmlCard{fc, cc, reqCard}
+	for _, r := range g.Rates {
+		card := htmlCard{Label: r.Label, Value: r.Value, Class: toneClass(rateTone(r.Rate)), Sub: r.Counts}
+		if r.Rate < 0.01 && r.Rate > 0 {
 			card.Class = ""
 		}
-		if bl != nil {
-			card.Sub = "was " + pct(bn, bof)
-		} else {
-			card.Sub = num(n) + " of " + num(of)
+		if g.Compared {
+			card.Sub = "was " + r.Before
 		}
-		return card
+		cards = append(cards, card)
 	}
-	reqCard := htmlCard{Label: "requests", Value: num(t.Requests)}
-	if bl != nil {
-		reqCard.Sub = "was " + num(bt.Requests)
-	} else {
-		reqCard.Sub = humanize.IBytes(uint64(t.BytesSent)) + " sent"
+	hc := htmlCard{Label: "cache hit ratio", Value: g.HitRatio}
+	if g.Compared {
+		hc.Sub = "was " + g.HitRatioBefore
 	}
-	pg.Cards = append(pg.Cards, reqCard,
-		rateCard("4xx", rep.Status.Classes["4xx"], t.Requests, classOf(bl, "4xx"), bt.Requests),
-		rateCard("5xx", rep.Status.Classes["5xx"], t.Requests, classOf(bl, "5xx"), bt.Requests),
-		rateCard("auth failures", auth.AuthFailures, auth.AuthRequests, bauth.AuthFailures, bauth.AuthRequests))
-	hc := htmlCard{Label: "cache hit ratio", Value: ratePct(rep.Cache.HitRatio)}
-	if bl != nil {
-		hc.Sub = "was " + ratePct(bl.Cache.HitRatio)
-	}
-	pg.Cards = append(pg.Cards, hc)
+	return append(cards, hc)
+}
 
-	for _, f := range rep.Findings {
-		where := f.Host + " " + f.Group
-		if f.DistributionID != "" {
-			where += " (distribution " + f.DistributionID + ")"
+func htmlFindings(fv findingsView) []htmlFinding {
+	vis := visible.String
+	var out []htmlFinding
+	for _, f := range fv.Items {
+		where := f.Where
+		if f.Distribution != "" {
+			where += " (distribution " + f.Distribution + ")"
 		}
-		pg.Findings = append(pg.Findings, htmlFinding{Severity: vis(strings.ToUpper(string(f.Severity))), Class: sevClass(f.Severity),
-			Rule: vis(f.Rule), Where: vis(where), Short: vis(f.Host + " " + f.Group), Summary: vis(f.Summary()), Cause: vis(f.Cause),
+		out = append(out, htmlFinding{Severity: vis(f.Severity), Class: sevClass(f.Level),
+			Rule: vis(f.Rule), Where: vis(where), Short: vis(f.Where), Summary: vis(f.Summary), Cause: vis(f.Cause),
 			Remedy: vis(f.Remedy), Settings: vis(f.Settings), Paths: visAll(f.Paths), Examples: visAll(f.Examples)})
 	}
-	for _, ch := range rep.Checks {
+	return out
+}
+
+func htmlChecks(checks []checkView) []htmlCheck {
+	var out []htmlCheck
+	for _, ch := range checks {
 		cls := map[string]string{detectors.CheckPass: "good", detectors.CheckFail: "crit", detectors.CheckNoData: "nodata"}[ch.Status]
-		pg.Checks = append(pg.Checks, htmlCheck{Name: vis(ch.Name), Status: vis(strings.ToUpper(ch.Status)), Class: cls, Evidence: vis(ch.Evidence)})
+		out = append(out, htmlCheck{Name: visible.String(ch.Name), Status: visible.String(strings.ToUpper(ch.Status)), Class: cls, Evidence: visible.String(ch.Evidence)})
 	}
+	return out
+}
 
-	pg.Charts = rep.timeCharts()
-
+// htmlMix is the status bar and the tables of status classes, codes and
+// cache results.
+func htmlMix(tv trafficView) (bar, codes, results []htmlShare) {
 	x := 0.0
-	for _, class := range statusClassOrder {
-		if n := rep.Status.Classes[class]; n > 0 {
-			w := 1000 * rate(n, t.Requests)
-			pg.StatusBar = append(pg.StatusBar, htmlShare{Label: class, Count: num(n), Share: pct(n, t.Requests),
-				Class: "s" + strings.TrimSuffix(class, "xx"), X: x, W: w})
-			x += w
-		}
+	for _, s := range tv.Status {
+		w := 1000 * s.Rate
+		bar = append(bar, htmlShare{Label: s.Label, Count: s.Count, Share: s.Share, Class: "s" + strings.TrimSuffix(s.Class, "xx"), X: x, W: w})
+		x += w
 	}
-	for _, k := range sortedByCount(rep.Status.Codes) {
-		if len(pg.Codes) == 12 {
-			break
-		}
-		n := rep.Status.Codes[k]
-		pg.Codes = append(pg.Codes, htmlShare{Label: vis(k), Count: num(n), Share: pct(n, t.Requests)})
+	for _, s := range tv.Codes {
+		codes = append(codes, htmlShare{Label: visible.String(s.Label), Count: s.Count, Share: s.Share})
 	}
-	for _, k := range sortedByCount(rep.Cache.ResultTypes) {
-		n := rep.Cache.ResultTypes[k]
-		pg.Results = append(pg.Results, htmlShare{Label: vis(k), Count: num(n), Share: pct(n, t.Requests)})
+	for _, s := range tv.Results {
+		results = append(results, htmlShare{Label: visible.String(s.Label), Count: s.Count, Share: s.Share})
 	}
+	return bar, codes, results
+}
 
-	for i, e := range rep.AuthEndpoints {
-		he := htmlEndpoint{Path: vis(e.Path), Requests: num(e.Requests), Failed: num(e.Failures), Rate: pct(e.Failures, e.Requests),
-			Class: rateClass(e.FailureRate)}
-		var codes []string
-		for _, cc := range e.topCodes() {
-			codes = append(codes, cc.code+" ×"+num(cc.n))
-		}
-		he.Codes = vis(strings.Join(codes, ", "))
-		if bl != nil {
-			be := bl.AuthEndpoints[i]
-			he.Before = fmt.Sprintf("before: %s failed of %s", ratePct(be.FailureRate), num(be.Requests))
-		}
-		he.Chart = rep.endpointChart(i)
-		pg.Endpoints = append(pg.Endpoints, he)
+func (rep *Report) htmlEndpoints(eps []endpointView) []htmlEndpoint {
+	var out []htmlEndpoint
+	for i, e := range eps {
+		out = append(out, htmlEndpoint{Path: visible.String(e.Path), Requests: e.Requests, Failed: e.Failed, Rate: e.Rate,
+			Class: toneClass(e.RateTone), Codes: visible.String(e.Codes), Before: e.Before, Chart: rep.endpointChart(i)})
 	}
+	return out
+}
 
-	if rep.Baseline != nil {
-		hb := &htmlBaseline{Title: vis(rep.baselineTitle()), Empty: rep.Baseline.Totals.Requests == 0,
-			MinNote: fmt.Sprintf("No path's error rate moved by more than chance (paths with %d requests or more, seen in both periods).", minChangeRequests)}
-		if !hb.Empty {
-			hb.Rows = rep.comparisons()
-			for i := range hb.Rows {
-				hb.Rows[i].Label, hb.Rows[i].Note = vis(hb.Rows[i].Label), vis(hb.Rows[i].Note)
-			}
-			for _, c := range rep.Baseline.ChangedPaths {
-				hb.Changed = append(hb.Changed, htmlChange{Path: vis(c.Path), Requests: num(c.RequestsBefore) + " → " + num(c.Requests),
-					Before: ratePct(c.ErrorRateBefore), Now: ratePct(c.ErrorRate), Change: pts(c.Change), Class: changeClass(c.Change)})
-			}
-		}
-		pg.Baseline = hb
+func htmlBaselineOf(bv *baselineView) *htmlBaseline {
+	if bv == nil {
+		return nil
 	}
+	vis := visible.String
+	hb := &htmlBaseline{Title: vis(bv.Title), Empty: bv.Empty,
+		MinNote: "No path's error rate moved by more than chance (" + bv.None + ")."}
+	for _, r := range bv.Rows {
+		hb.Rows = append(hb.Rows, htmlCompare{Label: vis(r.Label), Before: r.Before, Now: r.Now, Change: r.Change, Note: vis(r.Note),
+			Class: toneClass(r.Tone), HL: r.Tone == toneBad})
+	}
+	for _, c := range bv.Changed {
+		hb.Changed = append(hb.Changed, htmlChange{Path: vis(c.Path), Requests: c.Requests, Before: c.Before, Now: c.Now,
+			Change: c.Change, Class: toneClass(c.Tone)})
+	}
+	return hb
+}
 
-	for _, r := range rep.Paths {
-		pg.TopPaths = append(pg.TopPaths, htmlPath{Path: vis(r.Path), Requests: num(r.Requests), Share: pct(r.Requests, t.Requests),
-			E4xx: num(r.Errors4xx), E5xx: num(r.Errors5xx), Bytes: humanize.IBytes(uint64(r.BytesSent))})
+func htmlPaths(paths []pathView) []htmlPath {
+	var out []htmlPath
+	for _, r := range paths {
+		out = append(out, htmlPath{Path: visible.String(r.Path), Requests: r.Requests, Share: r.Share, E4xx: r.E4xx, E5xx: r.E5xx,
+			Bytes: r.Bytes, Errors: r.Errors, Rate: r.Rate, Top: r.Top})
 	}
-	for _, r := range rep.Errors {
-		e := r.Errors4xx + r.Errors5xx
-		pg.ErrorPaths = append(pg.ErrorPaths, htmlPath{Path: vis(r.Path), Errors: num(e), Rate: pct(e, r.Requests), Top: fmt.Sprint(r.TopError)})
+	return out
+}
+
+func htmlProblems(problems []problemView) []string {
+	var out []string
+	for _, p := range problems {
+		label := map[string]string{problemFailed: "FAILED: ", problemSkipped: "skipped: ", problemUnknown: "unknown value: "}[p.Kind]
+		out = append(out, label+visible.String(p.Text))
 	}
-	for _, f := range in.FailedFiles {
-		pg.Problems = append(pg.Problems, "FAILED: "+vis(f.Error))
+	return out
+}
+
+// plainPhrases joins a sentence's phrases without markup.
+func plainPhrases(ps []phrase) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.Text
 	}
-	for _, e := range in.LineErrors {
-		pg.Problems = append(pg.Problems, "skipped: "+vis(e.Error))
-	}
-	if in.SkippedLines > int64(len(in.LineErrors)) {
-		pg.Problems = append(pg.Problems, fmt.Sprintf("… and %s more skipped lines", num(in.SkippedLines-int64(len(in.LineErrors)))))
-	}
-	for _, e := range in.FieldErrors {
-		pg.Problems = append(pg.Problems, "unknown value: "+e.Error)
-	}
-	if in.InvalidValues > int64(len(in.FieldErrors)) {
-		pg.Problems = append(pg.Problems, fmt.Sprintf("… and %s more invalid values", num(in.InvalidValues-int64(len(in.FieldErrors)))))
-	}
-	return pg
+	return strings.Join(s, " · ")
 }
 
 // visAll returns the strings of ss as visible.String shows them.
@@ -371,13 +334,6 @@ func visAll(ss []string) []string {
 		out[i] = visible.String(s)
 	}
 	return out
-}
-
-func classOf(bl *Baseline, class string) int64 {
-	if bl == nil {
-		return 0
-	}
-	return bl.Status.Classes[class]
 }
 
 // timeCharts draws the window's series: requests, errors, cache hits.
@@ -414,7 +370,7 @@ func (rep *Report) timeCharts() []*svgChart {
 				end.Format("15:04"), num(p.Requests), num(p.Errors4xx), num(p.Errors5xx), num(p.AuthFailures))
 			if r := p.CacheHitRatio; r != nil {
 				h.HitRatio = fmt.Sprintf("%.4f", *r)
-				title += fmt.Sprintf(", cache hit ratio %.1f%%", *r*100)
+				title += ", cache hit ratio " + percent(*r)
 			}
 			if nd := s.NoDataAfter; nd != nil && end.After(*nd) {
 				title += fmt.Sprintf(" (logs delivered up to %s only)", nd.Format("15:04:05"))

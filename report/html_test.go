@@ -1,10 +1,11 @@
-package report
+package report_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/cfwatch/cfwatch/report"
 	"io"
 	"regexp"
 	"strconv"
@@ -113,7 +114,7 @@ func TestHTMLAnswerFirst(t *testing.T) {
 	if len(rep.Findings) == 0 || rep.Findings[0].Cause == "" || rep.Findings[0].Remedy == "" {
 		t.Fatal("the golden report has no finding with a cause and a fix")
 	}
-	page := render(t, rep, FormatHTML, WriteOptions{})
+	page := render(t, rep, report.FormatHTML, report.WriteOptions{})
 	nodes, text := parsePage(t, page)
 
 	firstChart := -1
@@ -188,33 +189,13 @@ func TestHTMLAnswerFirst(t *testing.T) {
 	}
 }
 
-func TestPathParts(t *testing.T) {
-	long := strings.Repeat("%2e", 10) // 30 characters without a slash
-	for in, want := range map[string][]string{
-		"":                    {""},
-		"/":                   {"/"},
-		"/api/auth/session":   {"/api", "/auth", "/session"},
-		"api//x/":             {"api", "/", "/x", "/"},
-		"/a" + long:           {"/a" + long[:18], long[18:]},
-		"/é" + long + "/next": {"/é" + long[:18], long[18:], "/next"},
-	} {
-		got := pathParts(in)
-		if strings.Join(got, "|") != strings.Join(want, "|") {
-			t.Errorf("pathParts(%q) = %q, want %q", in, got, want)
-		}
-		if strings.Join(got, "") != in {
-			t.Errorf("pathParts(%q) loses characters: %q", in, got)
-		}
-	}
-}
-
 // TestNoDataYet: a window that runs past the last record delivered (the
 // golden logs end at 04:00): the intervals after it are marked in the
 // JSON series, drawn as "no data yet" in the charts, and given a mark of
 // their own and a note in the text and Markdown timelines.
 func TestNoDataYet(t *testing.T) {
 	end := t0.Add(5 * time.Hour)
-	rep := goldenReport(t, func(o *Options) {
+	rep := goldenReport(t, func(o *report.Options) {
 		o.Window.Until = end
 		o.Baseline = nil
 	})
@@ -244,32 +225,32 @@ func TestNoDataYet(t *testing.T) {
 			NoDataAfter *string `json:"no_data_after"`
 		} `json:"series"`
 	}
-	if err := json.Unmarshal(render(t, rep, FormatJSON, WriteOptions{}), &doc); err != nil {
+	if err := json.Unmarshal(render(t, rep, report.FormatJSON, report.WriteOptions{}), &doc); err != nil {
 		t.Fatal(err)
 	}
 	if doc.Series.NoDataAfter == nil || *doc.Series.NoDataAfter != nd.Format(time.RFC3339Nano) {
 		t.Errorf("JSON no_data_after %v, want %s", doc.Series.NoDataAfter, nd.Format(time.RFC3339))
 	}
 	if full := goldenReport(t); full.Series.NoDataAfter != nil || full.Baseline.Series.NoDataAfter != nil ||
-		bytes.Contains(render(t, full, FormatJSON, WriteOptions{}), []byte("no_data_after")) {
+		bytes.Contains(render(t, full, report.FormatJSON, report.WriteOptions{}), []byte("no_data_after")) {
 		t.Error("no_data_after set on a window whose logs are all delivered")
 	}
 
 	// Text and Markdown: the marks after 04:00 are the no-data mark, and a
 	// note says when the logs end.
-	for _, f := range []Format{FormatText, FormatMarkdown} {
-		out := string(render(t, rep, f, WriteOptions{}))
+	for _, f := range []report.Format{report.FormatText, report.FormatMarkdown} {
+		out := string(render(t, rep, f, report.WriteOptions{}))
 		var spark string
 		for _, l := range strings.Split(out, "\n") {
-			if strings.HasPrefix(strings.TrimSpace(l), "Requests ") && strings.ContainsAny(l, string(sparkMarks)) {
+			if strings.HasPrefix(strings.TrimSpace(l), "Requests ") && strings.ContainsAny(l, string(report.SparkMarks)) {
 				spark = l
 				break
 			}
 		}
-		if !regexp.MustCompile(`[▁▂▃▄▅▆▇█]` + strings.Repeat(string(noDataMark), 12) + ` +peak`).MatchString(spark) {
+		if !regexp.MustCompile(`[▁▂▃▄▅▆▇█]` + strings.Repeat(string(report.NoDataMark), 12) + ` +peak`).MatchString(spark) {
 			t.Errorf("%s: requests timeline %q does not end with 12 no-data marks", f, spark)
 		}
-		if note := fmt.Sprintf("%c no data yet: the logs delivered so far end at 03:59 UTC", noDataMark); !strings.Contains(out, note) {
+		if note := fmt.Sprintf("%c no data yet: the logs delivered so far end at 03:59 UTC", report.NoDataMark); !strings.Contains(out, note) {
 			t.Errorf("%s: no note %q in\n%s", f, note, out)
 		}
 	}
@@ -277,7 +258,7 @@ func TestNoDataYet(t *testing.T) {
 	// HTML: each time chart has the hatched region from the last record to
 	// the end, labelled; the intervals after it are marked, their bars and
 	// the auth failures' line stop at it.
-	page := render(t, rep, FormatHTML, WriteOptions{})
+	page := render(t, rep, report.FormatHTML, report.WriteOptions{})
 	nodes, _ := parsePage(t, page)
 	type chart struct {
 		ndX, ndW  float64

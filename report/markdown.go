@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/dustin/go-humanize"
+	"github.com/cfwatch/cfwatch/detectors"
 )
 
 // WriteMarkdown writes the report as Markdown (GitHub flavoured), to paste
@@ -15,186 +15,203 @@ import (
 // (visible.String, through mdEscape and mdCode), paths and request IDs are
 // code spans, pipes and backticks cannot break a table.
 func (rep *Report) WriteMarkdown(w io.Writer) error {
-	var b strings.Builder
-	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	from, until := rep.Window.From, rep.Window.Until
-	p("## cfwatch report: %s → %s UTC (%s)\n\n", from.Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"), span(until.Sub(from)))
-	if title := rep.noDataTitle(); title != "" {
-		p("> **NO DATA: %s.**\n", mdEscape(title))
-		for _, l := range rep.noDataLines() {
-			p(">\n> %s\n", mdEscape(l))
-		}
-		p("\n")
-	}
-	p("%s\n\n", rep.headline(true))
-	in := rep.Input
-	if q := in.queried(); q != "" {
-		p("Input: %s", mdEscape(q))
-	} else {
-		p("Input: %s files (%s), %s records, %s skipped lines%s%s", num(in.Files), humanize.IBytes(uint64(in.Bytes)), num(in.Records), num(in.SkippedLines), invalidText(in), filteredText(in))
-	}
-	if in.FilesOutsideWindow > 0 {
-		p(", %s files outside the window not read", num(in.FilesOutsideWindow))
-	}
-	if len(in.FailedFiles) > 0 {
-		p(", **%s files not read to the end** (listed below)", num(len(in.FailedFiles)))
-	}
-	p(".\n\n")
-
-	// Findings.
-	switch {
-	case len(rep.Findings) == 0 && rep.Coverage.NoData:
-		p("### Findings: none (no data to judge)\n\n")
-	case len(rep.Findings) == 0:
-		p("### Findings: none\n\n")
-	default:
-		p("### Findings (%d)\n\n", len(rep.Findings))
-	}
-	for _, f := range rep.Findings {
-		p("#### %s %s: %s\n\n", mdEscape(strings.ToUpper(string(f.Severity))), mdCode(f.Rule, false), mdEscape(f.Host+" "+f.Group))
-		p("%s\n\n", mdEscape(f.Summary()))
-		if f.DistributionID != "" {
-			p("- **Distribution:** %s\n", mdCode(f.DistributionID, false))
-		}
-		if f.Cause != "" {
-			p("- **Cause:** %s\n", mdEscape(f.Cause))
-		}
-		if f.Remedy != "" {
-			p("- **Fix:** %s\n", mdEscape(f.Remedy))
-		}
-		if f.Settings != "" {
-			p("- **Settings:** %s\n", mdEscape(f.Settings))
-		}
-		if len(f.Paths) > 0 {
-			p("- **Paths:** %s\n", codeList(f.Paths, false))
-		}
-		if len(f.Examples) > 0 {
-			p("- **Request IDs:** %s\n", codeList(f.Examples, false))
-		}
-		p("\n")
-	}
-
-	// Checks.
-	p("### Post-deploy checks\n\n| check | status | evidence |\n|---|---|---|\n")
-	for _, ch := range rep.Checks {
-		status := mdEscape(strings.ToUpper(ch.Status))
-		if ch.Status == "fail" {
-			status = "**FAIL**"
-		}
-		p("| %s | %s | %s |\n", mdCode(ch.Name, true), status, mdEscape(ch.Evidence))
-	}
-	p("\n")
-
-	// Traffic.
-	t := rep.Totals
-	p("### Traffic\n\n")
-	if t.Requests == 0 {
-		p("No requests in the window.\n\n")
-	} else {
-		p("| | |\n|---|---|\n")
-		p("| Requests | %s |\n", num(t.Requests))
-		p("| Bytes | %s sent, %s received |\n", humanize.IBytes(uint64(t.BytesSent)), humanize.IBytes(uint64(t.BytesReceived)))
-		p("| Cache hit ratio | %.1f%% |\n", rep.Cache.HitRatio*100)
-		auth := rep.Series.total()
-		p("| Auth failures | %s of %s requests under %s (%s) |\n", num(auth.AuthFailures), num(auth.AuthRequests),
-			mdCode(rep.AuthPrefix, true), pct(auth.AuthFailures, auth.AuthRequests))
-		p("\n| status | requests | share |\n|---|--:|--:|\n")
-		for _, class := range statusClassOrder {
-			if n := rep.Status.Classes[class]; n > 0 {
-				p("| %s | %s | %s |\n", class, num(n), pct(n, t.Requests))
-			}
-		}
-		p("\n| cache result | requests |\n|---|--:|\n")
-		for _, k := range sortedByCount(rep.Cache.ResultTypes) {
-			p("| %s | %s |\n", mdCode(k, true), num(rep.Cache.ResultTypes[k]))
-		}
-		p("\n")
+	v := rep.view()
+	mw := &mdWriter{}
+	mw.head(v)
+	mw.findings(v.Findings)
+	mw.checks(v.Checks)
+	mw.traffic(v.Traffic)
+	if !v.Traffic.Empty {
 		var tl strings.Builder
 		rep.writeTimeline(&tl, style{}, "")
-		p("```text\n%s\n```\n\n", strings.TrimRight(tl.String(), "\n"))
+		mw.p("```text\n%s\n```\n\n", strings.TrimRight(tl.String(), "\n"))
 	}
-
-	// NextAuth endpoints.
-	p("### NextAuth endpoints\n\n| endpoint | requests | failed | rate | failed with |\n|---|--:|--:|--:|---|\n")
-	for _, e := range rep.AuthEndpoints {
-		var codes []string
-		for _, cc := range e.topCodes() {
-			codes = append(codes, cc.code+" ×"+num(cc.n))
-		}
-		p("| %s | %s | %s | %s | %s |\n", mdCode(e.Path, true), num(e.Requests), num(e.Failures), pct(e.Failures, e.Requests), mdEscape(strings.Join(codes, ", ")))
+	mw.endpoints(v.Endpoints)
+	mw.baseline(v.Baseline)
+	if !v.Traffic.Empty {
+		mw.topPaths(v.TopPaths)
+		mw.errorPaths(v.ErrorPaths)
 	}
-	p("\n")
-
-	// Baseline.
-	if bl := rep.Baseline; bl != nil {
-		p("### Compared with %s\n\n", mdEscape(rep.baselineTitle()))
-		if bl.Totals.Requests == 0 {
-			p("No requests in the baseline window: nothing to compare with.\n\n")
-		} else {
-			p("| | before | now | change | |\n|---|--:|--:|--:|---|\n")
-			for _, r := range rep.comparisons() {
-				label := mdEscape(r.Label)
-				if d := r.RateNow - r.RateBefore; d >= 0.05 {
-					label = "**" + label + "**"
-				}
-				p("| %s | %s | %s | %s | %s |\n", label, r.Before, r.Now, r.Change, mdEscape(r.Note))
-			}
-			p("\n**Error rate changed most**\n\n")
-			if len(bl.ChangedPaths) == 0 {
-				p("No path's error rate moved by more than chance (paths with %d requests or more, seen in both periods).\n\n", minChangeRequests)
-			} else {
-				p("| path | requests before → now | error rate before | now | change |\n|---|--:|--:|--:|--:|\n")
-				for _, c := range bl.ChangedPaths {
-					p("| %s | %s → %s | %s | %s | %s |\n", mdCode(c.Path, true), num(c.RequestsBefore), num(c.Requests),
-						ratePct(c.ErrorRateBefore), ratePct(c.ErrorRate), pts(c.Change))
-				}
-				p("\n")
-			}
-		}
-	}
-
-	// Paths.
-	if t.Requests > 0 {
-		p("### Top paths\n\n| path | requests | share | 4xx | 5xx | bytes |\n|---|--:|--:|--:|--:|--:|\n")
-		for _, r := range rep.Paths {
-			p("| %s | %s | %s | %s | %s | %s |\n", mdCode(r.Path, true), num(r.Requests), pct(r.Requests, t.Requests),
-				num(r.Errors4xx), num(r.Errors5xx), humanize.IBytes(uint64(r.BytesSent)))
-		}
-		p("\n### Errors by path\n\n")
-		if len(rep.Errors) == 0 {
-			p("None.\n\n")
-		} else {
-			p("| path | errors | rate | most common |\n|---|--:|--:|--:|\n")
-			for _, r := range rep.Errors {
-				e := r.Errors4xx + r.Errors5xx
-				p("| %s | %s | %s | %d |\n", mdCode(r.Path, true), num(e), pct(e, r.Requests), r.TopError)
-			}
-			p("\n")
-		}
-	}
-
-	// Input problems.
-	if len(in.FailedFiles) > 0 || in.SkippedLines > 0 || in.InvalidValues > 0 {
-		p("### Input problems\n\n")
-		for _, f := range in.FailedFiles {
-			p("- **Failed:** %s\n", mdCode(f.Error, false))
-		}
-		for _, e := range in.LineErrors {
-			p("- Skipped: %s\n", mdCode(e.Error, false))
-		}
-		if in.SkippedLines > int64(len(in.LineErrors)) {
-			p("- … and %s more skipped lines\n", num(in.SkippedLines-int64(len(in.LineErrors))))
-		}
-		for _, e := range in.FieldErrors {
-			p("- Unknown value: %s\n", mdCode(e.Error, false))
-		}
-		if in.InvalidValues > int64(len(in.FieldErrors)) {
-			p("- … and %s more invalid values\n", num(in.InvalidValues-int64(len(in.FieldErrors))))
-		}
-		p("\n")
-	}
-	_, err := io.WriteString(w, b.String())
+	mw.problems(v.Problems)
+	_, err := io.WriteString(w, mw.b.String())
 	return err
+}
+
+// mdWriter lays a view out as Markdown, one method per section.
+type mdWriter struct{ b strings.Builder }
+
+func (mw *mdWriter) p(format string, a ...any) { fmt.Fprintf(&mw.b, format, a...) }
+
+func (mw *mdWriter) head(v *view) {
+	mw.p("## cfwatch report: %s\n\n", v.Window)
+	if v.NoData != "" {
+		mw.p("> **NO DATA: %s.**\n", mdEscape(v.NoData))
+		for _, l := range v.NoDataText {
+			mw.p(">\n> %s\n", mdEscape(l))
+		}
+		mw.p("\n")
+	}
+	hl := make([]string, len(v.Headline))
+	for i, h := range v.Headline {
+		hl[i] = h.Text
+		if h.Strong {
+			hl[i] = "**" + h.Text + "**"
+		}
+	}
+	mw.p("%s\n\n", strings.Join(hl, " · "))
+	parts := make([]string, len(v.Input))
+	for i, in := range v.Input {
+		parts[i] = mdEscape(in.Text)
+		if in.Strong {
+			parts[i] = "**" + parts[i] + "** (listed below)"
+		}
+	}
+	mw.p("Input: %s.\n\n", strings.Join(parts, ", "))
+}
+
+func (mw *mdWriter) findings(fv findingsView) {
+	switch {
+	case len(fv.Items) == 0 && fv.NoData:
+		mw.p("### Findings: none (no data to judge)\n\n")
+	case len(fv.Items) == 0:
+		mw.p("### Findings: none\n\n")
+	default:
+		mw.p("### Findings (%d)\n\n", len(fv.Items))
+	}
+	for _, f := range fv.Items {
+		mw.p("#### %s %s: %s\n\n", mdEscape(f.Severity), mdCode(f.Rule, false), mdEscape(f.Where))
+		mw.p("%s\n\n", mdEscape(f.Summary))
+		if f.Distribution != "" {
+			mw.p("- **Distribution:** %s\n", mdCode(f.Distribution, false))
+		}
+		if f.Cause != "" {
+			mw.p("- **Cause:** %s\n", mdEscape(f.Cause))
+		}
+		if f.Remedy != "" {
+			mw.p("- **Fix:** %s\n", mdEscape(f.Remedy))
+		}
+		if f.Settings != "" {
+			mw.p("- **Settings:** %s\n", mdEscape(f.Settings))
+		}
+		if len(f.Paths) > 0 {
+			mw.p("- **Paths:** %s\n", codeList(f.Paths, false))
+		}
+		if len(f.Examples) > 0 {
+			mw.p("- **Request IDs:** %s\n", codeList(f.Examples, false))
+		}
+		mw.p("\n")
+	}
+}
+
+func (mw *mdWriter) checks(checks []checkView) {
+	mw.p("### Post-deploy checks\n\n| check | status | evidence |\n|---|---|---|\n")
+	for _, ch := range checks {
+		status := mdEscape(strings.ToUpper(ch.Status))
+		if ch.Status == detectors.CheckFail {
+			status = "**FAIL**"
+		}
+		mw.p("| %s | %s | %s |\n", mdCode(ch.Name, true), status, mdEscape(ch.Evidence))
+	}
+	mw.p("\n")
+}
+
+func (mw *mdWriter) traffic(tv trafficView) {
+	mw.p("### Traffic\n\n")
+	if tv.Empty {
+		mw.p("No requests in the window.\n\n")
+		return
+	}
+	mw.p("| | |\n|---|---|\n")
+	mw.p("| Requests | %s |\n", tv.Requests)
+	mw.p("| Bytes | %s sent, %s received |\n", tv.BytesSent, tv.BytesReceived)
+	mw.p("| Cache hit ratio | %s |\n", tv.HitRatio)
+	mw.p("| Auth failures | %s under %s (%s) |\n", tv.AuthFailures, mdCode(tv.AuthPrefix, true), tv.AuthRate)
+	mw.p("\n| status | requests | share |\n|---|--:|--:|\n")
+	for _, s := range tv.Status {
+		mw.p("| %s | %s | %s |\n", s.Label, s.Count, s.Share)
+	}
+	mw.p("\n| cache result | requests |\n|---|--:|\n")
+	for _, r := range tv.Results {
+		mw.p("| %s | %s |\n", mdCode(r.Label, true), r.Count)
+	}
+	mw.p("\n")
+}
+
+func (mw *mdWriter) endpoints(eps []endpointView) {
+	mw.p("### NextAuth endpoints\n\n| endpoint | requests | failed | rate | failed with |\n|---|--:|--:|--:|---|\n")
+	for _, e := range eps {
+		mw.p("| %s | %s | %s | %s | %s |\n", mdCode(e.Path, true), e.Requests, e.Failed, e.Rate, mdEscape(e.Codes))
+	}
+	mw.p("\n")
+}
+
+func (mw *mdWriter) baseline(bv *baselineView) {
+	if bv == nil {
+		return
+	}
+	mw.p("### Compared with %s\n\n", mdEscape(bv.Title))
+	if bv.Empty {
+		mw.p("No requests in the baseline window: nothing to compare with.\n\n")
+		return
+	}
+	mw.p("| | before | now | change | |\n|---|--:|--:|--:|---|\n")
+	for _, r := range bv.Rows {
+		label := mdEscape(r.Label)
+		if r.Tone == toneBad {
+			label = "**" + label + "**"
+		}
+		mw.p("| %s | %s | %s | %s | %s |\n", label, r.Before, r.Now, r.Change, mdEscape(r.Note))
+	}
+	mw.p("\n**Error rate changed most**\n\n")
+	if len(bv.Changed) == 0 {
+		mw.p("No path's error rate moved by more than chance (%s).\n\n", bv.None)
+		return
+	}
+	mw.p("| path | requests before → now | error rate before | now | change |\n|---|--:|--:|--:|--:|\n")
+	for _, c := range bv.Changed {
+		mw.p("| %s | %s | %s | %s | %s |\n", mdCode(c.Path, true), c.Requests, c.Before, c.Now, c.Change)
+	}
+	mw.p("\n")
+}
+
+func (mw *mdWriter) topPaths(paths []pathView) {
+	mw.p("### Top paths\n\n| path | requests | share | 4xx | 5xx | bytes |\n|---|--:|--:|--:|--:|--:|\n")
+	for _, r := range paths {
+		mw.p("| %s | %s | %s | %s | %s | %s |\n", mdCode(r.Path, true), r.Requests, r.Share, r.E4xx, r.E5xx, r.Bytes)
+	}
+}
+
+func (mw *mdWriter) errorPaths(paths []pathView) {
+	mw.p("\n### Errors by path\n\n")
+	if len(paths) == 0 {
+		mw.p("None.\n\n")
+		return
+	}
+	mw.p("| path | errors | rate | most common |\n|---|--:|--:|--:|\n")
+	for _, r := range paths {
+		mw.p("| %s | %s | %s | %s |\n", mdCode(r.Path, true), r.Errors, r.Rate, r.Top)
+	}
+	mw.p("\n")
+}
+
+func (mw *mdWriter) problems(problems []problemView) {
+	if len(problems) == 0 {
+		return
+	}
+	mw.p("### Input problems\n\n")
+	for _, p := range problems {
+		switch p.Kind {
+		case problemFailed:
+			mw.p("- **Failed:** %s\n", mdCode(p.Text, false))
+		case problemSkipped:
+			mw.p("- Skipped: %s\n", mdCode(p.Text, false))
+		case problemUnknown:
+			mw.p("- Unknown value: %s\n", mdCode(p.Text, false))
+		default:
+			mw.p("- %s\n", p.Text)
+		}
+	}
+	mw.p("\n")
 }
 
 func codeList(items []string, inTable bool) string {
@@ -203,65 +220,4 @@ func codeList(items []string, inTable bool) string {
 		out[i] = mdCode(s, inTable)
 	}
 	return strings.Join(out, ", ")
-}
-
-// headline is the report in one sentence: the worst findings and the
-// main figures. md marks it up as Markdown.
-func (rep *Report) headline(md bool) string {
-	var parts []string
-	crit, warn := 0, 0
-	for _, f := range rep.Findings {
-		switch f.Severity {
-		case "critical":
-			crit++
-		case "warning":
-			warn++
-		}
-	}
-	plural := func(n int, s string) string {
-		if n == 1 {
-			return fmt.Sprintf("%d %s finding", n, s)
-		}
-		return fmt.Sprintf("%d %s findings", n, s)
-	}
-	bold := func(s string) string {
-		if md {
-			return "**" + s + "**"
-		}
-		return s
-	}
-	switch {
-	case crit > 0 && warn > 0:
-		parts = append(parts, bold(plural(crit, "critical")+", "+plural(warn, "warning")))
-	case crit > 0:
-		parts = append(parts, bold(plural(crit, "critical")))
-	case warn > 0:
-		parts = append(parts, bold(plural(warn, "warning")))
-	case len(rep.Findings) > 0:
-		parts = append(parts, fmt.Sprintf("%d findings", len(rep.Findings)))
-	case rep.Coverage.NoData:
-		parts = append(parts, bold("no data"))
-	default:
-		parts = append(parts, "no finding")
-	}
-	failed := 0
-	for _, ch := range rep.Checks {
-		if ch.Status == "fail" {
-			failed++
-		}
-	}
-	if failed > 0 {
-		parts = append(parts, bold(fmt.Sprintf("%d of %d checks failed", failed, len(rep.Checks))))
-	}
-	t := rep.Totals
-	parts = append(parts, num(t.Requests)+" requests")
-	if t.Requests > 0 {
-		parts = append(parts, "4xx "+pct(rep.Status.Classes["4xx"], t.Requests), "5xx "+pct(rep.Status.Classes["5xx"], t.Requests))
-		a := rep.Series.total()
-		if a.AuthRequests > 0 {
-			parts = append(parts, "auth failures "+pct(a.AuthFailures, a.AuthRequests))
-		}
-		parts = append(parts, fmt.Sprintf("cache hit ratio %.1f%%", rep.Cache.HitRatio*100))
-	}
-	return strings.Join(parts, " · ")
 }

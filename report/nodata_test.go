@@ -1,8 +1,10 @@
-package report
+package report_test
 
 import (
 	"context"
 	"encoding/json"
+	"github.com/cfwatch/cfwatch/local"
+	"github.com/cfwatch/cfwatch/report"
 	"strings"
 	"testing"
 	"time"
@@ -13,13 +15,13 @@ import (
 
 // noDataReport is the report of the golden input (2026-11-20 00:00–04:00)
 // over w, listed as the command lists it.
-func noDataReport(t *testing.T, w source.Window, minRecords int64) *Report {
+func noDataReport(t *testing.T, w source.Window, minRecords int64) *report.Report {
 	t.Helper()
 	l, err := source.LocalListing([]string{goldenLogs(t)}, w, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), l.Objects, l.Skipped, Options{Window: w, MinRecords: minRecords, Near: l.Near})
+	rep, err := local.Run(context.Background(), l, report.Options{Window: w, MinRecords: minRecords}, local.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,12 +60,12 @@ func TestNoData(t *testing.T) {
 			if b, a := at(cv.NearestBefore), at(cv.NearestAfter); !strings.HasPrefix(b, c.before) || (c.before == "") != (b == "") || a != c.after {
 				t.Errorf("nearest before %q, after %q; want %q…, %q", b, a, c.before, c.after)
 			}
-			if rep.ExitCode(detectors.SeverityCritical, false) != ExitNoData || rep.ExitCode(detectors.SeverityCritical, true) != ExitOK {
+			if rep.ExitCode(detectors.SeverityCritical, false) != report.ExitNoData || rep.ExitCode(detectors.SeverityCritical, true) != report.ExitOK {
 				t.Errorf("exit %d, %d with --allow-empty", rep.ExitCode(detectors.SeverityCritical, false), rep.ExitCode(detectors.SeverityCritical, true))
 			}
-			for _, f := range Formats() {
-				out := string(render(t, rep, f, WriteOptions{}))
-				if f == FormatJSON {
+			for _, f := range report.Formats() {
+				out := string(render(t, rep, f, report.WriteOptions{}))
+				if f == report.FormatJSON {
 					var doc struct {
 						Coverage map[string]any `json:"coverage"`
 					}
@@ -74,11 +76,11 @@ func TestNoData(t *testing.T) {
 				}
 				// Said before anything else the report says: its input,
 				// findings, checks and figures.
-				if f == FormatHTML {
+				if f == report.FormatHTML {
 					out = out[strings.Index(out, "<body"):] // what the page shows, not its style sheet
 				}
 				nd := strings.Index(strings.ToLower(out), "no data: the window holds no records")
-				if f == FormatText {
+				if f == report.FormatText {
 					nd = strings.Index(out, "NO DATA  The window holds no records.")
 				}
 				first := len(out)
@@ -99,7 +101,7 @@ func TestNoData(t *testing.T) {
 			}
 			// The page shows the checks as without data, grey: never a
 			// green "checks failed 0 of 4".
-			page := string(render(t, rep, FormatHTML, WriteOptions{}))
+			page := string(render(t, rep, report.FormatHTML, report.WriteOptions{}))
 			if !strings.Contains(page, `<div class="card nodata"><div class="l">checks failed</div><div class="v">no data</div>`) ||
 				strings.Contains(page, `<div class="card good"><div class="l">checks failed</div>`) {
 				t.Errorf("checks card:\n%s", page[strings.Index(page, `<div class="cards">`):][:800])
@@ -125,26 +127,26 @@ func TestMinRecords(t *testing.T) {
 		allowEmpty bool
 		want       int
 	}{
-		{detectors.SeverityCritical, false, ExitFindings},
-		{detectors.SeverityCritical, true, ExitFindings},
-		{"", false, ExitNoData}, // --fail-on none
-		{"", true, ExitOK},
+		{detectors.SeverityCritical, false, report.ExitFindings},
+		{detectors.SeverityCritical, true, report.ExitFindings},
+		{"", false, report.ExitNoData}, // --fail-on none
+		{"", true, report.ExitOK},
 	} {
 		if got := rep.ExitCode(c.failOn, c.allowEmpty); got != c.want {
 			t.Errorf("ExitCode(%q, %v) = %d, want %d", c.failOn, c.allowEmpty, got, c.want)
 		}
 	}
-	text := string(render(t, rep, FormatText, WriteOptions{}))
-	if !strings.HasPrefix(text, "NO DATA  The window holds only "+num(cv.Records)+" records, fewer than the 1,000,000 of --min-records.") {
+	text := string(render(t, rep, report.FormatText, report.WriteOptions{}))
+	if !strings.HasPrefix(text, "NO DATA  The window holds only "+report.Num(cv.Records)+" records, fewer than the 1,000,000 of --min-records.") {
 		t.Errorf("text:\n%.400s", text)
 	}
 	// With enough records, no word of it.
 	rep = noDataReport(t, w, 0)
-	if rep.Coverage.NoData || rep.Coverage.NearestBefore != nil || strings.Contains(string(render(t, rep, FormatText, WriteOptions{})), "NO DATA") {
+	if rep.Coverage.NoData || rep.Coverage.NearestBefore != nil || strings.Contains(string(render(t, rep, report.FormatText, report.WriteOptions{})), "NO DATA") {
 		t.Errorf("coverage %+v", rep.Coverage)
 	}
-	rep.Input.FailedFiles = []FileError{{File: "x", Error: "x: broken"}}
-	if got := rep.ExitCode(detectors.SeverityCritical, false); got != ExitError {
-		t.Errorf("a file failed: exit %d, want %d", got, ExitError)
+	rep.Input.FailedFiles = []report.FileError{{File: "x", Error: "x: broken"}}
+	if got := rep.ExitCode(detectors.SeverityCritical, false); got != report.ExitError {
+		t.Errorf("a file failed: exit %d, want %d", got, report.ExitError)
 	}
 }

@@ -1,19 +1,17 @@
-package report
+package report_test
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"flag"
-	"fmt"
+	"github.com/cfwatch/cfwatch/report"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,80 +22,25 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-var (
-	t0 = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	// The golden input: four hours of a modest site whose /api/* behavior
-	// starts forwarding the viewer's Host header to API Gateway at 03:00.
-	incidentFrom, incidentUntil = t0.Add(3 * time.Hour), t0.Add(4 * time.Hour)
-	window                      = source.Window{From: t0.Add(2 * time.Hour), Until: t0.Add(4 * time.Hour)}
-)
-
-var (
-	logsOnce sync.Once
-	logsDir  string
-	logsErr  error
-)
-
-// goldenLogs writes the golden input once per test run.
-func goldenLogs(t *testing.T) string {
-	t.Helper()
-	logsOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "cfwatch-report-test")
-		if err != nil {
-			logsErr = err
-			return
-		}
-		logsDir = filepath.Join(dir, "logs")
-		cfg := loggen.Config{Seed: 7, Start: t0, Duration: 4 * time.Hour, RequestsPerHour: 4000,
-			Incidents: []loggen.Incident{{Kind: loggen.APIOrigin403, From: incidentFrom, Until: incidentUntil, Rate: 1}}}
-		_, logsErr = loggen.WriteDir(context.Background(), logsDir, cfg)
-	})
-	if logsErr != nil {
-		t.Fatal(logsErr)
-	}
-	return logsDir
-}
-
-func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	if logsDir != "" {
-		os.RemoveAll(filepath.Dir(logsDir))
-	}
-	if incidentsDir != "" {
-		os.RemoveAll(incidentsDir)
-	}
-	os.Exit(code)
-}
-
 // goldenReport runs the report of the golden input: the window 02:00–04:00
 // compared with the two hours before.
-func goldenReport(t *testing.T, mutate ...func(*Options)) *Report {
+func goldenReport(t *testing.T, mutate ...func(*report.Options)) *report.Report {
 	t.Helper()
 	dir := goldenLogs(t)
-	base := Shifted(window, 2*time.Hour)
-	opts := Options{Window: window, Baseline: &base}
+	base := report.Shifted(window, 2*time.Hour)
+	opts := report.Options{Window: window, Baseline: &base}
 	for _, f := range mutate {
 		f(&opts)
 	}
-	objs, skipped, err := source.Local([]string{dir}, Union(opts.Window, opts.Baseline))
+	objs, skipped, err := source.Local([]string{dir}, report.Union(opts.Window, opts.Baseline))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), objs, skipped, opts)
+	rep, err := run(context.Background(), objs, skipped, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rep
-}
-
-func render(t *testing.T, rep *Report, f Format, o WriteOptions) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := rep.Write(&b, f, o); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 // TestGolden compares the text (without colour), JSON and Markdown reports
@@ -106,11 +49,11 @@ func render(t *testing.T, rep *Report, f Format, o WriteOptions) []byte {
 func TestGolden(t *testing.T) {
 	rep := goldenReport(t)
 	for _, c := range []struct {
-		f    Format
+		f    report.Format
 		file string
-	}{{FormatText, "report.txt.golden"}, {FormatJSON, "report.json.golden"}, {FormatMarkdown, "report.md.golden"}} {
+	}{{report.FormatText, "report.txt.golden"}, {report.FormatJSON, "report.json.golden"}, {report.FormatMarkdown, "report.md.golden"}} {
 		t.Run(string(c.f), func(t *testing.T) {
-			got := render(t, rep, c.f, WriteOptions{})
+			got := render(t, rep, c.f, report.WriteOptions{})
 			path := filepath.Join("testdata", c.file)
 			if *update {
 				if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -142,27 +85,25 @@ func TestGolden(t *testing.T) {
 // whatever the order the objects are listed in.
 func TestDeterministic(t *testing.T) {
 	a := goldenReport(t)
-	b := goldenReport(t, func(o *Options) {}) // a second, independent run
+	b := goldenReport(t, func(o *report.Options) {}) // a second, independent run
 	dir := goldenLogs(t)
-	objs, skipped, err := source.Local([]string{dir}, Union(window, a.base.winPtr()))
+	base := report.Shifted(window, 2*time.Hour)
+	objs, skipped, err := source.Local([]string{dir}, report.Union(window, &base))
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.Reverse(objs)
-	base := Shifted(window, 2*time.Hour)
-	c, err := Run(context.Background(), objs, skipped, Options{Window: window, Baseline: &base})
+	c, err := run(context.Background(), objs, skipped, report.Options{Window: window, Baseline: &base})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range Formats() {
-		ra, rb, rc := render(t, a, f, WriteOptions{}), render(t, b, f, WriteOptions{}), render(t, c, f, WriteOptions{})
+	for _, f := range report.Formats() {
+		ra, rb, rc := render(t, a, f, report.WriteOptions{}), render(t, b, f, report.WriteOptions{}), render(t, c, f, report.WriteOptions{})
 		if !bytes.Equal(ra, rb) || !bytes.Equal(ra, rc) {
 			t.Errorf("%s: two runs over the same input differ", f)
 		}
 	}
 }
-
-func (t *tally) winPtr() *source.Window { return &t.win }
 
 func TestSeries(t *testing.T) {
 	rep := goldenReport(t)
@@ -175,7 +116,7 @@ func TestSeries(t *testing.T) {
 		if want := window.From.Add(time.Duration(i) * 5 * time.Minute); !p.Start.Equal(want) {
 			t.Errorf("point %d starts at %v, want %v", i, p.Start, want)
 		}
-		sum.Add(p.point())
+		sum.Add(p.Point())
 	}
 	if sum.Requests != rep.Totals.Requests || sum.Errors4xx != rep.Status.Classes["4xx"] || sum.Errors5xx != rep.Status.Classes["5xx"] {
 		t.Errorf("series sums %+v, totals %+v, classes %v", sum, rep.Totals, rep.Status.Classes)
@@ -216,7 +157,7 @@ func TestSeries(t *testing.T) {
 // interval with the most 4xx lies in the incident.
 func TestHTML(t *testing.T) {
 	rep := goldenReport(t)
-	page := render(t, rep, FormatHTML, WriteOptions{})
+	page := render(t, rep, report.FormatHTML, report.WriteOptions{})
 	s := string(page)
 	for _, bad := range []string{"<script", "src=", `href="h`, "@import", "url(", "<link"} {
 		if strings.Contains(s, bad) {
@@ -291,12 +232,6 @@ func TestHTML(t *testing.T) {
 }
 
 // logLine is one record in the 33-field layout.
-func logLine(at time.Time, path string, status int) string {
-	f := []string{at.Format("2006-01-02"), at.Format("15:04:05"), "IAD89-C1", "500", "192.0.2.1", "GET", "d111111abcdef8.cloudfront.net",
-		path, strconv.Itoa(status), "-", "Mozilla/5.0", "-", "-", "Miss", "abc" + strconv.Itoa(status), "app.example.com", "https", "100",
-		"0.010", "-", "TLSv1.3", "TLS_AES_128_GCM_SHA256", "Miss", "HTTP/2.0", "-", "-", "443", "0.010", "Miss", "text/html", "10", "-", "-"}
-	return strings.Join(f, "\t") + "\n"
-}
 
 // TestEscaping: values from the request cannot break out of the Markdown
 // tables or the HTML.
@@ -318,14 +253,14 @@ func TestEscaping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), objs, skipped, Options{Window: source.Window{From: t0, Until: t0.Add(time.Hour)}})
+	rep, err := run(context.Background(), objs, skipped, report.Options{Window: source.Window{From: t0, Until: t0.Add(time.Hour)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.Errors) != len(nasty) {
 		t.Fatalf("error paths %+v", rep.Errors)
 	}
-	md := string(render(t, rep, FormatMarkdown, WriteOptions{}))
+	md := string(render(t, rep, report.FormatMarkdown, report.WriteOptions{}))
 	for _, want := range []string{"| ``/a\\|b`c`` |", "| `/<script>alert(1)</script>` |", "| ``` /``\\|`` ``` |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
@@ -345,7 +280,7 @@ func TestEscaping(t *testing.T) {
 			t.Errorf("a pipe breaks the table row %q", line)
 		}
 	}
-	page := string(render(t, rep, FormatHTML, WriteOptions{}))
+	page := string(render(t, rep, report.FormatHTML, report.WriteOptions{}))
 	// Paths are cut for line breaks at their slashes (<wbr/>).
 	unbroken := strings.ReplaceAll(page, "<wbr/>", "")
 	if strings.Contains(page, "<script>") || !strings.Contains(unbroken, "/&lt;script&gt;alert(1)&lt;/script&gt;") || !strings.Contains(unbroken, "/x&amp;y&#34;z&#39;") {
@@ -362,28 +297,12 @@ func TestEscaping(t *testing.T) {
 	}
 }
 
-func TestMarkdownCode(t *testing.T) {
-	for in, want := range map[string]string{
-		"/a":    "`/a`",
-		"/a|b":  "`/a\\|b`",
-		"/a`b":  "``/a`b``",
-		"`/a``": "``` `/a`` ```",
-	} {
-		if got := mdCode(in, true); got != want {
-			t.Errorf("mdCode(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := mdEscape("/api/*|x_y<b>"); got != `/api/\*\|x\_y\<b\>` {
-		t.Errorf("mdEscape: %q", got)
-	}
-}
-
 // TestColor: colour only on request, and the layout is the same without
 // the escape codes.
 func TestColor(t *testing.T) {
 	rep := goldenReport(t)
-	plain := string(render(t, rep, FormatText, WriteOptions{}))
-	color := string(render(t, rep, FormatText, WriteOptions{Color: true}))
+	plain := string(render(t, rep, report.FormatText, report.WriteOptions{}))
+	color := string(render(t, rep, report.FormatText, report.WriteOptions{Color: true}))
 	if strings.Contains(plain, "\x1b[") {
 		t.Error("plain text has escape codes")
 	}
@@ -423,7 +342,7 @@ func TestCompare(t *testing.T) {
 	if len(bl.ChangedPaths) == 0 || bl.ChangedPaths[0].Change < 0.3 {
 		t.Errorf("changed paths %+v", bl.ChangedPaths)
 	}
-	text := string(render(t, rep, FormatText, WriteOptions{}))
+	text := string(render(t, rep, report.FormatText, report.WriteOptions{}))
 	line := ""
 	for _, l := range strings.Split(text, "\n") {
 		if strings.Contains(l, "/api/auth/callback/* failed") {
@@ -457,7 +376,7 @@ func TestBaselineWindow(t *testing.T) {
 		{0, 6, "", false, 0},
 	} {
 		w := source.Window{From: at(c.from), Until: at(c.until)}
-		b, err := BaselineWindow(w, c.baseline, c.compare)
+		b, err := report.BaselineWindow(w, c.baseline, c.compare)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -468,101 +387,25 @@ func TestBaselineWindow(t *testing.T) {
 			t.Errorf("%+v: baseline %v, want the window %v earlier", c, b, c.back)
 		}
 	}
-	if _, err := BaselineWindow(window, "yesterday", true); err == nil || !strings.Contains(err.Error(), "--baseline") {
+	if _, err := report.BaselineWindow(window, "yesterday", true); err == nil || !strings.Contains(err.Error(), "--baseline") {
 		t.Errorf("--baseline yesterday: %v", err)
-	}
-}
-
-// TestProgress: the callback sees the input advance to its end.
-func TestProgress(t *testing.T) {
-	var calls []Progress
-	rep := goldenReport(t, func(o *Options) { o.Progress = func(p Progress) { calls = append(calls, p) } })
-	if len(calls) < 2 {
-		t.Fatalf("%d progress calls", len(calls))
-	}
-	last := calls[len(calls)-1]
-	if last.FilesDone != rep.Input.Files || last.FilesTotal != rep.Input.Files || last.BytesDone != rep.Input.Bytes || last.BytesTotal != rep.Input.Bytes {
-		t.Errorf("last progress %+v, input %+v", last, rep.Input)
-	}
-	for i := 1; i < len(calls); i++ {
-		if calls[i].BytesDone < calls[i-1].BytesDone || calls[i].FilesDone < calls[i-1].FilesDone {
-			t.Errorf("progress went back: %+v then %+v", calls[i-1], calls[i])
-		}
-	}
-}
-
-// TestBaselinePruning: objects listed for both periods are read only when
-// their names put them in one.
-func TestBaselinePruning(t *testing.T) {
-	dir := goldenLogs(t)
-	// The window 03:00–04:00 and a baseline 7 days earlier: no file holds
-	// the baseline, and files far from 03:00 are not read.
-	w := source.Window{From: t0.Add(3 * time.Hour), Until: t0.Add(4 * time.Hour)}
-	base := Shifted(w, 7*24*time.Hour)
-	objs, skipped, err := source.Local([]string{dir}, Union(w, &base))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Run(context.Background(), objs, skipped, Options{Window: w, Baseline: &base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Input.Files != 8 || rep.Input.FilesOutsideWindow != 8 {
-		t.Errorf("read %d files, %d outside; want 8 and 8", rep.Input.Files, rep.Input.FilesOutsideWindow)
-	}
-	if rep.Baseline.Totals.Requests != 0 || !strings.Contains(string(render(t, rep, FormatText, WriteOptions{})), "no requests in the baseline window") {
-		t.Errorf("baseline %+v", rep.Baseline.Totals)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(render(t, rep, FormatJSON, WriteOptions{}), &doc); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := doc["baseline"]; !ok {
-		t.Error("no baseline in the JSON")
-	}
-}
-
-func TestAuthClass(t *testing.T) {
-	for p, want := range map[string]string{
-		"/api/auth/callback/cognito": "true 0",
-		"/api/auth/session":          "true 1",
-		"/api/auth/csrf":             "true 2",
-		"/api/auth/signin":           "true 3",
-		"/api/auth/signin/github":    "true 3",
-		"/api/auth/signout":          "true 4",
-		"/api/auth/providers":        "true -1",
-		"/api/auth/callback":         "true -1",
-		"/api/auth":                  "true -1",
-		"/api//auth/%73ession":       "true 1",
-		"/api/authx/session":         "false -1",
-		"/api/items":                 "false -1",
-		"/api/auth/../items":         "false -1",
-	} {
-		under, ep := authClass(p, "/api/auth")
-		if got := fmt.Sprint(under, ep); got != want {
-			t.Errorf("authClass(%q) = %s, want %s", p, got, want)
-		}
-	}
-	// Auth.js v5 or a custom basePath.
-	if under, ep := authClass("/auth/callback/github", cleanPrefix("/auth/*")); !under || ep != 0 {
-		t.Errorf("authClass under /auth: %v %d", under, ep)
 	}
 }
 
 // TestEmpty: a window without a request renders in every format.
 func TestEmpty(t *testing.T) {
 	w := source.Window{From: t0, Until: t0.Add(24 * time.Hour)}
-	base := Shifted(w, 24*time.Hour)
-	rep, err := Run(context.Background(), nil, 0, Options{Window: w, Baseline: &base})
+	base := report.Shifted(w, 24*time.Hour)
+	rep, err := run(context.Background(), nil, 0, report.Options{Window: w, Baseline: &base})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.Series.Points) != 96 || rep.Series.Points[95].CacheHitRatio != nil {
 		t.Errorf("series %+v", rep.Series)
 	}
-	for _, f := range Formats() {
-		out := render(t, rep, f, WriteOptions{})
-		if f == FormatHTML {
+	for _, f := range report.Formats() {
+		out := render(t, rep, f, report.WriteOptions{})
+		if f == report.FormatHTML {
 			d := xml.NewDecoder(bytes.NewReader(out))
 			d.Strict = true
 			for {
@@ -573,7 +416,7 @@ func TestEmpty(t *testing.T) {
 				}
 			}
 		}
-		if f == FormatText && !strings.Contains(string(out), "no requests in the window") {
+		if f == report.FormatText && !strings.Contains(string(out), "no requests in the window") {
 			t.Errorf("text: %s", out)
 		}
 	}

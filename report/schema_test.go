@@ -1,8 +1,9 @@
-package report
+package report_test
 
 import (
 	"bytes"
 	"context"
+	"github.com/cfwatch/cfwatch/report"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +18,7 @@ import (
 // TestSchemaGolden: every golden JSON report validates against the
 // schema, as published and strict (no property it does not list).
 func TestSchemaGolden(t *testing.T) {
-	s := schematest.Compile(t, JSONSchema())
+	s := schematest.Compile(t, report.JSONSchema())
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json*"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden JSON (%v)", err)
@@ -37,7 +38,7 @@ func TestSchemaGolden(t *testing.T) {
 // each incident kind, compared with the hour before), of a window without
 // data, and of an input with a bad line and a broken file validates.
 func TestSchemaScenarios(t *testing.T) {
-	s := schematest.Compile(t, JSONSchema())
+	s := schematest.Compile(t, report.JSONSchema())
 	dir := t.TempDir()
 	scenarios := []string{"healthy"}
 	for _, k := range loggen.Kinds() {
@@ -45,7 +46,7 @@ func TestSchemaScenarios(t *testing.T) {
 	}
 	start := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	w := source.Window{From: start.Add(time.Hour), Until: start.Add(2 * time.Hour)}
-	base := Shifted(w, time.Hour)
+	base := report.Shifted(w, time.Hour)
 	for _, name := range scenarios {
 		t.Run(name, func(t *testing.T) {
 			cfg := loggen.Config{Seed: 9, Start: start, Duration: 2 * time.Hour, RequestsPerHour: 3000}
@@ -61,25 +62,25 @@ func TestSchemaScenarios(t *testing.T) {
 			if _, err := loggen.WriteDir(context.Background(), logs, cfg); err != nil {
 				t.Fatal(err)
 			}
-			objs, skipped, err := source.Local([]string{logs}, Union(w, &base))
+			objs, skipped, err := source.Local([]string{logs}, report.Union(w, &base))
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := Run(context.Background(), objs, skipped, Options{Window: w, Baseline: &base})
+			rep, err := run(context.Background(), objs, skipped, report.Options{Window: w, Baseline: &base})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if name != "healthy" && !loggen.Kind(name).Noise() && len(rep.Findings) == 0 {
 				t.Errorf("%s: no finding to validate", name)
 			}
-			if err := s.Validate(render(t, rep, FormatJSON, WriteOptions{})); err != nil {
+			if err := s.Validate(render(t, rep, report.FormatJSON, report.WriteOptions{})); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	t.Run("no-data", func(t *testing.T) {
 		rep := noDataReport(t, source.Window{From: t0.Add(-48 * time.Hour), Until: t0.Add(-24 * time.Hour)}, 0)
-		if err := s.Validate(render(t, rep, FormatJSON, WriteOptions{})); err != nil {
+		if err := s.Validate(render(t, rep, report.FormatJSON, report.WriteOptions{})); err != nil {
 			t.Error(err)
 		}
 	})
@@ -101,14 +102,14 @@ func TestSchemaScenarios(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := Run(context.Background(), objs, skipped, Options{Window: w})
+		rep, err := run(context.Background(), objs, skipped, report.Options{Window: w})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(rep.Input.FailedFiles) != 1 || len(rep.Input.LineErrors) != 1 {
 			t.Fatalf("input %+v", rep.Input)
 		}
-		if err := s.Validate(render(t, rep, FormatJSON, WriteOptions{})); err != nil {
+		if err := s.Validate(render(t, rep, report.FormatJSON, report.WriteOptions{})); err != nil {
 			t.Error(err)
 		}
 	})
@@ -118,7 +119,7 @@ func TestSchemaScenarios(t *testing.T) {
 // null for an empty array (findings, failed_files), a null clients_capped,
 // a missing section.
 func TestSchemaCatches(t *testing.T) {
-	s := schematest.Compile(t, JSONSchema())
+	s := schematest.Compile(t, report.JSONSchema())
 	good, err := os.ReadFile(filepath.Join("testdata", "report.json.golden"))
 	if err != nil {
 		t.Fatal(err)

@@ -112,7 +112,7 @@ func (rep *Report) writeTimeline(b *strings.Builder, st style, indent string) {
 	if lowAt < 0 {
 		t.add(c("Cache hits"), cell{text: "no cache decision", sgr: sgrDim})
 	} else {
-		t.add(c("Cache hits"), cell{text: hit.String() + noData, sgr: sgrGreen}, c(fmt.Sprintf("scale 0–100%%, lowest %.0f%% at %s", low*100, clock(tl.starts[lowAt], d))))
+		t.add(c("Cache hits"), cell{text: hit.String() + noData, sgr: sgrGreen}, c(fmt.Sprintf("scale 0–100%%, lowest %s at %s", percent(low), clock(tl.starts[lowAt], d))))
 	}
 	// The time axis under the marks.
 	first, last := clock(rep.Window.From, d), clock(rep.Window.Until, d)
@@ -130,62 +130,6 @@ func (rep *Report) writeTimeline(b *strings.Builder, st style, indent string) {
 	b.WriteByte('\n')
 }
 
-// writeAuthText writes the NextAuth endpoints' requests and failures.
-func (rep *Report) writeAuthText(b *strings.Builder, st style) {
-	t := textTable{indent: "  ", right: []bool{false, true, true, true}}
-	t.heading("NextAuth endpoints", "REQUESTS", "FAILED", "RATE", "FAILED WITH")
-	for _, e := range rep.AuthEndpoints {
-		var codes []string
-		for _, cc := range e.topCodes() {
-			codes = append(codes, cc.code+" ×"+num(cc.n))
-		}
-		t.add(c(e.Path), c(num(e.Requests)), cell{text: num(e.Failures), sgr: nonZero(e.Failures, sgrYellow)},
-			cell{text: pct(e.Failures, e.Requests), sgr: rateSGR(e.FailureRate)}, c(strings.Join(codes, ", ")))
-	}
-	t.render(b, st)
-	b.WriteByte('\n')
-}
-
-// rateSGR colours a failure rate: red from 10%, yellow below.
-func rateSGR(r float64) string {
-	switch {
-	case r >= 0.1:
-		return sgrRedB
-	case r > 0:
-		return sgrYellow
-	}
-	return ""
-}
-
-// pts formats a change of rate in percentage points: "+38.1 pts".
-func pts(d float64) string {
-	if math.Abs(d) < 0.0005 {
-		return ""
-	}
-	return fmt.Sprintf("%+.1f pts", d*100)
-}
-
-// ratePct formats a rate as a percentage, like pct.
-func ratePct(r float64) string {
-	if r > 0 && r < 0.001 {
-		return "<0.1%"
-	}
-	return fmt.Sprintf("%.1f%%", r*100)
-}
-
-// changeSGR colours a change of error rate: worse is red.
-func changeSGR(d float64) string {
-	switch {
-	case d >= 0.05:
-		return sgrRedB
-	case d >= 0.01:
-		return sgrYellow
-	case d <= -0.01:
-		return sgrGreen
-	}
-	return ""
-}
-
 // A comparison row: a figure then and now.
 type comparison struct {
 	Label               string
@@ -201,26 +145,26 @@ func (rep *Report) comparisons() []comparison {
 	var out []comparison
 	reqChange := ""
 	if bl.Totals.Requests > 0 {
-		reqChange = fmt.Sprintf("%+.1f%%", 100*(float64(rep.Totals.Requests)/float64(bl.Totals.Requests)-1))
+		reqChange = signedPercent(float64(rep.Totals.Requests)/float64(bl.Totals.Requests) - 1)
 	}
 	out = append(out, comparison{Label: "Requests", Before: num(bl.Totals.Requests), Now: num(rep.Totals.Requests), Change: reqChange})
 	for _, class := range []string{"4xx", "5xx"} {
 		rb, rn := rate(bl.Status.Classes[class], bl.Totals.Requests), rate(rep.Status.Classes[class], rep.Totals.Requests)
-		out = append(out, comparison{Label: class + " rate", Before: ratePct(rb), Now: ratePct(rn), Change: pts(rn - rb), RateBefore: rb, RateNow: rn})
+		out = append(out, comparison{Label: class + " rate", Before: percent(rb), Now: percent(rn), Change: pts(rn - rb), RateBefore: rb, RateNow: rn})
 	}
 	tb, tn := bl.Series.total(), rep.Series.total()
 	rb, rn := rate(tb.AuthFailures, tb.AuthRequests), rate(tn.AuthFailures, tn.AuthRequests)
-	out = append(out, comparison{Label: "Auth failure rate", Before: ratePct(rb), Now: ratePct(rn), Change: pts(rn - rb), RateBefore: rb, RateNow: rn})
-	out = append(out, comparison{Label: "Cache hit ratio", Before: ratePct(bl.Cache.HitRatio), Now: ratePct(rep.Cache.HitRatio),
+	out = append(out, comparison{Label: "Auth failure rate", Before: percent(rb), Now: percent(rn), Change: pts(rn - rb), RateBefore: rb, RateNow: rn})
+	out = append(out, comparison{Label: "Cache hit ratio", Before: percent(bl.Cache.HitRatio), Now: percent(rep.Cache.HitRatio),
 		Change: pts(rep.Cache.HitRatio - bl.Cache.HitRatio)})
 	for i, e := range rep.AuthEndpoints {
 		be := bl.AuthEndpoints[i]
 		cmp := comparison{Label: e.Path + " failed",
-			Before: fmt.Sprintf("%s of %s", ratePct(be.FailureRate), num(be.Requests)),
-			Now:    fmt.Sprintf("%s of %s", ratePct(e.FailureRate), num(e.Requests)),
+			Before: fmt.Sprintf("%s of %s", percent(be.FailureRate), num(be.Requests)),
+			Now:    fmt.Sprintf("%s of %s", percent(e.FailureRate), num(e.Requests)),
 			Change: pts(e.FailureRate - be.FailureRate), RateBefore: be.FailureRate, RateNow: e.FailureRate}
 		if code, cb, cn, ok := mostChangedCode(be, e); ok {
-			cmp.Note = fmt.Sprintf("%s: %s → %s", code, ratePct(cb), ratePct(cn))
+			cmp.Note = fmt.Sprintf("%s: %s → %s", code, percent(cb), percent(cn))
 		}
 		out = append(out, cmp)
 	}
@@ -257,21 +201,32 @@ func (rep *Report) baselineTitle() string {
 		bl.Window.Until.Format("2006-01-02 15:04"), bl.Offset)
 }
 
-// writeBaselineText writes the "Compared with" section.
-func (rep *Report) writeBaselineText(b *strings.Builder, st style) {
-	bl := rep.Baseline
-	if bl == nil {
+// endpoints writes the NextAuth endpoints' requests and failures.
+func (tw *textWriter) endpoints(eps []endpointView) {
+	t := textTable{indent: "  ", right: []bool{false, true, true, true}}
+	t.heading("NextAuth endpoints", "REQUESTS", "FAILED", "RATE", "FAILED WITH")
+	for _, e := range eps {
+		t.add(c(e.Path), c(e.Requests), cell{text: e.Failed, sgr: toneSGR(e.FailedTone)}, cell{text: e.Rate, sgr: toneSGR(e.RateTone)}, c(e.Codes))
+	}
+	t.render(&tw.b, tw.st)
+	tw.b.WriteByte('\n')
+}
+
+// baseline writes the "Compared with" section.
+func (tw *textWriter) baseline(bv *baselineView) {
+	if bv == nil {
 		return
 	}
-	b.WriteString(st.paint(sgrBold, "Compared with "+rep.baselineTitle()) + "\n")
-	if bl.Totals.Requests == 0 {
+	b, st := &tw.b, tw.st
+	b.WriteString(st.paint(sgrBold, "Compared with "+bv.Title) + "\n")
+	if bv.Empty {
 		b.WriteString("  " + st.paint(sgrYellow, "no requests in the baseline window: nothing to compare with") + "\n\n")
 		return
 	}
 	t := textTable{indent: "  ", right: []bool{false, true, true, true}}
 	t.add(c(""), cell{text: "BEFORE", sgr: sgrDim}, cell{text: "NOW", sgr: sgrDim}, cell{text: "CHANGE", sgr: sgrDim})
-	for _, r := range rep.comparisons() {
-		row := []cell{c(r.Label), c(r.Before), c(r.Now), cell{text: r.Change, sgr: changeSGR(r.RateNow - r.RateBefore)}}
+	for _, r := range bv.Rows {
+		row := []cell{c(r.Label), c(r.Before), c(r.Now), cell{text: r.Change, sgr: toneSGR(r.Tone)}}
 		if r.Note != "" {
 			row = append(row, c(r.Note))
 		}
@@ -281,12 +236,11 @@ func (rep *Report) writeBaselineText(b *strings.Builder, st style) {
 	b.WriteByte('\n')
 	pt := textTable{indent: "  ", right: []bool{false, true, true, true, true}}
 	pt.heading("Error rate changed most", "REQUESTS", "BEFORE", "NOW", "CHANGE")
-	for _, p := range bl.ChangedPaths {
-		pt.add(c(p.Path), c(num(p.RequestsBefore)+" → "+num(p.Requests)), c(ratePct(p.ErrorRateBefore)), c(ratePct(p.ErrorRate)),
-			cell{text: pts(p.Change), sgr: changeSGR(p.Change)})
+	for _, p := range bv.Changed {
+		pt.add(c(p.Path), c(p.Requests), c(p.Before), c(p.Now), cell{text: p.Change, sgr: toneSGR(p.Tone)})
 	}
-	if len(bl.ChangedPaths) == 0 {
-		pt.add(c(fmt.Sprintf("none moved by more than chance (paths with %d requests or more, seen in both periods)", minChangeRequests)))
+	if len(bv.Changed) == 0 {
+		pt.add(c("none moved by more than chance (" + bv.None + ")"))
 	}
 	pt.render(b, st)
 	b.WriteByte('\n')

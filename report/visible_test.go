@@ -1,10 +1,11 @@
-package report
+package report_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"github.com/cfwatch/cfwatch/report"
 	"io"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ import (
 // hostileReport returns a real report (two hours of logs with a baseline,
 // an auth-403-burst finding, a bad line) whose every string that comes from
 // a log holds visibletest.Value(field): the fields a renderer shows.
-func hostileReport(t *testing.T) *Report {
+func hostileReport(t *testing.T) *report.Report {
 	t.Helper()
 	dir := t.TempDir()
 	var b strings.Builder
@@ -43,12 +44,12 @@ func hostileReport(t *testing.T) *Report {
 		t.Fatal(err)
 	}
 	win := source.Window{From: t0.Add(time.Hour), Until: t0.Add(2 * time.Hour)}
-	base := Shifted(win, time.Hour)
-	objs, skipped, err := source.Local([]string{file}, Union(win, &base))
+	base := report.Shifted(win, time.Hour)
+	objs, skipped, err := source.Local([]string{file}, report.Union(win, &base))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), objs, skipped, Options{Window: win, Baseline: &base})
+	rep, err := run(context.Background(), objs, skipped, report.Options{Window: win, Baseline: &base})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,11 +76,11 @@ func hostileReport(t *testing.T) *Report {
 		rep.Errors[i].Path = v("errpath")
 	}
 	rep.Cache.ResultTypes[v("result")] = 1
-	rep.Input.FailedFiles = append(rep.Input.FailedFiles, FileError{File: v("failedfile"), Error: v("failederr") + ": read failed"})
+	rep.Input.FailedFiles = append(rep.Input.FailedFiles, report.FileError{File: v("failedfile"), Error: v("failederr") + ": read failed"})
 	for i := range rep.Input.LineErrors {
 		rep.Input.LineErrors[i].File, rep.Input.LineErrors[i].Error = v("linefile"), v("lineerr")+":line 3: invalid"
 	}
-	rep.Baseline.ChangedPaths = append(rep.Baseline.ChangedPaths, PathChange{Path: v("changedpath"), RequestsBefore: 10, Requests: 10, Change: 0.5})
+	rep.Baseline.ChangedPaths = append(rep.Baseline.ChangedPaths, report.PathChange{Path: v("changedpath"), RequestsBefore: 10, Requests: 10, Change: 0.5})
 	return rep
 }
 
@@ -99,10 +100,10 @@ var ownSGR = regexp.MustCompile("\x1b\\[[0-9;]*m")
 func TestVisible(t *testing.T) {
 	rep := hostileReport(t)
 	for _, c := range []struct {
-		f     Format
+		f     report.Format
 		color bool
-	}{{FormatText, false}, {FormatText, true}, {FormatMarkdown, false}, {FormatHTML, false}} {
-		out := render(t, rep, c.f, WriteOptions{Color: c.color})
+	}{{report.FormatText, false}, {report.FormatText, true}, {report.FormatMarkdown, false}, {report.FormatHTML, false}} {
+		out := render(t, rep, c.f, report.WriteOptions{Color: c.color})
 		name := string(c.f)
 		scan := out
 		if c.color {
@@ -130,7 +131,7 @@ func TestVisible(t *testing.T) {
 	}
 
 	// The page stays well-formed XML (which allows no C0 control).
-	d := xml.NewDecoder(bytes.NewReader(render(t, rep, FormatHTML, WriteOptions{})))
+	d := xml.NewDecoder(bytes.NewReader(render(t, rep, report.FormatHTML, report.WriteOptions{})))
 	d.Strict = true
 	for {
 		if _, err := d.Token(); err == io.EOF {
@@ -141,14 +142,14 @@ func TestVisible(t *testing.T) {
 	}
 
 	// JSON keeps the values: its encoder escapes them.
-	var back Report
-	if err := json.Unmarshal(render(t, rep, FormatJSON, WriteOptions{}), &back); err != nil {
+	var back report.Report
+	if err := json.Unmarshal(render(t, rep, report.FormatJSON, report.WriteOptions{}), &back); err != nil {
 		t.Fatal(err)
 	}
 	if h := back.Findings[0].Host; !strings.Contains(h, "\x1b") || !strings.Contains(h, "\u202e") || !strings.Contains(h, "\u0085") {
 		t.Errorf("JSON host %q lost its characters", h)
 	}
-	if js := render(t, rep, FormatJSON, WriteOptions{}); bytes.ContainsAny(js, "\x1b\x00\x07") {
+	if js := render(t, rep, report.FormatJSON, report.WriteOptions{}); bytes.ContainsAny(js, "\x1b\x00\x07") {
 		t.Error("JSON has raw C0 controls")
 	}
 }

@@ -413,7 +413,7 @@ func TestLinkedPackages(t *testing.T) {
 	for _, p := range deps("-tags", "lambda.norpc", "../../cmd/ingest") {
 		switch p {
 		case "github.com/cfwatch/cfwatch/internal/cli/reportcmd", "github.com/cfwatch/cfwatch/internal/cli/loggencmd",
-			"github.com/cfwatch/cfwatch/report", "github.com/cfwatch/cfwatch/athena", "github.com/cfwatch/cfwatch/loggen":
+			"github.com/cfwatch/cfwatch/report", "github.com/cfwatch/cfwatch/local", "github.com/cfwatch/cfwatch/athena", "github.com/cfwatch/cfwatch/loggen":
 			t.Errorf("cmd/ingest, the Lambda's bootstrap, links %s", p)
 		}
 		if strings.Contains(p, "duckdb") {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
-	"github.com/cfwatch/cfwatch/report"
+	"github.com/cfwatch/cfwatch/local"
 )
 
 // progressLine draws a run's progress on one terminal line, redrawn in
@@ -31,7 +31,7 @@ func newProgressLine(w io.Writer, now func() time.Time) *progressLine {
 }
 
 // update is a report.Options.Progress callback.
-func (p *progressLine) update(pr report.Progress) {
+func (p *progressLine) update(pr local.Progress) {
 	t := p.now()
 	if t.Sub(p.start) < progressDelay || t.Sub(p.last) < progressEvery {
 		return
@@ -52,7 +52,7 @@ func (p *progressLine) clear() {
 
 // formatProgress writes a progress line: "reading 12/96 files · 4.1 MiB of
 // 40 MiB (10%) · 20 MiB/s · 2s left".
-func formatProgress(pr report.Progress, elapsed time.Duration) string {
+func formatProgress(pr local.Progress, elapsed time.Duration) string {
 	s := fmt.Sprintf("reading %d/%d files · %s", pr.FilesDone, pr.FilesTotal, humanize.IBytes(uint64(pr.BytesDone)))
 	if pr.BytesTotal > 0 {
 		done := min(pr.BytesDone, pr.BytesTotal)

@@ -18,6 +18,7 @@ import (
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/internal/cli"
 	"github.com/cfwatch/cfwatch/internal/visible"
+	"github.com/cfwatch/cfwatch/local"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
 	"github.com/cfwatch/cfwatch/traffic"
@@ -141,12 +142,13 @@ exists, 0 when none does.`,
 		if *top < 1 {
 			return cli.Usagef("--top %d: want 1 or more", *top)
 		}
-		opts := report.Options{TopN: *top, Detectors: &cfg, Parallel: *parallel, MinRecords: *minRecords,
+		opts := report.Options{TopN: *top, Detectors: &cfg, MinRecords: *minRecords,
 			Filter: report.Filter{Distributions: *dists, Hosts: *hosts}}
+		lo := local.Options{Parallel: *parallel}
 		if fs.Changed("workers") {
-			// Else report.Run chooses: none for local files read in
+			// Else the local engine chooses: none for local files read in
 			// parallel, source.DefaultWorkers otherwise.
-			opts.Workers = *workers
+			lo.Workers = *workers
 		}
 		// Whole seconds: the window's bounds are printed and carried into the
 		// JSON series.
@@ -165,30 +167,35 @@ exists, 0 when none does.`,
 			}
 		}
 		logger := slog.New(visible.LogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-		var rep *report.Report
+		// The engine: Athena over the dataset's table, or cfwatch reading
+		// the input itself. Both compute the same report of opts.
+		var (
+			eng  report.Engine
+			done = func(err error) error { return err } // what the engine says when it is done
+		)
 		if *engine == "athena" {
-			if rep, err = runAthena(ctx, opts, af, stderr, logger); err != nil {
+			if eng, done, err = athenaEngine(ctx, af, stderr, logger); err != nil {
 				return cli.Failf("%v", err)
 			}
 		} else {
-			// List the objects of both periods; Run leaves out what neither
-			// needs.
+			// List the objects of both periods; the engine leaves out what
+			// neither needs.
 			listing, err := source.ListAll(ctx, *sources, report.Union(opts.Window, opts.Baseline),
 				source.ListOptions{S3Endpoint: *s3Endpoint, Logger: logger})
 			if err != nil {
 				return cli.Failf("%v", err)
 			}
-			opts.Near = listing.Near
-			var progress *progressLine // on a terminal only: quiet in pipes and CI
-			if cli.IsTerminal(stderr) {
-				progress = newProgressLine(stderr, time.Now)
-				opts.Progress = progress.update
+			lo.Logger = logger
+			if cli.IsTerminal(stderr) { // a progress line on a terminal only: quiet in pipes and CI
+				progress := newProgressLine(stderr, time.Now)
+				lo.Progress = progress.update
+				done = func(err error) error { progress.clear(); return err }
 			}
-			rep, err = report.Run(ctx, listing.Objects, listing.Skipped, opts)
-			progress.clear()
-			if err != nil {
-				return cli.Failf("%v", err)
-			}
+			eng = &local.Engine{Listing: listing, Options: lo}
+		}
+		rep, err := eng.Report(ctx, opts)
+		if err = done(err); err != nil {
+			return cli.Failf("%v", err)
 		}
 
 		if len(*distConfigs) > 0 {

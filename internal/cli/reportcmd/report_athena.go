@@ -22,15 +22,17 @@ type athenaFlags struct {
 	distributions                      []string
 }
 
-// runAthena computes the report with Athena over the dataset's table, and
-// says on stderr what the queries scanned and cost, also when they fail.
-func runAthena(ctx context.Context, opts report.Options, f athenaFlags, stderr io.Writer, log *slog.Logger) (*report.Report, error) {
+// athenaEngine is the engine that computes the report with Athena over the
+// dataset's table; done, called with the engine's error, says on stderr
+// what the queries scanned and cost, also when they failed, and adds a
+// hint to the errors it knows.
+func athenaEngine(ctx context.Context, f athenaFlags, stderr io.Writer, log *slog.Logger) (eng report.Engine, done func(error) error, err error) {
 	if f.output != "" && !strings.HasPrefix(f.output, "s3://") {
-		return nil, fmt.Errorf("--athena-output %q: want s3://bucket/prefix/", f.output)
+		return nil, nil, fmt.Errorf("--athena-output %q: want s3://bucket/prefix/", f.output)
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("athena: loading the AWS configuration: %w", err)
+		return nil, nil, fmt.Errorf("athena: loading the AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -42,15 +44,18 @@ func runAthena(ctx context.Context, opts report.Options, f athenaFlags, stderr i
 		OutputLocation: f.output,
 		Logger:         log,
 	}
-	rep, err := athena.Run(ctx, c, athena.Options{Report: opts, Table: f.table, Distributions: f.distributions, Logger: log})
-	var qe *athena.QueryError
-	if errors.As(err, &qe) && strings.Contains(qe.Reason, "injected projected partition column") {
-		err = fmt.Errorf("%w\nthe table's distribution partitions are injected: name the distributions with --athena-distribution ID (repeatable)", err)
+	eng = &athena.Engine{Querier: c, Options: athena.Options{Table: f.table, Distributions: f.distributions, Logger: log}}
+	done = func(err error) error {
+		var qe *athena.QueryError
+		if errors.As(err, &qe) && strings.Contains(qe.Reason, "injected projected partition column") {
+			err = fmt.Errorf("%w\nthe table's distribution partitions are injected: name the distributions with --athena-distribution ID (repeatable)", err)
+		}
+		st := c.Stats()
+		if st.Queries > 0 {
+			fmt.Fprintf(stderr, "athena: %d queries in workgroup %s (%s) scanned %s: about $%.4f at $%.0f per TB scanned (list price in us-east-1; at least 10 MB billed per query)\n",
+				st.Queries, c.WorkGroup, cfg.Region, humanize.IBytes(uint64(st.DataScannedBytes)), st.CostUSD(), athena.PricePerTBScanned)
+		}
+		return err
 	}
-	st := c.Stats()
-	if st.Queries > 0 {
-		fmt.Fprintf(stderr, "athena: %d queries in workgroup %s (%s) scanned %s: about $%.4f at $%.0f per TB scanned (list price in us-east-1; at least 10 MB billed per query)\n",
-			st.Queries, c.WorkGroup, cfg.Region, humanize.IBytes(uint64(st.DataScannedBytes)), st.CostUSD(), athena.PricePerTBScanned)
-	}
-	return rep, err
+	return eng, done, nil
 }

@@ -132,7 +132,7 @@ func serveAthena(t *testing.T, root string, from, until time.Time) ([]*athenates
 	cfg := detectors.DefaultConfig()
 	opts := report.Options{Window: source.Window{From: from, Until: until}, TopN: 10, Detectors: &cfg}
 	rec := &recordingDuck{db: athenatest.OpenTable(t, root)}
-	if _, err := athena.Run(context.Background(), rec, athena.Options{Report: opts, Dialect: athena.DuckDB}); err != nil {
+	if _, err := athena.Run(context.Background(), rec, opts, athena.Options{Dialect: athena.DuckDB}); err != nil {
 		t.Fatal(err)
 	}
 	srv := mototest.Start(t)

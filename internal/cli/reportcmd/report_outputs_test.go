@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/local"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/report"
 )
@@ -72,7 +73,7 @@ func TestReportCompare(t *testing.T) {
 		}
 	}
 	if !strings.Contains(text, "Compared with 2026-11-20 00:00 → 2026-11-20 01:00 UTC (1h earlier)") ||
-		!strings.Contains(line, "403: 0.0% → ") || !strings.Contains(line, " pts") {
+		!strings.Contains(line, "403: 0% → ") || !strings.Contains(line, " pts") {
 		t.Fatalf("no callback comparison line:\n%s", text)
 	}
 
@@ -187,15 +188,15 @@ func TestQuietOffTerminal(t *testing.T) {
 
 func TestFormatProgress(t *testing.T) {
 	for _, c := range []struct {
-		p       report.Progress
+		p       local.Progress
 		elapsed time.Duration
 		want    string
 	}{
-		{report.Progress{FilesDone: 0, FilesTotal: 96}, 0, "reading 0/96 files · 0 B"},
-		{report.Progress{FilesDone: 12, FilesTotal: 96, BytesDone: 5 << 20, BytesTotal: 40 << 20}, 0, "reading 12/96 files · 5.0 MiB of 40 MiB (12%)"},
-		{report.Progress{FilesDone: 12, FilesTotal: 96, BytesDone: 10 << 20, BytesTotal: 40 << 20}, 2 * time.Second,
+		{local.Progress{FilesDone: 0, FilesTotal: 96}, 0, "reading 0/96 files · 0 B"},
+		{local.Progress{FilesDone: 12, FilesTotal: 96, BytesDone: 5 << 20, BytesTotal: 40 << 20}, 0, "reading 12/96 files · 5.0 MiB of 40 MiB (12%)"},
+		{local.Progress{FilesDone: 12, FilesTotal: 96, BytesDone: 10 << 20, BytesTotal: 40 << 20}, 2 * time.Second,
 			"reading 12/96 files · 10 MiB of 40 MiB (25%) · 5.0 MiB/s · 6s left"},
-		{report.Progress{FilesDone: 96, FilesTotal: 96, BytesDone: 40 << 20, BytesTotal: 40 << 20}, 4 * time.Second,
+		{local.Progress{FilesDone: 96, FilesTotal: 96, BytesDone: 40 << 20, BytesTotal: 40 << 20}, 4 * time.Second,
 			"reading 96/96 files · 40 MiB of 40 MiB (100%) · 10 MiB/s"},
 	} {
 		if got := formatProgress(c.p, c.elapsed); got != c.want {
@@ -211,7 +212,7 @@ func TestProgressLine(t *testing.T) {
 	clock := func() time.Time { return now }
 	var b bytes.Buffer
 	pl := newProgressLine(&b, clock)
-	p := report.Progress{FilesTotal: 2, BytesTotal: 100}
+	p := local.Progress{FilesTotal: 2, BytesTotal: 100}
 	pl.update(p)
 	now = now.Add(progressDelay / 2)
 	pl.update(p)

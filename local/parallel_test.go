@@ -1,10 +1,11 @@
-package report
+package local
 
 import (
 	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
+	"github.com/cfwatch/cfwatch/report"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -78,9 +79,9 @@ func parallelInput(t *testing.T) string {
 // small the memory they may use ahead of the file being counted.
 func TestParallelDeterministic(t *testing.T) {
 	dir := parallelInput(t)
-	base := Shifted(window, 2*time.Hour)
-	run := func(parallel int, budget int64) (map[Format][]byte, string, *Report) {
-		objs, skipped, err := source.Local([]string{dir}, Union(window, &base))
+	base := report.Shifted(window, 2*time.Hour)
+	run := func(parallel int, budget int64) (map[report.Format][]byte, string, *report.Report) {
+		objs, skipped, err := source.Local([]string{dir}, report.Union(window, &base))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,36 +92,36 @@ func TestParallelDeterministic(t *testing.T) {
 			}
 			return a
 		}}))
-		rep, err := Run(context.Background(), objs, skipped, Options{Window: window, Baseline: &base, Logger: log,
-			Parallel: parallel, ParallelBudget: budget})
+		rep, err := run(context.Background(), objs, skipped, report.Options{Window: window, Baseline: &base},
+			Options{Logger: log, Parallel: parallel, ParallelBudget: budget})
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := map[Format][]byte{}
-		for _, f := range Formats() {
-			out[f] = render(t, rep, f, WriteOptions{})
+		out := map[report.Format][]byte{}
+		for _, f := range report.Formats() {
+			out[f] = render(t, rep, f, report.WriteOptions{})
 		}
 		return out, logBuf.String(), rep
 	}
 	want, wantLog, rep := run(1, 0)
 	// The input has what the test is about.
-	if len(rep.Findings) == 0 || len(rep.Input.FailedFiles) != 1 || rep.Input.SkippedLines <= MaxLineErrors ||
-		rep.Input.InvalidValues <= MaxFieldErrors || rep.Baseline == nil || rep.Baseline.Totals.Requests == 0 {
+	if len(rep.Findings) == 0 || len(rep.Input.FailedFiles) != 1 || rep.Input.SkippedLines <= report.MaxLineErrors ||
+		rep.Input.InvalidValues <= report.MaxFieldErrors || rep.Baseline == nil || rep.Baseline.Totals.Requests == 0 {
 		t.Fatalf("input lacks findings, a failed file, line errors, field errors or a baseline: %d findings, %d failed files, %d skipped lines, %d invalid values",
 			len(rep.Findings), len(rep.Input.FailedFiles), rep.Input.SkippedLines, rep.Input.InvalidValues)
 	}
 	if fe := rep.Input.FailedFiles[0]; fe.Records == 0 || !strings.HasSuffix(fe.File, ".cut.gz") {
 		t.Fatalf("failed file %+v: want the cut file, with the records read before the cut", fe)
 	}
-	if len(Formats()) != 4 {
-		t.Fatalf("formats %v: the test covers text, json, markdown and html", Formats())
+	if len(report.Formats()) != 4 {
+		t.Fatalf("formats %v: the test covers text, json, markdown and html", report.Formats())
 	}
 	for _, c := range []struct {
 		parallel int
 		budget   int64
 	}{{2, 0}, {8, 0}, {2, 1}, {8, 1}, {8, 200 << 10}} {
 		got, gotLog, _ := run(c.parallel, c.budget)
-		for _, f := range Formats() {
+		for _, f := range report.Formats() {
 			if !bytes.Equal(got[f], want[f]) {
 				t.Errorf("%d workers, budget %d: the %s report differs from one worker's", c.parallel, c.budget, f)
 			}
@@ -141,7 +142,7 @@ func TestParallelCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	_, err = Run(ctx, objs, skipped, Options{Window: window, Parallel: 4, ParallelBudget: 1, Progress: func(Progress) {
+	_, err = run(ctx, objs, skipped, report.Options{Window: window}, Options{Parallel: 4, ParallelBudget: 1, Progress: func(Progress) {
 		if calls++; calls == 3 {
 			cancel()
 		}

@@ -1,4 +1,4 @@
-package report
+package local
 
 import (
 	"context"
@@ -336,7 +336,7 @@ func (rd *reading) readParallel(ctx context.Context, objs []source.Object, pf *s
 			err = rd.reopenParquet(ctx, obj)
 		} else {
 			rd.read = max(rd.read, f.read)
-			rd.rep.Input.Records += int64(f.records)
+			rd.in.Records += int64(f.records)
 		}
 		onFile(obj, err)
 	}
@@ -351,7 +351,7 @@ func (rd *reading) count(name, dist string, c *chunk) {
 		for ; e < len(c.errs) && c.errs[e].at == j; e++ {
 			rd.event(name, &c.errs[e])
 		}
-		rd.observe(&c.recs[j], dist)
+		rd.c.Observe(&c.recs[j], dist)
 	}
 	for ; e < len(c.errs); e++ {
 		rd.event(name, &c.errs[e])

@@ -1,7 +1,8 @@
-package report
+package local
 
 import (
 	"bytes"
+	"github.com/cfwatch/cfwatch/report"
 	"io"
 	"io/fs"
 	"os"
@@ -138,7 +139,7 @@ func TestV2ParquetMatchesLogs(t *testing.T) {
 		}
 	}
 
-	opts := Options{Window: source.Window{From: incidentsStart, Until: incidentsStart.Add(12 * time.Hour)}}
+	opts := report.Options{Window: source.Window{From: incidentsStart, Until: incidentsStart.Add(12 * time.Hour)}}
 	fromLogs := runOver(t, logs, opts)
 	jl, tl := withoutInput(t, fromLogs)
 	if fromLogs.Totals.Requests == 0 || len(fromLogs.Findings) == 0 {

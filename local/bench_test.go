@@ -1,8 +1,9 @@
-package report
+package local
 
 import (
 	"context"
 	"fmt"
+	"github.com/cfwatch/cfwatch/report"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -64,7 +65,7 @@ func BenchmarkMonth(b *testing.B) {
 			if c.remote {
 				lo = *s3()
 			}
-			var rep *Report
+			var rep *report.Report
 			var peak uint64
 			for b.Loop() {
 				stop := sampleHeap(&peak)
@@ -72,7 +73,7 @@ func BenchmarkMonth(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if rep, err = Run(context.Background(), objs, skipped, Options{Window: c.w}); err != nil {
+				if rep, err = run(context.Background(), objs, skipped, report.Options{Window: c.w}); err != nil {
 					b.Fatal(err)
 				}
 				stop()

@@ -1,8 +1,9 @@
-package report
+package local
 
 import (
 	"context"
 	"encoding/json"
+	"github.com/cfwatch/cfwatch/report"
 	"path/filepath"
 	"testing"
 	"time"
@@ -30,15 +31,15 @@ func TestFilter(t *testing.T) {
 	shop := site("shop", "E1SHOPEXAMPLE", "shop.example.com", loggen.MethodRejected)
 	site("blog", "E2BLOGEXAMPLE", "blog.example.com", loggen.Origin5xx)
 	w := source.Window{From: start, Until: start.Add(2 * time.Hour)}
-	for name, f := range map[string]Filter{
+	for name, f := range map[string]report.Filter{
 		"distribution": {Distributions: []string{"E1SHOPEXAMPLE"}},
 		"host":         {Hosts: []string{"Shop.Example.com"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// The shop's files alone, with the same filter (a few of its
 			// requests, scanners', name no host or another one).
-			alone := runOver(t, shop, Options{Window: w, Filter: f})
-			got := runOver(t, dir, Options{Window: w, Filter: f})
+			alone := runOver(t, shop, report.Options{Window: w, Filter: f})
+			got := runOver(t, dir, report.Options{Window: w, Filter: f})
 			if got.Input.RecordsFiltered == 0 && got.Input.FilesFiltered == 0 {
 				t.Fatalf("nothing filtered: %+v", got.Input)
 			}

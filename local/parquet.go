@@ -1,4 +1,4 @@
-package report
+package local
 
 import (
 	"context"
@@ -60,13 +60,12 @@ func (rd *reading) readParquet(ctx context.Context, obj source.Object, rc io.Rea
 		return err
 	}
 	defer r.Close()
-	rep := rd.rep
 	total := max(r.NumRows(), 1)
 	var rec logparse.Record
 	for n := 0; ; n++ {
 		if n%progressEvery == progressEvery-1 {
 			if err := ctx.Err(); err != nil {
-				rep.Input.Records += r.Rows()
+				rd.in.Records += r.Rows()
 				return &partialError{records: int(r.Rows()), err: err}
 			}
 			if rd.report != nil {
@@ -79,12 +78,12 @@ func (rd *reading) readParquet(ctx context.Context, obj source.Object, rc io.Rea
 			break
 		}
 		if err != nil {
-			rep.Input.Records += r.Rows()
+			rd.in.Records += r.Rows()
 			return &partialError{records: int(r.Rows()), err: err}
 		}
-		rd.observe(&rec, "")
+		rd.c.Observe(&rec, "")
 	}
-	rep.Input.Records += r.Rows()
+	rd.in.Records += r.Rows()
 	rd.read = obj.Size
 	return nil
 }
@@ -109,14 +108,13 @@ func (rd *reading) readLogParquet(ctx context.Context, obj source.Object, rr sou
 		return err
 	}
 	defer r.Close()
-	rep := rd.rep
 	dist := obj.Key.DistributionID // a v2 log may leave out its DistributionId field
 	total := max(r.NumRows(), 1)
 	var rec logparse.Record
 	for n := 0; ; n++ {
 		if n%progressEvery == progressEvery-1 {
 			if err := ctx.Err(); err != nil {
-				rep.Input.Records += int64(r.Records())
+				rd.in.Records += int64(r.Records())
 				return &partialError{records: r.Records(), err: err}
 			}
 			if rd.report != nil {
@@ -134,15 +132,15 @@ func (rd *reading) readLogParquet(ctx context.Context, obj source.Object, rr sou
 				rd.lineError(obj.Name, pe) // pe names the row
 				continue
 			}
-			rep.Input.Records += int64(r.Records())
+			rd.in.Records += int64(r.Records())
 			return err
 		}
 		if fe := r.FieldErrors(); len(fe) > 0 {
 			rd.fieldErrors(obj.Name, fe)
 		}
-		rd.observe(&rec, dist)
+		rd.c.Observe(&rec, dist)
 	}
-	rep.Input.Records += int64(r.Records())
+	rd.in.Records += int64(r.Records())
 	rd.read = obj.Size
 	return nil
 }

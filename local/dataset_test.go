@@ -1,9 +1,10 @@
-package report
+package local
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/cfwatch/cfwatch/report"
 	"os"
 	"path/filepath"
 	"slices"
@@ -59,13 +60,13 @@ func incidentsInput(t *testing.T) (logs, ds string) {
 	return filepath.Join(incidentsDir, "logs"), filepath.Join(incidentsDir, "dataset")
 }
 
-func runOver(t *testing.T, dir string, opts Options) *Report {
+func runOver(t *testing.T, dir string, opts report.Options) *report.Report {
 	t.Helper()
-	objs, skipped, err := source.Local([]string{dir}, Union(opts.Window, opts.Baseline))
+	objs, skipped, err := source.Local([]string{dir}, report.Union(opts.Window, opts.Baseline))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), objs, skipped, opts)
+	rep, err := run(context.Background(), objs, skipped, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +75,10 @@ func runOver(t *testing.T, dir string, opts Options) *Report {
 
 // withoutInput is the report's JSON and text with the input section
 // blanked: the input is files of another kind, the rest must not differ.
-func withoutInput(t *testing.T, rep *Report) (js, text string) {
+func withoutInput(t *testing.T, rep *report.Report) (js, text string) {
 	t.Helper()
 	c := *rep
-	c.Input = Input{}
+	c.Input = report.Input{}
 	var b bytes.Buffer
 	if err := c.WriteJSON(&b); err != nil {
 		t.Fatal(err)
@@ -97,15 +98,15 @@ func TestDatasetMatchesLogs(t *testing.T) {
 	logs, ds := incidentsInput(t)
 	for _, c := range []struct {
 		name string
-		opts Options
+		opts report.Options
 	}{
-		{"whole", Options{Window: source.Window{From: incidentsStart, Until: incidentsStart.Add(12 * time.Hour)}}},
-		{"part-with-baseline", func() Options {
+		{"whole", report.Options{Window: source.Window{From: incidentsStart, Until: incidentsStart.Add(12 * time.Hour)}}},
+		{"part-with-baseline", func() report.Options {
 			w := source.Window{From: incidentsStart.Add(6*time.Hour + 30*time.Minute), Until: incidentsStart.Add(11 * time.Hour)}
-			b := Shifted(w, 5*time.Hour)
-			return Options{Window: w, Baseline: &b, TopN: 15}
+			b := report.Shifted(w, 5*time.Hour)
+			return report.Options{Window: w, Baseline: &b, TopN: 15}
 		}()},
-		{"edge-minutes", Options{Window: source.Window{From: incidentsStart.Add(2*time.Hour + 7*time.Minute), Until: incidentsStart.Add(3*time.Hour + 55*time.Minute)}}},
+		{"edge-minutes", report.Options{Window: source.Window{From: incidentsStart.Add(2*time.Hour + 7*time.Minute), Until: incidentsStart.Add(3*time.Hour + 55*time.Minute)}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			fromLogs := runOver(t, logs, c.opts)
@@ -127,7 +128,7 @@ func TestDatasetMatchesLogs(t *testing.T) {
 		})
 	}
 	// The comparison means something only if the rules found things.
-	rep := runOver(t, logs, Options{Window: source.Window{From: incidentsStart, Until: incidentsStart.Add(12 * time.Hour)}})
+	rep := runOver(t, logs, report.Options{Window: source.Window{From: incidentsStart, Until: incidentsStart.Add(12 * time.Hour)}})
 	var rules []string
 	for _, f := range rep.Findings {
 		if !slices.Contains(rules, f.Rule) {
@@ -171,7 +172,7 @@ func TestDatasetPruning(t *testing.T) {
 	if skipped != 0 {
 		t.Errorf("skipped %d: pruned directories are not entered, so nothing is counted", skipped)
 	}
-	rep, err := Run(context.Background(), objs, skipped, Options{Window: w})
+	rep, err := run(context.Background(), objs, skipped, report.Options{Window: w})
 	if err != nil {
 		t.Fatal(err)
 	}

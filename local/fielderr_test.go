@@ -1,9 +1,10 @@
-package report
+package local
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cfwatch/cfwatch/report"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +52,7 @@ func TestFieldErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), objs, skipped, Options{Window: w})
+	rep, err := run(context.Background(), objs, skipped, report.Options{Window: w})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +60,8 @@ func TestFieldErrors(t *testing.T) {
 	if in.Records != 10+5+25 || in.SkippedLines != 1 || in.InvalidValues != 5+25 {
 		t.Fatalf("records %d, skipped lines %d, invalid values %d; want 40, 1, 30", in.Records, in.SkippedLines, in.InvalidValues)
 	}
-	if len(in.FieldErrors) != MaxFieldErrors {
-		t.Fatalf("%d field errors listed, want the first %d", len(in.FieldErrors), MaxFieldErrors)
+	if len(in.FieldErrors) != report.MaxFieldErrors {
+		t.Fatalf("%d field errors listed, want the first %d", len(in.FieldErrors), report.MaxFieldErrors)
 	}
 	for i, want := range []struct {
 		line  int
@@ -95,21 +96,21 @@ func TestFieldErrors(t *testing.T) {
 			Classes map[string]int64 `json:"classes"`
 		} `json:"status"`
 	}
-	js := render(t, rep, FormatJSON, WriteOptions{})
+	js := render(t, rep, report.FormatJSON, report.WriteOptions{})
 	if err := json.Unmarshal(js, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Input.InvalidValues != 30 || len(doc.Input.FieldErrors) != MaxFieldErrors || len(doc.Input.LineErrors) != 1 ||
+	if doc.Input.InvalidValues != 30 || len(doc.Input.FieldErrors) != report.MaxFieldErrors || len(doc.Input.LineErrors) != 1 ||
 		doc.Input.FieldErrors[0].Line != 13 || doc.Input.FieldErrors[0].File != file || doc.Status.Classes["unknown"] != 1 {
 		t.Errorf("JSON input: %+v", doc.Input)
 	}
 
-	for _, f := range []Format{FormatText, FormatMarkdown, FormatHTML, FormatJSON} {
-		out := string(render(t, rep, f, WriteOptions{}))
+	for _, f := range []report.Format{report.FormatText, report.FormatMarkdown, report.FormatHTML, report.FormatJSON} {
+		out := string(render(t, rep, f, report.WriteOptions{}))
 		if strings.Contains(out, "SECRETVALUE") {
 			t.Errorf("%s: a cookie value from a bad field is shown", f)
 		}
-		if f == FormatJSON {
+		if f == report.FormatJSON {
 			continue
 		}
 		for _, want := range []string{"30 invalid values", "line 13", "sc-content-len", "line 14", "… and 10 more invalid values"} {
