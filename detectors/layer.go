@@ -448,11 +448,15 @@ func EdgeFunctionFailure(rec *logparse.Record) bool {
 var jsonEndpoints = [...]string{"/session", "/csrf", "/providers"}
 
 // JSONEndpointHTML reports one of NextAuth's JSON endpoints (session, csrf,
-// providers below authPrefix) answered with HTML, whatever the status:
-// typically a 200 index.html from a custom error response. The path is
-// matched as logged (no normalisation).
+// providers below authPrefix) answered with HTML by the origin or the cache,
+// whatever the status: typically a 200 index.html from a custom error
+// response. CloudFront's own error pages (a failure of another layer) are
+// not. The path is matched as logged (no normalisation).
 func JSONEndpointHTML(rec *logparse.Record, authPrefix string) bool {
 	if !hasPrefixFold(rec.ContentType, "text/html") || !strings.HasPrefix(rec.URIStem, authPrefix) {
+		return false
+	}
+	if r := Classify(rec); r != ReasonNone && r.Layer() != LayerOrigin {
 		return false
 	}
 	rest := rec.URIStem[len(authPrefix):]

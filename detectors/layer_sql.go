@@ -125,5 +125,11 @@ func JSONEndpointHTMLSQL(authPrefix string) string {
 	for i, ep := range jsonEndpoints {
 		paths[i] = sqlQuote(authPrefix + ep)
 	}
-	return fmt.Sprintf("(%s LIKE 'text/html%%' AND coalesce(cs_uri_stem, '') IN (%s))", sqlCType, strings.Join(paths, ", "))
+	answered := []Reason{ReasonNone}
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		if r.Layer() == LayerOrigin {
+			answered = append(answered, r)
+		}
+	}
+	return fmt.Sprintf("(%s LIKE 'text/html%%' AND coalesce(cs_uri_stem, '') IN (%s) AND %s)", sqlCType, strings.Join(paths, ", "), reasonIn(answered...))
 }
