@@ -51,9 +51,9 @@ var layerCases = []layerCase{
 	// Not failures.
 	{status: "200", rt: "Miss", rrt: "Miss", d: "Miss", ttfb: "0.120", ctype: "application/json", clen: "120"},
 	{status: "302", rt: "Redirect", rrt: "Redirect", d: "Redirect", ttfb: "0.000", ctype: "text/html", clen: "167"},
-	{status: "200", rt: "Error", rrt: "Miss", d: "Error", ttfb: "0.834"},          // client left mid-download
-	{status: "-", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000"},           // status unknown
-	{status: "600", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000"},         // not an HTTP failure status
+	{status: "200", rt: "Error", rrt: "Miss", d: "Error", ttfb: "0.834"},  // client left mid-download
+	{status: "-", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000"},   // status unknown
+	{status: "600", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000"}, // not an HTTP failure status
 	{status: "304", rt: "RefreshHit", rrt: "RefreshHit", d: "OriginShieldHit", ttfb: "0.004"},
 	{status: "200", rt: "Miss", rrt: "Miss", d: "MissGeneratedResponse", ttfb: "0.010"},
 
@@ -81,8 +81,8 @@ var layerCases = []layerCase{
 	// Edge refusal, origin not asked (AWS WAF logs only a generic Error).
 	ec("403", "Error", "0.000", ReasonEdgeRefusal),
 	ec("403", "Error", "0.001", ReasonEdgeRefusal),
-	ec("405", "Error", "0.001", ReasonEdgeRefusal), // a WAF rule's custom status
-	{status: "403", rt: "Error", rrt: "Error", ttfb: "0.000", want: ReasonEdgeRefusal},                     // no detailed type (older logs)
+	ec("405", "Error", "0.001", ReasonEdgeRefusal),                                     // a WAF rule's custom status
+	{status: "403", rt: "Error", rrt: "Error", ttfb: "0.000", want: ReasonEdgeRefusal}, // no detailed type (older logs)
 	{status: "403", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000", cookie: "CloudFront-Policy=p;%20CloudFront-Signature=s;%20CloudFront-Key-Pair-Id=K2JCJMDEHXQW5F", want: ReasonSignedURL},
 	{status: "403", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000", query: "Key-Pair-Id=K2JCJMDEHXQW5F&Signature=x", ctype: "text/xml", clen: "146", want: ReasonSignedURL},
 
@@ -133,8 +133,8 @@ var layerCases = []layerCase{
 	origin("500", "text/html", "180", ReasonApp),
 	origin("599", "-", "-", ReasonApp),
 	ec("403", "Error", "0.002", ReasonApp),
-	ec("403", "Error", "-", ReasonApp), // no time-to-first-byte: not known to be the edge's
-	{status: "403", ttfb: "0.000", want: ReasonApp},                                  // no result types at all
+	ec("403", "Error", "-", ReasonApp),                                                  // no time-to-first-byte: not known to be the edge's
+	{status: "403", ttfb: "0.000", want: ReasonApp},                                     // no result types at all
 	{status: "403", rt: "Miss", rrt: "Miss", d: "Miss", ttfb: "0.000", want: ReasonApp}, // Miss: the origin was asked
 	{status: "404", rt: "Hit", rrt: "Hit", d: "Hit", ttfb: "0.000", want: ReasonCachedError},
 	{status: "404", rt: "RefreshHit", rrt: "RefreshHit", d: "RefreshHit", ttfb: "0.030", want: ReasonCachedError},
