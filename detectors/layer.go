@@ -338,10 +338,10 @@ func IsFailure(rec *logparse.Record) bool {
 // The order: 000 is the viewer's; then edge compute and capacity values in
 // any of the three result types; then the detailed result type's own
 // values; then field-level encryption refusals; then the generic reading:
-// an Error the origin was not asked about (time-to-first-byte logged and at
-// most EdgeOnlyTTFB) is an edge refusal (a signed URL refusal with a
-// credential in the request); anything else the origin answered, read from
-// the status, content type and length.
+// a 4xx Error the origin was not asked about (time-to-first-byte logged and
+// at most EdgeOnlyTTFB) is an edge refusal (a signed URL refusal with a
+// credential in the request), a 5xx one a cached origin error; anything
+// else the origin answered, read from the status, content type and length.
 func Classify(rec *logparse.Record) Reason {
 	if !IsFailure(rec) {
 		return ReasonNone
@@ -368,6 +368,11 @@ func Classify(rec *logparse.Record) Reason {
 		return ReasonFieldEncryption
 	}
 	if (d == "Error" || d == "" && rt == "Error") && OriginNotAsked(rec) {
+		if rec.Status >= 500 {
+			// No refusal of CloudFront's is a generic 5xx: an origin error
+			// it cached (10 s by default) and serves again.
+			return ReasonCachedError
+		}
 		if signedCredential(rec) {
 			return ReasonSignedURL
 		}

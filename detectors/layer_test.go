@@ -81,7 +81,10 @@ var layerCases = []layerCase{
 	// Edge refusal, origin not asked (AWS WAF logs only a generic Error).
 	ec("403", "Error", "0.000", ReasonEdgeRefusal),
 	ec("403", "Error", "0.001", ReasonEdgeRefusal),
-	ec("405", "Error", "0.001", ReasonEdgeRefusal),                                     // a WAF rule's custom status
+	ec("405", "Error", "0.001", ReasonEdgeRefusal), // a WAF rule's custom status
+	ec("429", "Error", "0.000", ReasonEdgeRefusal), // a WAF rate-based rule's custom status
+	ec("503", "Error", "0.000", ReasonCachedError), // an origin 503 served again from the cache
+	{status: "502", rt: "Error", rrt: "Error", ttfb: "0.001", query: "Key-Pair-Id=K1", want: ReasonCachedError},
 	{status: "403", rt: "Error", rrt: "Error", ttfb: "0.000", want: ReasonEdgeRefusal}, // no detailed type (older logs)
 	{status: "403", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000", cookie: "CloudFront-Policy=p;%20CloudFront-Signature=s;%20CloudFront-Key-Pair-Id=K2JCJMDEHXQW5F", want: ReasonSignedURL},
 	{status: "403", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000", query: "Key-Pair-Id=K2JCJMDEHXQW5F&Signature=x", ctype: "text/xml", clen: "146", want: ReasonSignedURL},
