@@ -423,8 +423,9 @@ type replay struct {
 }
 
 // ttfbValues stand for detectSQL's time-to-first-byte classes: absent,
-// zero, positive, negative (what the rules tell apart).
-var ttfbValues = [...]float32{0, 0, 1, -1}
+// zero, positive, negative, and up to detectors.EdgeOnlyTTFB (what the
+// rules tell apart).
+var ttfbValues = [...]float32{0, 0, 1, -1, detectors.EdgeOnlyTTFB}
 
 // row replays one row of detectSQL (columns dc…): a request, or a count of
 // requests alike for the rules, observed as many times.

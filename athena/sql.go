@@ -384,7 +384,7 @@ const (
 	dcResult
 	dcDetailed
 	dcProtocol
-	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative
+	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative, 4 up to detectors.EdgeOnlyTTFB (0.001)
 	dcContentType
 	dcContentLength
 	dcCookie
@@ -441,7 +441,7 @@ func (p *queryPlan) detectSQL() string {
     coalesce(x_edge_result_type, '') AS rt,
     coalesce(x_edge_detailed_result_type, '') AS dt,
     coalesce(cs_protocol, '') AS proto,
-    CASE WHEN time_to_first_byte IS NULL THEN 0 WHEN time_to_first_byte = 0 THEN 1 WHEN time_to_first_byte > 0 THEN 2 ELSE 3 END AS ttfb,
+    CASE WHEN time_to_first_byte IS NULL THEN 0 WHEN time_to_first_byte = 0 THEN 1 WHEN time_to_first_byte <= CAST(0.001 AS REAL) AND time_to_first_byte > 0 THEN 4 WHEN time_to_first_byte > 0 THEN 2 ELSE 3 END AS ttfb,
     coalesce(sc_content_type, '') AS ct,
     coalesce(sc_content_len, 0) AS cl,
     coalesce(cs_cookie, '') AS ck,
@@ -477,6 +477,8 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN gc.ip IS NULL THEN 0 ELSE 1 END AS gip,
     CASE WHEN f.dt = 'InvalidRequestMethod'
       OR (f.kind > 0 AND f.s BETWEEN 400 AND 499 AND (f.s NOT IN (401, 404) OR f.m = 'OPTIONS'))
+      OR (f.kind > 0 AND f.s BETWEEN 400 AND 499 AND (f.dt IN ('ClientGeoBlocked', 'InvalidRequestBlocked')
+        OR ((f.dt = 'Error' OR (f.dt = '' AND f.rt = 'Error')) AND f.ttfb IN (1, 4))))
       OR (f.kind >= 2 AND f.hk LIKE '%%.cloudfront.net')%[15]s
     THEN 1 ELSE 0 END AS detail
   FROM f

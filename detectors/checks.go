@@ -34,6 +34,17 @@ type Check struct {
 	Name     string `json:"name"`
 	Status   string `json:"status"` // pass, fail or no-data
 	Evidence string `json:"evidence"`
+	// NotCounted lists the refusals the owner configures on purpose (geo
+	// restriction, signed URLs, WAF-like edge refusals: Reason.Configured)
+	// that the check left out; Evidence says the same in words.
+	NotCounted []NotCounted `json:"not_counted,omitempty"`
+}
+
+// NotCounted is a kind of configured refusal a check left out.
+type NotCounted struct {
+	Reason string `json:"reason"` // Reason.String: geo-restriction, signed-url, access-blocked, edge-refusal
+	Count  int64  `json:"count"`
+	Text   string `json:"text"` // "1,077 refused by geo restriction, not counted"
 }
 
 // endpointCounts counts an endpoint's answers for a check.
@@ -41,7 +52,8 @@ type endpointCounts struct {
 	total, ok, neutral int64
 	rejected           int64 // callbacks answered 401: wrong credentials
 	failures           int64
-	byStatus           [6]int64 // failures: 400, 401, 403, 404, other 4xx, 5xx (and 000)
+	byStatus           [6]int64          // failures: 400, 401, 403, 404, other 4xx, 5xx (and 000)
+	refused            [numReasons]int64 // configured refusals, left out (checks_layers.go)
 }
 
 var failureNames = [...]string{"400", "401", "403", "404", "other 4xx", "5xx"}
@@ -96,6 +108,9 @@ func (e *Engine) observeChecks(rec *logparse.Record, pc *pathClass) {
 		if rec.Method != "GET" {
 			return
 		}
+		if c.csrf.leaveOut(rec) {
+			return
+		}
 		c.csrf.total++
 		switch {
 		case st == 200:
@@ -109,6 +124,9 @@ func (e *Engine) observeChecks(rec *logparse.Record, pc *pathClass) {
 		if rec.Method != "GET" {
 			return
 		}
+		if c.session.leaveOut(rec) {
+			return
+		}
 		c.session.total++
 		switch {
 		case st == 200 || st == 204:
@@ -120,6 +138,9 @@ func (e *Engine) observeChecks(rec *logparse.Record, pc *pathClass) {
 		}
 	case epCallback:
 		if rec.Method != "GET" && rec.Method != "POST" {
+			return
+		}
+		if c.callback.leaveOut(rec) {
 			return
 		}
 		c.callback.total++
@@ -158,9 +179,13 @@ func (e *Engine) Checks() []Check {
 
 func (e *Engine) statusCheck(name, what, want string, c *endpointCounts) Check {
 	ck := Check{Name: name}
+	ck.NotCounted = c.notCounted()
 	if c.total == 0 {
 		ck.Status = CheckNoData
 		ck.Evidence = fmt.Sprintf("no %s requests in the input", what)
+		if len(ck.NotCounted) > 0 {
+			ck.Evidence = fmt.Sprintf("no %s requests answered by NextAuth: %s", what, notCountedText(ck.NotCounted))
+		}
 		return ck
 	}
 	var b strings.Builder
@@ -179,6 +204,10 @@ func (e *Engine) statusCheck(name, what, want string, c *endpointCounts) Check {
 	}
 	if c.neutral > 0 {
 		fmt.Fprintf(&b, "; %s other answers", fmtCount(c.neutral))
+	}
+	if len(ck.NotCounted) > 0 {
+		b.WriteString("; ")
+		b.WriteString(notCountedText(ck.NotCounted))
 	}
 	th := e.cfg.Checks
 	rate := float64(c.failures) / float64(c.total)

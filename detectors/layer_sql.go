@@ -1,0 +1,136 @@
+package detectors
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The SQL twins of Classify and the signature predicates, over the
+// dataset's columns (dataset.Row's parquet names, AWS's Athena table for
+// standard logs). They run unchanged on Athena (engine v3) and DuckDB;
+// TestLayerSQL holds them to the Go functions. Each is an expression to put
+// in a SELECT list or a WHERE clause, with no table qualifier.
+//
+// One known difference, on hostile input only: SQL's lower() lowers
+// non-ASCII letters (U+0130 'İ' becomes 'i'), the Go side only ASCII ones,
+// so a content type spelled with such letters can match in SQL alone.
+
+const (
+	sqlDetailed = "coalesce(x_edge_detailed_result_type, '')"
+	sqlResult   = "coalesce(x_edge_result_type, '')"
+	sqlResponse = "coalesce(x_edge_response_result_type, '')"
+	sqlFLE      = "coalesce(fle_status, '')"
+	sqlCType    = "lower(coalesce(sc_content_type, ''))"
+	sqlSigned   = "(strpos(coalesce(cs_uri_query, ''), 'Key-Pair-Id=') > 0 OR strpos(coalesce(cs_cookie, ''), 'CloudFront-Key-Pair-Id=') > 0)"
+)
+
+// sqlQuote is s as an SQL string literal, quotes doubled.
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func (v *valueRule) sql(col string) string {
+	if !v.pattern {
+		return col + " = " + sqlQuote(v.prefix)
+	}
+	// The rule values hold no '%' or '_' (AWS's values are letters only).
+	return col + " LIKE " + sqlQuote(v.prefix+"%"+v.suffix)
+}
+
+func writeRules(b *strings.Builder, rules []valueRule, col string) {
+	for i := range rules {
+		fmt.Fprintf(b, "  WHEN %s THEN %s\n", rules[i].sql(col), sqlQuote(rules[i].reason.String()))
+	}
+}
+
+// ReasonSQL returns the SQL expression of [Classify]: the reason's ID
+// ([Reason.String]), the empty string for a request that is not a failure.
+func ReasonSQL() string {
+	var b strings.Builder
+	b.WriteString("(CASE\n")
+	b.WriteString("  WHEN sc_status IS NULL OR NOT (sc_status = 0 OR sc_status BETWEEN 400 AND 599) THEN ''\n")
+	fmt.Fprintf(&b, "  WHEN sc_status = 0 THEN %s\n", sqlQuote(ReasonViewerHungUp.String()))
+	for _, col := range []string{sqlDetailed, sqlResult, sqlResponse} {
+		writeRules(&b, anyFieldRules[:], col)
+	}
+	fmt.Fprintf(&b, "  WHEN %s = 'InvalidRequestBlocked' AND %s THEN %s\n", sqlDetailed, sqlSigned, sqlQuote(ReasonSignedURL.String()))
+	writeRules(&b, detailedRules[:], sqlDetailed)
+	fmt.Fprintf(&b, "  WHEN %s = '' AND %s IN ('Hit', 'RefreshHit') THEN %s\n", sqlDetailed, sqlResult, sqlQuote(ReasonCachedError.String()))
+	writeRules(&b, fleRules[:], sqlFLE)
+	generic := fmt.Sprintf("(%s = 'Error' OR (%s = '' AND %s = 'Error')) AND %s", sqlDetailed, sqlDetailed, sqlResult, OriginNotAskedSQL())
+	fmt.Fprintf(&b, "  WHEN %s AND sc_status >= 500 THEN %s\n", generic, sqlQuote(ReasonCachedError.String()))
+	fmt.Fprintf(&b, "  WHEN %s AND %s THEN %s\n", generic, sqlSigned, sqlQuote(ReasonSignedURL.String()))
+	fmt.Fprintf(&b, "  WHEN %s THEN %s\n", generic, sqlQuote(ReasonEdgeRefusal.String()))
+	fmt.Fprintf(&b, "  WHEN sc_status = 403 AND %s LIKE 'application/json%%' AND sc_content_len IN (16, 23, 42) THEN %s\n", sqlCType, sqlQuote(ReasonAPIGatewayJSON403.String()))
+	fmt.Fprintf(&b, "  WHEN sc_status IN (400, 403, 404) AND %s LIKE 'application/xml%%' THEN %s\n", sqlCType, sqlQuote(ReasonS3XMLError.String()))
+	fmt.Fprintf(&b, "  ELSE %s\nEND)", sqlQuote(ReasonApp.String()))
+	return b.String()
+}
+
+// LayerSQL returns the SQL expression of [ClassifyLayer]: the layer's ID
+// ([Layer.String]), the empty string for a request that is not a failure.
+func LayerSQL() string {
+	var b strings.Builder
+	b.WriteString("(CASE ")
+	b.WriteString(ReasonSQL())
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		fmt.Fprintf(&b, "\n  WHEN %s THEN %s", sqlQuote(r.String()), sqlQuote(r.Layer().String()))
+	}
+	b.WriteString("\n  ELSE '' END)")
+	return b.String()
+}
+
+// OriginNotAskedSQL is the SQL of [OriginNotAsked].
+func OriginNotAskedSQL() string {
+	return fmt.Sprintf("(time_to_first_byte IS NOT NULL AND time_to_first_byte <= CAST(%g AS REAL))", EdgeOnlyTTFB)
+}
+
+func reasonIn(rs ...Reason) string {
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = sqlQuote(r.String())
+	}
+	return "(" + ReasonSQL() + " IN (" + strings.Join(ids, ", ") + "))"
+}
+
+// S3ErrorOnAPISQL is the SQL of [S3ErrorOnAPI] with the same prefixes.
+func S3ErrorOnAPISQL(apiPrefixes []string) string {
+	if len(apiPrefixes) == 0 {
+		return "FALSE"
+	}
+	paths := make([]string, len(apiPrefixes))
+	for i, p := range apiPrefixes {
+		paths[i] = fmt.Sprintf("coalesce(cs_uri_stem, '') = %s OR starts_with(coalesce(cs_uri_stem, ''), %s)", sqlQuote(p), sqlQuote(p+"/"))
+	}
+	return "(" + reasonIn(ReasonS3XMLError) + " AND (" + strings.Join(paths, " OR ") + "))"
+}
+
+// EdgeFunctionFailureSQL is the SQL of [EdgeFunctionFailure].
+func EdgeFunctionFailureSQL() string {
+	return reasonIn(ReasonLambdaEdgeError, ReasonLambdaEdgeThrottled, ReasonFunctionError, ReasonFunctionThrottled)
+}
+
+// ConfiguredRefusalSQL is the SQL of [ConfiguredRefusal].
+func ConfiguredRefusalSQL() string {
+	var rs []Reason
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		if r.Configured() {
+			rs = append(rs, r)
+		}
+	}
+	return reasonIn(rs...)
+}
+
+// JSONEndpointHTMLSQL is the SQL of [JSONEndpointHTML] with the same auth
+// prefix.
+func JSONEndpointHTMLSQL(authPrefix string) string {
+	paths := make([]string, len(jsonEndpoints))
+	for i, ep := range jsonEndpoints {
+		paths[i] = sqlQuote(authPrefix + ep)
+	}
+	answered := []Reason{ReasonNone}
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		if r.Layer() == LayerOrigin {
+			answered = append(answered, r)
+		}
+	}
+	return fmt.Sprintf("(%s LIKE 'text/html%%' AND coalesce(cs_uri_stem, '') IN (%s) AND %s)", sqlCType, strings.Join(paths, ", "), reasonIn(answered...))
+}
