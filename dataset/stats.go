@@ -192,4 +192,3 @@ func cmpOrdered[T int32 | int64 | float32](a, b T) int {
 	}
 	return 0
 }
-
