@@ -53,19 +53,6 @@ func (e Encoder) String() string {
 	return string(e)
 }
 
-// Set implements flag.Value (and pflag.Value, with Type).
-func (e *Encoder) Set(s string) error {
-	v, err := ParseEncoder(s)
-	if err != nil {
-		return err
-	}
-	*e = v
-	return nil
-}
-
-// Type implements pflag.Value.
-func (e *Encoder) Type() string { return "encoder" }
-
 // An encoder turns a Writer's batches into a Parquet file. The Writer's
 // column workers call writeColumn and flushColumn, each only for the
 // columns it was assigned, so an encoder keeps per-column state that
