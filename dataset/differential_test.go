@@ -235,7 +235,7 @@ func compareArrow(t *testing.T, native, pgo []byte, sameGroups bool) {
 		}
 	}
 	// The files do come from different encoders.
-	if !strings.HasPrefix(ma.GetCreatedBy(), "cfwatch version 1") || !strings.Contains(mb.GetCreatedBy(), "parquet-go") {
+	if !strings.HasPrefix(ma.GetCreatedBy(), "cfwatch version 1") || mb.GetCreatedBy() != "cfwatch version 1 (build parquet-go)" {
 		t.Errorf("created_by: native %q, parquet-go %q", ma.GetCreatedBy(), mb.GetCreatedBy())
 	}
 	if !sameGroups {

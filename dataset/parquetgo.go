@@ -52,7 +52,10 @@ func parquetGoOptions(opts Options) []parquet.WriterOption {
 		parquet.DictionaryMaxBytes(int64(opts.DictionaryBytes)),
 		parquet.ColumnIndexSizeLimit(func([]string) int { return columnIndexLimit }),
 		parquet.KeyValueMetadata("cfwatch.dataset", SchemaVersion),
-		parquet.CreatedBy("cfwatch", "1", "parquet-go"),
+		// "cfwatch version 1 (build parquet-go)", createdBy's form that
+		// parquet-java's VersionParser reads (parquet-go puts no space
+		// before the build).
+		parquet.CreatedBy("cfwatch", "1 ", "parquet-go"),
 	}
 	for _, name := range colNames {
 		o = append(o, parquet.SkipPageStatistics(name))
