@@ -23,10 +23,10 @@ import (
 // This file encodes the dataset's column chunks: a column of a row group as
 // Parquet pages, its dictionary, statistics and page index entries (the
 // bounds and their truncation are in stats.go; doc.go maps the parts to
-// parquet-format's sections). The
-// schema is fixed (Row), so each column's layout is decided once
-// (columnSpecs) and a column writer turns a batch's values straight into
-// page bytes: no per-value interface, no boxed values. parquet-go still
+// parquet-format's sections). The schema is fixed (Row), so each column's
+// layout is decided once (columnSpecs) and a column writer turns a batch's
+// values straight into page bytes: no per-value interface, no boxed
+// values. parquet-go still
 // defines the schema, reads the files and provides the page encodings
 // (RLE/bit-packing, DELTA_BINARY_PACKED), the Thrift structures and zstd;
 // see doc.go ("Speed") for what this saved.
