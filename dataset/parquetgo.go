@@ -71,16 +71,25 @@ func (e *parquetGoEncoder) assign(cols []int) {
 	}
 }
 
-func (e *parquetGoEncoder) writeColumn(c int, b *batch) error {
-	_, err := e.cols[c].WriteRowValues(e.conv[c].column(b, c, &e.decodes[c]))
+// parquet-go can panic where it meets what it did not expect; the
+// fallback must not take the process down with it, so its calls turn a
+// panic into the error of the file being written.
+
+func (e *parquetGoEncoder) writeColumn(c int, b *batch) (err error) {
+	defer recoverTo(&err)
+	_, err = e.cols[c].WriteRowValues(e.conv[c].column(b, c, &e.decodes[c]))
 	return err
 }
 
-func (e *parquetGoEncoder) flushColumn(c int) error { return e.cols[c].Flush() }
+func (e *parquetGoEncoder) flushColumn(c int) (err error) {
+	defer recoverTo(&err)
+	return e.cols[c].Flush()
+}
 
 func (e *parquetGoEncoder) buffered() int64 { return e.pw.Size() - e.groupStart }
 
-func (e *parquetGoEncoder) writeRowGroup(int64) error {
+func (e *parquetGoEncoder) writeRowGroup(int64) (err error) {
+	defer recoverTo(&err)
 	if err := e.pw.Flush(); err != nil {
 		return err
 	}
@@ -89,7 +98,17 @@ func (e *parquetGoEncoder) writeRowGroup(int64) error {
 	return nil
 }
 
-func (e *parquetGoEncoder) close() error { return e.pw.Close() }
+func (e *parquetGoEncoder) close() (err error) {
+	defer recoverTo(&err)
+	return e.pw.Close()
+}
+
+// recoverTo turns a panic into *err.
+func recoverTo(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("parquet-go: %v", r)
+	}
+}
 
 // A converter turns a batch's column into parquet-go values, NULLs
 // included. Each column worker has its own, for its scratch space.
