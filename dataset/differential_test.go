@@ -160,7 +160,7 @@ func TestEncodersAgree(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("groups=%d,%d/pages=%d/dict=%d", opts.RowGroupRows, opts.RowGroupBytes, opts.PageBytes, opts.DictionaryBytes), func(t *testing.T) {
 			files := map[dataset.Encoder][]byte{}
-			for _, enc := range dataset.Encoders {
+			for _, enc := range dataset.Encoders() {
 				o := opts
 				o.Encoder = enc
 				files[enc] = writeFlushed(t, recs, o, 1234)

@@ -30,8 +30,8 @@ const (
 	EncoderParquetGo Encoder = "parquet-go"
 )
 
-// Encoders lists the valid Encoder names.
-var Encoders = []Encoder{EncoderNative, EncoderParquetGo}
+// Encoders returns the valid Encoders, the default first.
+func Encoders() []Encoder { return []Encoder{EncoderNative, EncoderParquetGo} }
 
 // ParseEncoder returns the Encoder named s ("native", "parquet-go"; case
 // and surrounding blanks ignored; "" is native).

@@ -650,7 +650,7 @@ func TestRowReadsBack(t *testing.T) {
 // subtest named after it: both must pass the same tests.
 func eachEncoder(t *testing.T, f func(t *testing.T, enc dataset.Encoder)) {
 	t.Helper()
-	for _, enc := range dataset.Encoders {
+	for _, enc := range dataset.Encoders() {
 		t.Run(string(enc), func(t *testing.T) { f(t, enc) })
 	}
 }
