@@ -152,7 +152,7 @@
 // Write stores a record's fields in a batch on the caller's goroutine
 // (redaction included); the Writer's column workers encode the batch's
 // columns into pages while Write goes on. The column chunks are encoded
-// here (column.go, dict.go, file.go), not by parquet-go's writer, which
+// here (column.go, stats.go, dict.go, file.go), not by parquet-go's writer, which
 // handles every cell as a parquet.Value through an interface and took most
 // of ingest's time: here a column's values go straight from the batch into
 // page bytes. The savings, per value:
@@ -178,6 +178,59 @@
 // whole path from the gzipped log (decompress, parse, write) takes
 // 0.86–0.95 s against 0.68 s to decompress alone (1.27–1.39×).
 // bench_test.go has the benchmarks and the profile.
+//
+// # Encoders
+//
+// Options.Encoder chooses who encodes the columns: EncoderNative (the
+// default, column.go and the files below) or EncoderParquetGo (parquet-go's
+// GenericWriter, parquetgo.go), kept as the native encoder's oracle and as
+// a fallback that is an option flip (ingest's CFWATCH_PARQUET_ENCODER,
+// --parquet-encoder), not a release. Both sit behind the Writer's encoder
+// interface (encoder.go); Write, redaction, batches and row group limits
+// are shared. differential_test.go holds them to each other (values,
+// schema, row groups, column chunk statistics, as arrow-go and DuckDB read
+// them); FuzzEncoder reads random rows back through arrow-go.
+//
+// Where the native encoder implements parquet-format
+// (https://github.com/apache/parquet-format, README.md, Encodings.md,
+// PageIndex.md and parquet.thrift; "thrift:" names a struct there):
+//
+//   - File layout, "PAR1" magic, footer length: file.go (fileWriter; the
+//     README's "File Format").
+//   - File footer, thrift:FileMetaData (schema elements taken from
+//     parquet-go's writer for Row, key/value metadata, created_by,
+//     thrift:ColumnOrder TypeDefinedOrder): file.go (fileWriter.close).
+//   - Row groups, thrift:RowGroup: file.go (writeRowGroup).
+//   - Column chunk metadata, thrift:ColumnChunk and thrift:ColumnMetaData
+//     (encodings, thrift:PageEncodingStats, offsets, sizes, codec):
+//     column.go (writeChunk, encodings, encodingStats).
+//   - Page header, thrift:PageHeader: column.go (appendPage; the Thrift
+//     compact protocol is parquet-go's encoding/thrift).
+//   - Data page v1, thrift:DataPageHeader (definition levels, then values;
+//     "Data Pages" in the README): column.go (flushPage). No data page v2.
+//   - Dictionary page, thrift:DictionaryPageHeader, PLAIN values; data
+//     pages RLE_DICTIONARY (bit width byte, then the hybrid); fallback to
+//     PLAIN past a size ("Dictionary Encoding" in Encodings.md): column.go
+//     (writeChunk, flushPage, endDict), dict.go (the dictionaries).
+//   - PLAIN encoding (Encodings.md): column.go (plainString, writeNumbers,
+//     writeTimes), dict.go (appendPlain).
+//   - RLE/bit-packed hybrid (Encodings.md "Run Length Encoding /
+//     Bit-Packing Hybrid"), for definition levels (with the v1 page's
+//     4-byte length prefix) and dictionary indexes: column.go (flushPage),
+//     through parquet-go's encoding/rle.
+//   - DELTA_BINARY_PACKED (Encodings.md): column.go (flushPage), through
+//     parquet-go's encoding/delta.
+//   - Statistics, thrift:Statistics (min_value/max_value, null_count; NaN
+//     left out; page headers carry the null count only): stats.go (bounds),
+//     column.go (flushPage, writeChunk).
+//   - Page index, thrift:ColumnIndex (min/max truncated, null pages, null
+//     counts, boundary order) and thrift:OffsetIndex (PageIndex.md):
+//     stats.go (truncateMin, truncateMax, boundaryOrder), column.go
+//     (flushPage), file.go (written before the footer).
+//   - Compression, thrift:CompressionCodec ZSTD (or UNCOMPRESSED per
+//     column): column.go (appendPage), through parquet-go's compress/zstd.
+//   - Logical types, thrift:LogicalType (STRING, DATE, TIMESTAMP(MILLIS,
+//     UTC)): Row's tags, through parquet-go's schema (row.go, file.go).
 //
 // # Reading
 //

@@ -14,49 +14,51 @@ import (
 // A value the log gave unreadably is NULL in its column; the rest of the
 // row is written. Read back with arrow-go.
 func TestWriteInvalidValuesAsNull(t *testing.T) {
-	good := []string{"2026-11-20", "21:02:31", "IAD89-C1", "1432", "192.0.2.7", "GET",
-		"d111111abcdef8.cloudfront.net", "/index.html", "200", "-", "Mozilla/5.0", "-", "-", "Hit",
-		"req", "app.example.com", "https", "812", "0.004", "-", "TLSv1.3", "TLS_AES_128_GCM_SHA256",
-		"Hit", "HTTP/2.0", "-", "-", "50294", "0.001", "Hit", "text/html", "1053", "-", "-"}
-	with := func(i int, v string) string {
-		f := append([]string(nil), good...)
-		f[i] = v
-		return strings.Join(f, "\t")
-	}
-	bad := []struct {
-		field int
-		value string
-		col   string
-	}{
-		{30, "570129.7648412298", "sc_content_len"},
-		{8, "99999999999", "sc_status"},
-		{3, "9223372036854775807", "sc_bytes"},
-		{4, "300.1.2.3", "c_ip"},
-		{18, "soon", "time_taken"},
-		{26, "70000", "c_port"},
-	}
-	lines := []string{strings.Join(good, "\t")}
-	for _, b := range bad {
-		lines = append(lines, with(b.field, b.value))
-	}
-	recs := parquettest.ParseLog(t, []byte(loggen.Header+strings.Join(lines, "\n")+"\n"))
-	if len(recs) != len(lines) {
-		t.Fatalf("%d records from %d lines: a bad value lost its record", len(recs), len(lines))
-	}
-	data := writeParquet(t, recs, "E1", dataset.Options{})
-	values := parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "E1", "")
-	for i, b := range bad {
-		row := i + 1
-		if v := values[b.col][row]; v != nil {
-			t.Errorf("row %d: %s is %v, want NULL for %q", row, b.col, v, b.value)
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		good := []string{"2026-11-20", "21:02:31", "IAD89-C1", "1432", "192.0.2.7", "GET",
+			"d111111abcdef8.cloudfront.net", "/index.html", "200", "-", "Mozilla/5.0", "-", "-", "Hit",
+			"req", "app.example.com", "https", "812", "0.004", "-", "TLSv1.3", "TLS_AES_128_GCM_SHA256",
+			"Hit", "HTTP/2.0", "-", "-", "50294", "0.001", "Hit", "text/html", "1053", "-", "-"}
+		with := func(i int, v string) string {
+			f := append([]string(nil), good...)
+			f[i] = v
+			return strings.Join(f, "\t")
 		}
-		if v := values[b.col][0]; v == nil {
-			t.Errorf("row 0: %s is NULL, want the good value", b.col)
+		bad := []struct {
+			field int
+			value string
+			col   string
+		}{
+			{30, "570129.7648412298", "sc_content_len"},
+			{8, "99999999999", "sc_status"},
+			{3, "9223372036854775807", "sc_bytes"},
+			{4, "300.1.2.3", "c_ip"},
+			{18, "soon", "time_taken"},
+			{26, "70000", "c_port"},
 		}
-		if v := values["cs_uri_stem"][row]; v != "/index.html" {
-			t.Errorf("row %d: the rest of the row is not written (cs_uri_stem %v)", row, v)
+		lines := []string{strings.Join(good, "\t")}
+		for _, b := range bad {
+			lines = append(lines, with(b.field, b.value))
 		}
-	}
+		recs := parquettest.ParseLog(t, []byte(loggen.Header+strings.Join(lines, "\n")+"\n"))
+		if len(recs) != len(lines) {
+			t.Fatalf("%d records from %d lines: a bad value lost its record", len(recs), len(lines))
+		}
+		data := writeParquet(t, recs, "E1", dataset.Options{Encoder: enc})
+		values := parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "E1", "")
+		for i, b := range bad {
+			row := i + 1
+			if v := values[b.col][row]; v != nil {
+				t.Errorf("row %d: %s is %v, want NULL for %q", row, b.col, v, b.value)
+			}
+			if v := values[b.col][0]; v == nil {
+				t.Errorf("row 0: %s is NULL, want the good value", b.col)
+			}
+			if v := values["cs_uri_stem"][row]; v != "/index.html" {
+				t.Errorf("row %d: the rest of the row is not written (cs_uri_stem %v)", row, v)
+			}
+		}
+	})
 }
 
 // Long values do not grow the writer's memory without bound: a batch ends

@@ -23,92 +23,94 @@ import (
 // page's entry in the column and offset indexes, agree with the values read
 // back; page locations are in order and cover the row group.
 func TestWriteLayout(t *testing.T) {
-	recs := parquettest.ParseLog(t, generated(t))
-	opts := dataset.Options{RowGroupRows: 7000, PageBytes: 8 << 10, DistributionID: "EDEFAULT"}
-	data := writeParquet(t, recs, "", opts)
-	tbl := parquettest.ReadTable(t, data)
-	defer tbl.Release()
-	values := parquettest.CheckTable(t, tbl, recs, "", "EDEFAULT")
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := parquettest.ParseLog(t, generated(t))
+		opts := dataset.Options{Encoder: enc, RowGroupRows: 7000, PageBytes: 8 << 10, DistributionID: "EDEFAULT"}
+		data := writeParquet(t, recs, "", opts)
+		tbl := parquettest.ReadTable(t, data)
+		defer tbl.Release()
+		values := parquettest.CheckTable(t, tbl, recs, "", "EDEFAULT")
 
-	rdr, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdr.Close()
-	md := rdr.MetaData()
-	pix := rdr.GetPageIndexReader()
-	first := int64(0)
-	pages := 0
-	for g := range md.NumRowGroups() {
-		rg := md.RowGroup(g)
-		n := rg.NumRows()
-		rgIdx, err := pix.RowGroup(g)
+		rdr, err := file.NewParquetReader(bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for c, col := range dataset.Columns() {
-			vals := values[col.Name][first : first+n]
-			cc, err := rg.ColumnChunk(c)
+		defer rdr.Close()
+		md := rdr.MetaData()
+		pix := rdr.GetPageIndexReader()
+		first := int64(0)
+		pages := 0
+		for g := range md.NumRowGroups() {
+			rg := md.RowGroup(g)
+			n := rg.NumRows()
+			rgIdx, err := pix.RowGroup(g)
 			if err != nil {
 				t.Fatal(err)
 			}
-			st, err := cc.Statistics()
-			if err != nil {
-				t.Fatal(err)
-			}
-			lo, hi, nulls := valueBounds(vals)
-			if st.NullCount() != nulls {
-				t.Errorf("row group %d %s: null count %d, want %d", g, col.Name, st.NullCount(), nulls)
-			}
-			if lo == nil {
-				if st.HasMinMax() {
-					t.Errorf("row group %d %s: min/max on a column of NULLs", g, col.Name)
+			for c, col := range dataset.Columns() {
+				vals := values[col.Name][first : first+n]
+				cc, err := rg.ColumnChunk(c)
+				if err != nil {
+					t.Fatal(err)
 				}
-			} else if !st.HasMinMax() || !bytes.Equal(st.EncodeMin(), plain(lo)) || !bytes.Equal(st.EncodeMax(), plain(hi)) {
-				t.Errorf("row group %d %s: statistics %q–%q, values %v–%v", g, col.Name, st.EncodeMin(), st.EncodeMax(), lo, hi)
-			}
+				st, err := cc.Statistics()
+				if err != nil {
+					t.Fatal(err)
+				}
+				lo, hi, nulls := valueBounds(vals)
+				if st.NullCount() != nulls {
+					t.Errorf("row group %d %s: null count %d, want %d", g, col.Name, st.NullCount(), nulls)
+				}
+				if lo == nil {
+					if st.HasMinMax() {
+						t.Errorf("row group %d %s: min/max on a column of NULLs", g, col.Name)
+					}
+				} else if !st.HasMinMax() || !bytes.Equal(st.EncodeMin(), plain(lo)) || !bytes.Equal(st.EncodeMax(), plain(hi)) {
+					t.Errorf("row group %d %s: statistics %q–%q, values %v–%v", g, col.Name, st.EncodeMin(), st.EncodeMax(), lo, hi)
+				}
 
-			ci, err := rgIdx.GetColumnIndex(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			oi, err := rgIdx.GetOffsetIndex(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			locs := oi.GetPageLocations()
-			if len(locs) == 0 || locs[0].FirstRowIndex != 0 {
-				t.Fatalf("row group %d %s: page locations %v", g, col.Name, locs)
-			}
-			for k, loc := range locs {
-				end := n
-				if k+1 < len(locs) {
-					end = locs[k+1].FirstRowIndex
-					if end <= loc.FirstRowIndex || locs[k+1].Offset != loc.Offset+int64(loc.CompressedPageSize) {
-						t.Fatalf("row group %d %s: pages %d and %d are not in order: %v, %v", g, col.Name, k, k+1, loc, locs[k+1])
+				ci, err := rgIdx.GetColumnIndex(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				oi, err := rgIdx.GetOffsetIndex(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				locs := oi.GetPageLocations()
+				if len(locs) == 0 || locs[0].FirstRowIndex != 0 {
+					t.Fatalf("row group %d %s: page locations %v", g, col.Name, locs)
+				}
+				for k, loc := range locs {
+					end := n
+					if k+1 < len(locs) {
+						end = locs[k+1].FirstRowIndex
+						if end <= loc.FirstRowIndex || locs[k+1].Offset != loc.Offset+int64(loc.CompressedPageSize) {
+							t.Fatalf("row group %d %s: pages %d and %d are not in order: %v, %v", g, col.Name, k, k+1, loc, locs[k+1])
+						}
+					}
+					checkPage(t, col.Name, ci, k, vals[loc.FirstRowIndex:end])
+					pages++
+				}
+				if order := ci.GetBoundaryOrder(); order != metadata.Unordered && lo != nil {
+					mins := ci.GetMinValues()
+					for k := 1; k < len(mins); k++ {
+						if ci.GetNullPages()[k] || ci.GetNullPages()[k-1] {
+							continue
+						}
+						if cmp := compareAny(decode(mins[k-1], lo), decode(mins[k], lo)); order == metadata.Ascending && cmp > 0 || order == metadata.Descending && cmp < 0 {
+							t.Errorf("row group %d %s: boundary order %v, yet pages %d and %d", g, col.Name, order, k-1, k)
+						}
 					}
 				}
-				checkPage(t, col.Name, ci, k, vals[loc.FirstRowIndex:end])
-				pages++
 			}
-			if order := ci.GetBoundaryOrder(); order != metadata.Unordered && lo != nil {
-				mins := ci.GetMinValues()
-				for k := 1; k < len(mins); k++ {
-					if ci.GetNullPages()[k] || ci.GetNullPages()[k-1] {
-						continue
-					}
-					if cmp := compareAny(decode(mins[k-1], lo), decode(mins[k], lo)); order == metadata.Ascending && cmp > 0 || order == metadata.Descending && cmp < 0 {
-						t.Errorf("row group %d %s: boundary order %v, yet pages %d and %d", g, col.Name, order, k-1, k)
-					}
-				}
-			}
+			first += n
 		}
-		first += n
-	}
-	if first != int64(len(recs)) {
-		t.Errorf("row groups hold %d rows, want %d", first, len(recs))
-	}
-	t.Logf("%d row groups, %d pages checked", md.NumRowGroups(), pages)
+		if first != int64(len(recs)) {
+			t.Errorf("row groups hold %d rows, want %d", first, len(recs))
+		}
+		t.Logf("%d row groups, %d pages checked", md.NumRowGroups(), pages)
+	})
 }
 
 // checkPage checks page k's column index entry against the page's values.
@@ -226,51 +228,53 @@ func decode(b []byte, like any) any {
 // DictionaryBytes switches to PLAIN pages for the rest of the row group,
 // and reads back the same.
 func TestWriteDictionaryFallback(t *testing.T) {
-	recs := parquettest.ParseLog(t, generated(t))
-	data := writeParquet(t, recs, "E1", dataset.Options{DictionaryBytes: 1 << 10, PageBytes: 8 << 10})
-	tbl := parquettest.ReadTable(t, data)
-	defer tbl.Release()
-	parquettest.CheckTable(t, tbl, recs, "E1", "")
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := parquettest.ParseLog(t, generated(t))
+		data := writeParquet(t, recs, "E1", dataset.Options{Encoder: enc, DictionaryBytes: 1 << 10, PageBytes: 8 << 10})
+		tbl := parquettest.ReadTable(t, data)
+		defer tbl.Release()
+		parquettest.CheckTable(t, tbl, recs, "E1", "")
 
-	rdr, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdr.Close()
-	// Count the data pages by encoding, reading their headers.
-	pages := func(name string) (dict, plainPages int) {
-		pr, err := rdr.RowGroup(0).GetColumnPageReader(rdr.MetaData().Schema.ColumnIndexByName(name))
+		rdr, err := file.NewParquetReader(bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer pr.Close()
-		for pr.Next() {
-			p := pr.Page()
-			if p.Type() != file.PageTypeDataPage {
-				continue
+		defer rdr.Close()
+		// Count the data pages by encoding, reading their headers.
+		pages := func(name string) (dict, plainPages int) {
+			pr, err := rdr.RowGroup(0).GetColumnPageReader(rdr.MetaData().Schema.ColumnIndexByName(name))
+			if err != nil {
+				t.Fatal(err)
 			}
-			switch parquet.Encoding(p.Encoding()) {
-			case parquet.Encodings.RLEDict:
-				dict++
-			case parquet.Encodings.Plain:
-				plainPages++
+			defer pr.Close()
+			for pr.Next() {
+				p := pr.Page()
+				if p.Type() != file.PageTypeDataPage {
+					continue
+				}
+				switch parquet.Encoding(p.Encoding()) {
+				case parquet.Encodings.RLEDict:
+					dict++
+				case parquet.Encodings.Plain:
+					plainPages++
+				}
+			}
+			if err := pr.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return dict, plainPages
+		}
+		// Paths, client IPs and user agents have more than 1 KiB of distinct
+		// values (c_ip and the decoded columns are written from their own
+		// dictionaries of addresses and source values, see column.go); HTTP
+		// methods do not.
+		for _, name := range []string{"cs_uri_stem", "cs_uri_stem_decoded", "cs_user_agent_decoded", "c_ip"} {
+			if d, p := pages(name); d == 0 || p == 0 {
+				t.Errorf("%s: %d dictionary pages, %d PLAIN pages; want both", name, d, p)
 			}
 		}
-		if err := pr.Err(); err != nil {
-			t.Fatal(err)
+		if d, p := pages("cs_method"); d == 0 || p != 0 {
+			t.Errorf("cs_method: %d dictionary pages, %d PLAIN pages; want dictionary pages only", d, p)
 		}
-		return dict, plainPages
-	}
-	// Paths, client IPs and user agents have more than 1 KiB of distinct
-	// values (c_ip and the decoded columns are written from their own
-	// dictionaries of addresses and source values, see column.go); HTTP
-	// methods do not.
-	for _, name := range []string{"cs_uri_stem", "cs_uri_stem_decoded", "cs_user_agent_decoded", "c_ip"} {
-		if d, p := pages(name); d == 0 || p == 0 {
-			t.Errorf("%s: %d dictionary pages, %d PLAIN pages; want both", name, d, p)
-		}
-	}
-	if d, p := pages("cs_method"); d == 0 || p != 0 {
-		t.Errorf("cs_method: %d dictionary pages, %d PLAIN pages; want dictionary pages only", d, p)
-	}
+	})
 }

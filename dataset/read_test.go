@@ -145,29 +145,31 @@ func rbClone(rec logparse.Record) logparse.Record {
 // of incident reads back as it was logged, field for field and presence
 // for presence, across row groups and pages.
 func TestReadBack(t *testing.T) {
-	cfg := loggen.Config{Seed: 7, Duration: 3 * time.Hour, RequestsPerHour: 3000, CookieLogging: true}
-	from := loggen.DefaultStart.Add(time.Hour)
-	for _, k := range loggen.Kinds() {
-		cfg.Incidents = append(cfg.Incidents, loggen.Incident{Kind: k, From: from, Until: from.Add(time.Hour), Rate: k.DefaultRate()})
-	}
-	var buf bytes.Buffer
-	if _, err := loggen.Stream(&buf, cfg); err != nil {
-		t.Fatal(err)
-	}
-	recs := rbParse(t, buf.Bytes())
-	// Small row groups and pages: batches cross both.
-	data := rbWrite(t, recs, "EKEYDIST123", dataset.Options{RowGroupRows: 2500, PageBytes: 8 << 10})
-	got := rbReadAll(t, data, dataset.ReaderOptions{Name: "test.parquet"})
-	if len(got) != len(recs) {
-		t.Fatalf("read %d records, wrote %d", len(got), len(recs))
-	}
-	for i := range recs {
-		want := rbExpected(recs[i], "EKEYDIST123", i)
-		rbCompare(t, &got[i], &want, nil)
-		if t.Failed() {
-			t.FailNow()
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		cfg := loggen.Config{Seed: 7, Duration: 3 * time.Hour, RequestsPerHour: 3000, CookieLogging: true}
+		from := loggen.DefaultStart.Add(time.Hour)
+		for _, k := range loggen.Kinds() {
+			cfg.Incidents = append(cfg.Incidents, loggen.Incident{Kind: k, From: from, Until: from.Add(time.Hour), Rate: k.DefaultRate()})
 		}
-	}
+		var buf bytes.Buffer
+		if _, err := loggen.Stream(&buf, cfg); err != nil {
+			t.Fatal(err)
+		}
+		recs := rbParse(t, buf.Bytes())
+		// Small row groups and pages: batches cross both.
+		data := rbWrite(t, recs, "EKEYDIST123", dataset.Options{Encoder: enc, RowGroupRows: 2500, PageBytes: 8 << 10})
+		got := rbReadAll(t, data, dataset.ReaderOptions{Name: "test.parquet"})
+		if len(got) != len(recs) {
+			t.Fatalf("read %d records, wrote %d", len(got), len(recs))
+		}
+		for i := range recs {
+			want := rbExpected(recs[i], "EKEYDIST123", i)
+			rbCompare(t, &got[i], &want, nil)
+			if t.Failed() {
+				t.FailNow()
+			}
+		}
+	})
 }
 
 // rbV2Log has the fields of standard logging v2 and absent numbers, a 000
@@ -178,48 +180,52 @@ const rbV2Log = "#Version: 1.0\n" +
 	"1763647200456\t-\t192.0.2.9\tGET\td1.cloudfront.net\t/\t000\t-\t-\tMiss\t-\t-\t-\t-\t-\t-\t-\t-\t-\n"
 
 func TestReadBackV2(t *testing.T) {
-	recs := rbParse(t, []byte(rbV2Log))
-	if len(recs) != 2 {
-		t.Fatalf("%d records", len(recs))
-	}
-	data := rbWrite(t, recs, "EKEYDIST123", dataset.Options{})
-	got := rbReadAll(t, data, dataset.ReaderOptions{})
-	for i := range recs {
-		want := rbExpected(recs[i], "EKEYDIST123", i)
-		rbCompare(t, &got[i], &want, nil)
-	}
-	// The absent numbers of the second record stay absent; its 000 status
-	// is a status.
-	if got[1].Has(logparse.FieldBytesSent) || got[1].Has(logparse.FieldTimeToFirstByte) || !got[1].Has(logparse.FieldStatus) {
-		t.Errorf("presence of record 2: bytes %v, ttfb %v, status %v", got[1].Has(logparse.FieldBytesSent),
-			got[1].Has(logparse.FieldTimeToFirstByte), got[1].Has(logparse.FieldStatus))
-	}
-	if !got[0].Has(logparse.FieldTimeToFirstByte) || got[0].TimeToFirstByte != 0 {
-		t.Errorf("a logged time-to-first-byte of 0 must read as present 0")
-	}
-	if got[0].Cookie != "next-auth.csrf-token=[redacted];%20_ga=[redacted]" || got[0].Query != "code=[redacted]&state=[redacted]" {
-		t.Errorf("secrets: cookie %q, query %q", got[0].Cookie, got[0].Query)
-	}
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := rbParse(t, []byte(rbV2Log))
+		if len(recs) != 2 {
+			t.Fatalf("%d records", len(recs))
+		}
+		data := rbWrite(t, recs, "EKEYDIST123", dataset.Options{Encoder: enc})
+		got := rbReadAll(t, data, dataset.ReaderOptions{})
+		for i := range recs {
+			want := rbExpected(recs[i], "EKEYDIST123", i)
+			rbCompare(t, &got[i], &want, nil)
+		}
+		// The absent numbers of the second record stay absent; its 000 status
+		// is a status.
+		if got[1].Has(logparse.FieldBytesSent) || got[1].Has(logparse.FieldTimeToFirstByte) || !got[1].Has(logparse.FieldStatus) {
+			t.Errorf("presence of record 2: bytes %v, ttfb %v, status %v", got[1].Has(logparse.FieldBytesSent),
+				got[1].Has(logparse.FieldTimeToFirstByte), got[1].Has(logparse.FieldStatus))
+		}
+		if !got[0].Has(logparse.FieldTimeToFirstByte) || got[0].TimeToFirstByte != 0 {
+			t.Errorf("a logged time-to-first-byte of 0 must read as present 0")
+		}
+		if got[0].Cookie != "next-auth.csrf-token=[redacted];%20_ga=[redacted]" || got[0].Query != "code=[redacted]&state=[redacted]" {
+			t.Errorf("secrets: cookie %q, query %q", got[0].Cookie, got[0].Query)
+		}
+	})
 }
 
 // TestReadColumns: only the columns asked for are read; the other fields
 // are zero and absent.
 func TestReadColumns(t *testing.T) {
-	recs := rbParse(t, []byte(rbV2Log))
-	data := rbWrite(t, recs, "", dataset.Options{})
-	cols := []string{"sc_status", "cs_uri_stem", "cs_cookie"}
-	got := rbReadAll(t, data, dataset.ReaderOptions{Columns: cols})
-	want := rbExpected(recs[0], "", 0)
-	rbCompare(t, &got[0], &want, map[string]bool{"Status": true, "URIStem": true, "Cookie": true, "Time": true, "Line": true})
-	if got[0].Method != "" || got[0].Has(logparse.FieldMethod) || got[0].ASN != 0 || got[0].Has(logparse.FieldASN) || got[0].ClientIP.IsValid() {
-		t.Errorf("fields not read are set: %+v", got[0])
-	}
-	if !got[0].Has(logparse.FieldStatus) || !got[0].Has(logparse.FieldURIStem) {
-		t.Error("fields read are absent")
-	}
-	if _, err := dataset.NewReader(bytes.NewReader(data), int64(len(data)), dataset.ReaderOptions{Columns: []string{"nope"}}); err == nil {
-		t.Error("an unknown column is accepted")
-	}
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := rbParse(t, []byte(rbV2Log))
+		data := rbWrite(t, recs, "", dataset.Options{Encoder: enc})
+		cols := []string{"sc_status", "cs_uri_stem", "cs_cookie"}
+		got := rbReadAll(t, data, dataset.ReaderOptions{Columns: cols})
+		want := rbExpected(recs[0], "", 0)
+		rbCompare(t, &got[0], &want, map[string]bool{"Status": true, "URIStem": true, "Cookie": true, "Time": true, "Line": true})
+		if got[0].Method != "" || got[0].Has(logparse.FieldMethod) || got[0].ASN != 0 || got[0].Has(logparse.FieldASN) || got[0].ClientIP.IsValid() {
+			t.Errorf("fields not read are set: %+v", got[0])
+		}
+		if !got[0].Has(logparse.FieldStatus) || !got[0].Has(logparse.FieldURIStem) {
+			t.Error("fields read are absent")
+		}
+		if _, err := dataset.NewReader(bytes.NewReader(data), int64(len(data)), dataset.ReaderOptions{Columns: []string{"nope"}}); err == nil {
+			t.Error("an unknown column is accepted")
+		}
+	})
 }
 
 // TestReadNotDataset: other Parquet files, truncated files and other bytes
@@ -285,59 +291,61 @@ func (f *rbFlaky) footer() int {
 // TestReaderReset: one Reader reads several files in turn, with other
 // columns each time, and gives what a new Reader gives.
 func TestReaderReset(t *testing.T) {
-	var buf bytes.Buffer
-	if _, err := loggen.Stream(&buf, loggen.Config{Seed: 9, Duration: time.Hour, RequestsPerHour: 2500, CookieLogging: true}); err != nil {
-		t.Fatal(err)
-	}
-	recs := rbParse(t, buf.Bytes())
-	files := [][]byte{
-		rbWrite(t, recs[:1500], "EA1234567", dataset.Options{}),
-		rbWrite(t, recs[1500:], "EB1234567", dataset.Options{RowGroupRows: 300}),
-		rbWrite(t, recs[:10], "EC1234567", dataset.Options{}),
-	}
-	sets := [][]string{nil, {"cs_method", "sc_status"}, {"cs_cookie", "sc_bytes", "x_edge_request_id", "c_ip"}}
-	var r *dataset.Reader
-	for i, data := range files {
-		for _, cols := range sets {
-			opts := dataset.ReaderOptions{Columns: cols, Name: "f.parquet"}
-			want := rbReadAll(t, data, opts)
-			var err error
-			if r == nil {
-				r, err = dataset.NewReader(bytes.NewReader(data), int64(len(data)), opts)
-			} else {
-				err = r.Reset(bytes.NewReader(data), int64(len(data)), opts)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for j := range want {
-				var rec logparse.Record
-				if err := r.Read(&rec); err != nil {
-					t.Fatalf("file %d, columns %v, row %d: %v", i, cols, j, err)
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		var buf bytes.Buffer
+		if _, err := loggen.Stream(&buf, loggen.Config{Seed: 9, Duration: time.Hour, RequestsPerHour: 2500, CookieLogging: true}); err != nil {
+			t.Fatal(err)
+		}
+		recs := rbParse(t, buf.Bytes())
+		files := [][]byte{
+			rbWrite(t, recs[:1500], "EA1234567", dataset.Options{Encoder: enc}),
+			rbWrite(t, recs[1500:], "EB1234567", dataset.Options{Encoder: enc, RowGroupRows: 300}),
+			rbWrite(t, recs[:10], "EC1234567", dataset.Options{Encoder: enc}),
+		}
+		sets := [][]string{nil, {"cs_method", "sc_status"}, {"cs_cookie", "sc_bytes", "x_edge_request_id", "c_ip"}}
+		var r *dataset.Reader
+		for i, data := range files {
+			for _, cols := range sets {
+				opts := dataset.ReaderOptions{Columns: cols, Name: "f.parquet"}
+				want := rbReadAll(t, data, opts)
+				var err error
+				if r == nil {
+					r, err = dataset.NewReader(bytes.NewReader(data), int64(len(data)), opts)
+				} else {
+					err = r.Reset(bytes.NewReader(data), int64(len(data)), opts)
 				}
-				rbCompare(t, &rec, &want[j], nil)
-			}
-			var rec logparse.Record
-			if err := r.Read(&rec); err != io.EOF {
-				t.Fatalf("file %d: after the last row: %v", i, err)
-			}
-			if t.Failed() {
-				t.FailNow()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for j := range want {
+					var rec logparse.Record
+					if err := r.Read(&rec); err != nil {
+						t.Fatalf("file %d, columns %v, row %d: %v", i, cols, j, err)
+					}
+					rbCompare(t, &rec, &want[j], nil)
+				}
+				var rec logparse.Record
+				if err := r.Read(&rec); err != io.EOF {
+					t.Fatalf("file %d: after the last row: %v", i, err)
+				}
+				if t.Failed() {
+					t.FailNow()
+				}
 			}
 		}
-	}
-	// A failed Reset leaves the Reader failing, and it can be Reset again.
-	if err := r.Reset(bytes.NewReader([]byte("nope")), 4, dataset.ReaderOptions{Name: "bad"}); err == nil {
-		t.Fatal("Reset on a bad file succeeded")
-	}
-	var rec logparse.Record
-	if err := r.Read(&rec); err == nil {
-		t.Error("Read after a failed Reset succeeded")
-	}
-	if err := r.Reset(bytes.NewReader(files[2]), int64(len(files[2])), dataset.ReaderOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Read(&rec); err != nil {
-		t.Error(err)
-	}
+		// A failed Reset leaves the Reader failing, and it can be Reset again.
+		if err := r.Reset(bytes.NewReader([]byte("nope")), 4, dataset.ReaderOptions{Name: "bad"}); err == nil {
+			t.Fatal("Reset on a bad file succeeded")
+		}
+		var rec logparse.Record
+		if err := r.Read(&rec); err == nil {
+			t.Error("Read after a failed Reset succeeded")
+		}
+		if err := r.Reset(bytes.NewReader(files[2]), int64(len(files[2])), dataset.ReaderOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Read(&rec); err != nil {
+			t.Error(err)
+		}
+	})
 }

@@ -56,6 +56,11 @@ type Options struct {
 	// while Write converts the next rows. Default: 2, or 1 when GOMAXPROCS
 	// is 1.
 	Workers int
+	// Encoder chooses the code that encodes the columns: EncoderNative
+	// (the default, when empty) or EncoderParquetGo, the fallback should
+	// the native encoder ever write a file a reader gets wrong. Files and
+	// values are the same either way (see Encoder).
+	Encoder Encoder
 }
 
 func (o Options) withDefaults() Options {
@@ -78,6 +83,9 @@ func (o Options) withDefaults() Options {
 		o.Workers = min(2, runtime.GOMAXPROCS(0))
 	}
 	o.Workers = min(o.Workers, numColumns)
+	if o.Encoder == "" {
+		o.Encoder = EncoderNative
+	}
 	return o
 }
 
@@ -97,11 +105,12 @@ var codecs = [5]zstd.Codec{
 // Write converts and redacts a record into the per-column values of a batch
 // of batchRows rows, on the caller's goroutine. A full batch goes to the
 // Writer's column workers: goroutines that each own a fixed share of the
-// columns and encode them into pages (column.go: dictionaries, statistics,
-// compression), while Write fills the next batch. Columns are independent
-// until a row group ends, so the workers need no locks; the row group is
-// written out, and the footer, by the caller's goroutine once the workers
-// are idle (file.go).
+// columns and encode them into pages through the Writer's encoder (the
+// native one, column.go: dictionaries, statistics, compression; or
+// parquet-go's, parquetgo.go), while Write fills the next batch. Columns
+// are independent until a row group ends, so the workers need no locks;
+// the row group is written out, and the footer, by the caller's goroutine
+// once the workers are idle (file.go).
 //
 // The column writers copy every value they keep (into pages or
 // dictionaries), so a written batch holds nothing: record strings are
@@ -122,8 +131,8 @@ type Writer struct {
 	rawBytes  int64 // logged size of the rows since the last size check
 	curBytes  int64 // logged size of the rows of the batch being filled
 
-	file    *fileWriter
-	cols    []*columnWriter // column c's writer is cols[c], owned by one worker
+	enc     encoder       // column c is written by the one worker assigned c
+	native  nativeEncoder // enc, unless Options.Encoder says otherwise
 	workers []*columnWorker
 	free    chan *batch   // batches every worker is done with
 	idle    chan struct{} // a worker's answer to a barrier or a flush
@@ -152,24 +161,17 @@ func NewWriter(w io.Writer, opts Options) *Writer {
 	opts = opts.withDefaults()
 	wr := &Writer{
 		opts:  opts,
-		file:  newFileWriter(w),
-		cols:  make([]*columnWriter, numColumns),
 		free:  make(chan *batch, numBatches),
 		idle:  make(chan struct{}),
 		flush: new(batch),
 	}
-	for c := range wr.cols {
-		wr.cols[c] = newColumnWriter(c, opts)
-	}
+	wr.enc = wr.newEncoder(w)
 	for range numBatches {
 		wr.free <- newBatch()
 	}
 	wr.cur = <-wr.free
 	for _, cols := range assignColumns(opts.Workers) {
-		buf := newPageBuffers()
-		for _, c := range cols {
-			wr.cols[c].buf = buf
-		}
+		wr.enc.assign(cols)
 		wk := &columnWorker{cols: cols, jobs: make(chan *batch, numBatches+1)}
 		wr.workers = append(wr.workers, wk)
 		go wr.work(wk)
@@ -355,7 +357,7 @@ func (w *Writer) endRowGroup() error {
 	if w.groupRows == 0 {
 		return nil
 	}
-	if err := w.file.writeRowGroup(w.cols, w.groupRows); err != nil {
+	if err := w.enc.writeRowGroup(w.groupRows); err != nil {
 		w.err = fmt.Errorf("dataset: writing row group: %w", err)
 		return w.err
 	}
@@ -366,24 +368,18 @@ func (w *Writer) endRowGroup() error {
 
 // buffered is the current row group's size so far: its encoded pages, the
 // open pages and the dictionaries. The workers must be idle.
-func (w *Writer) buffered() int64 {
-	var n int64
-	for _, cw := range w.cols {
-		n += cw.buffered()
-	}
-	return n
-}
+func (w *Writer) buffered() int64 { return w.enc.buffered() }
 
 // closeFile writes the last row group, if it has rows, the page index and
 // the footer. The workers must be idle.
 func (w *Writer) closeFile() error {
 	if w.groupRows > 0 {
-		if err := w.file.writeRowGroup(w.cols, w.groupRows); err != nil {
+		if err := w.enc.writeRowGroup(w.groupRows); err != nil {
 			return fmt.Errorf("dataset: writing row group: %w", err)
 		}
 		w.groupRows = 0
 	}
-	if err := w.file.close(); err != nil {
+	if err := w.enc.close(); err != nil {
 		return fmt.Errorf("dataset: writing footer: %w", err)
 	}
 	return nil
@@ -461,7 +457,7 @@ func (w *Writer) work(wk *columnWorker) {
 		if b == w.flush {
 			if w.werr.Load() == nil {
 				for _, c := range wk.cols {
-					if err := w.cols[c].flushPage(); err != nil {
+					if err := w.enc.flushColumn(c); err != nil {
 						w.fail(c, err)
 						break
 					}
@@ -472,7 +468,7 @@ func (w *Writer) work(wk *columnWorker) {
 		}
 		if w.werr.Load() == nil {
 			for _, c := range wk.cols {
-				if err := w.cols[c].write(b); err != nil {
+				if err := w.enc.writeColumn(c, b); err != nil {
 					w.fail(c, err)
 					break
 				}

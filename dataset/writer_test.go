@@ -77,205 +77,217 @@ func generated(t *testing.T) []byte {
 }
 
 func TestWriteGenerated(t *testing.T) {
-	recs := parquettest.ParseLog(t, generated(t))
-	if len(recs) < 10_000 {
-		t.Fatalf("only %d records", len(recs))
-	}
-	// Referrers carry code and state too: the IdP's authorize URL, or the
-	// callback URL itself. loggen's referrers do not, so give the record
-	// after each OAuth callback the callback's URL as its referrer, and
-	// the one after that an authorize URL with the callback URL encoded in
-	// it.
-	referred := 0
-	for i := range recs[:len(recs)-2] {
-		if q := recs[i].Query; strings.HasPrefix(q, "code=") {
-			recs[i+1].Referrer = "https://" + recs[i].HostHeader + recs[i].URIStem + "?" + q
-			recs[i+2].Referrer = "https://auth.example.com/login?redirect_uri=" +
-				strings.NewReplacer("?", "%3F", "=", "%3D", "&", "%26").Replace(recs[i+1].Referrer)
-			referred++
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := parquettest.ParseLog(t, generated(t))
+		if len(recs) < 10_000 {
+			t.Fatalf("only %d records", len(recs))
 		}
-	}
-	if referred == 0 {
-		t.Fatal("no OAuth callback in the generated log")
-	}
-	data := writeParquet(t, recs, "E2QWRUHEXAMPLE", dataset.Options{})
-	t.Logf("%d records → %d bytes of Parquet (%.1f bytes/record)", len(recs), len(data), float64(len(data))/float64(len(recs)))
-	tbl := parquettest.ReadTable(t, data)
-	values := parquettest.CheckTable(t, tbl, recs, "E2QWRUHEXAMPLE", "")
+		// Referrers carry code and state too: the IdP's authorize URL, or the
+		// callback URL itself. loggen's referrers do not, so give the record
+		// after each OAuth callback the callback's URL as its referrer, and
+		// the one after that an authorize URL with the callback URL encoded in
+		// it.
+		referred := 0
+		for i := range recs[:len(recs)-2] {
+			if q := recs[i].Query; strings.HasPrefix(q, "code=") {
+				recs[i+1].Referrer = "https://" + recs[i].HostHeader + recs[i].URIStem + "?" + q
+				recs[i+2].Referrer = "https://auth.example.com/login?redirect_uri=" +
+					strings.NewReplacer("?", "%3F", "=", "%3D", "&", "%26").Replace(recs[i+1].Referrer)
+				referred++
+			}
+		}
+		if referred == 0 {
+			t.Fatal("no OAuth callback in the generated log")
+		}
+		data := writeParquet(t, recs, "E2QWRUHEXAMPLE", dataset.Options{Encoder: enc})
+		t.Logf("%d records → %d bytes of Parquet (%.1f bytes/record)", len(recs), len(data), float64(len(data))/float64(len(recs)))
+		tbl := parquettest.ReadTable(t, data)
+		values := parquettest.CheckTable(t, tbl, recs, "E2QWRUHEXAMPLE", "")
 
-	// The privacy rules: no cookie value, no OAuth code or state anywhere,
-	// neither in a column nor in the file's bytes (statistics, page index).
-	find := secretsOf(t, recs)
-	leaks := 0
-	for name, vals := range values {
-		for r, v := range vals {
-			if s, ok := v.(string); ok {
-				if secret, found := find.in(s); found {
-					if leaks++; leaks <= 10 {
-						t.Errorf("row %d column %s holds the secret %q: %q", r, name, secret, s)
+		// The privacy rules: no cookie value, no OAuth code or state anywhere,
+		// neither in a column nor in the file's bytes (statistics, page index).
+		find := secretsOf(t, recs)
+		leaks := 0
+		for name, vals := range values {
+			for r, v := range vals {
+				if s, ok := v.(string); ok {
+					if secret, found := find.in(s); found {
+						if leaks++; leaks <= 10 {
+							t.Errorf("row %d column %s holds the secret %q: %q", r, name, secret, s)
+						}
 					}
 				}
 			}
 		}
-	}
-	if secret, found := find.in(string(data)); found {
-		t.Errorf("the file's bytes hold the secret %q", secret)
-	}
+		if secret, found := find.in(string(data)); found {
+			t.Errorf("the file's bytes hold the secret %q", secret)
+		}
 
-	// The evidence survives: cookie names, and code and state as names.
-	var named, callbacks int
-	for r, v := range values["cs_cookie"] {
-		if s, ok := v.(string); ok && strings.Contains(s, "next-auth.session-token=[redacted]") {
-			named++
+		// The evidence survives: cookie names, and code and state as names.
+		var named, callbacks int
+		for r, v := range values["cs_cookie"] {
+			if s, ok := v.(string); ok && strings.Contains(s, "next-auth.session-token=[redacted]") {
+				named++
+			}
+			if q, ok := values["cs_uri_query"][r].(string); ok && strings.HasPrefix(q, "code=[redacted]&state=[redacted]") {
+				callbacks++
+			}
 		}
-		if q, ok := values["cs_uri_query"][r].(string); ok && strings.HasPrefix(q, "code=[redacted]&state=[redacted]") {
-			callbacks++
+		if named == 0 || callbacks == 0 {
+			t.Errorf("%d rows name the session cookie, %d callbacks keep code and state names", named, callbacks)
 		}
-	}
-	if named == 0 || callbacks == 0 {
-		t.Errorf("%d rows name the session cookie, %d callbacks keep code and state names", named, callbacks)
-	}
+	})
 }
 
 // TestWriteStatistics: every row group's request_time column chunk has
 // min/max statistics, and they are the earliest and latest records'.
 func TestWriteStatistics(t *testing.T) {
-	recs := parquettest.ParseLog(t, generated(t))
-	const groupRows = 5000
-	data := writeParquet(t, recs, "", dataset.Options{RowGroupRows: groupRows, DistributionID: "EDEFAULT"})
-	rdr, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdr.Close()
-	md := rdr.MetaData()
-	if md.NumRows != int64(len(recs)) {
-		t.Fatalf("footer says %d rows, want %d", md.NumRows, len(recs))
-	}
-	wantGroups := (len(recs) + groupRows - 1) / groupRows
-	if md.NumRowGroups() != wantGroups {
-		t.Errorf("%d row groups, want %d", md.NumRowGroups(), wantGroups)
-	}
-	col := md.Schema.ColumnIndexByName("request_time")
-	if col < 0 {
-		t.Fatal("no request_time column")
-	}
-	var fileMin, fileMax int64 = math.MaxInt64, math.MinInt64
-	first := 0
-	for g := 0; g < md.NumRowGroups(); g++ {
-		rg := md.RowGroup(g)
-		n := int(rg.NumRows())
-		var lo, hi int64 = math.MaxInt64, math.MinInt64
-		for _, r := range recs[first : first+n] {
-			ms := r.Time.UnixMilli()
-			lo, hi = min(lo, ms), max(hi, ms)
-		}
-		first += n
-		cc, err := rg.ColumnChunk(col)
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := parquettest.ParseLog(t, generated(t))
+		const groupRows = 5000
+		data := writeParquet(t, recs, "", dataset.Options{Encoder: enc, RowGroupRows: groupRows, DistributionID: "EDEFAULT"})
+		rdr, err := file.NewParquetReader(bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok, _ := cc.StatsSet(); !ok {
-			t.Fatalf("row group %d: request_time has no statistics", g)
+		defer rdr.Close()
+		md := rdr.MetaData()
+		if md.NumRows != int64(len(recs)) {
+			t.Fatalf("footer says %d rows, want %d", md.NumRows, len(recs))
 		}
-		st, err := cc.Statistics()
-		if err != nil {
-			t.Fatal(err)
+		wantGroups := (len(recs) + groupRows - 1) / groupRows
+		if md.NumRowGroups() != wantGroups {
+			t.Errorf("%d row groups, want %d", md.NumRowGroups(), wantGroups)
 		}
-		s, ok := st.(*metadata.Int64Statistics)
-		if !ok || !s.HasMinMax() {
-			t.Fatalf("row group %d: request_time statistics %T without min/max", g, st)
+		col := md.Schema.ColumnIndexByName("request_time")
+		if col < 0 {
+			t.Fatal("no request_time column")
 		}
-		if s.Min() != lo || s.Max() != hi {
-			t.Errorf("row group %d: request_time min/max %d/%d, want %d/%d", g, s.Min(), s.Max(), lo, hi)
+		var fileMin, fileMax int64 = math.MaxInt64, math.MinInt64
+		first := 0
+		for g := 0; g < md.NumRowGroups(); g++ {
+			rg := md.RowGroup(g)
+			n := int(rg.NumRows())
+			var lo, hi int64 = math.MaxInt64, math.MinInt64
+			for _, r := range recs[first : first+n] {
+				ms := r.Time.UnixMilli()
+				lo, hi = min(lo, ms), max(hi, ms)
+			}
+			first += n
+			cc, err := rg.ColumnChunk(col)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, _ := cc.StatsSet(); !ok {
+				t.Fatalf("row group %d: request_time has no statistics", g)
+			}
+			st, err := cc.Statistics()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, ok := st.(*metadata.Int64Statistics)
+			if !ok || !s.HasMinMax() {
+				t.Fatalf("row group %d: request_time statistics %T without min/max", g, st)
+			}
+			if s.Min() != lo || s.Max() != hi {
+				t.Errorf("row group %d: request_time min/max %d/%d, want %d/%d", g, s.Min(), s.Max(), lo, hi)
+			}
+			fileMin, fileMax = min(fileMin, s.Min()), max(fileMax, s.Max())
 		}
-		fileMin, fileMax = min(fileMin, s.Min()), max(fileMax, s.Max())
-	}
-	if first != len(recs) {
-		t.Errorf("row groups hold %d rows, want %d", first, len(recs))
-	}
-	earliest := slices.MinFunc(recs, func(a, b logparse.Record) int { return a.Time.Compare(b.Time) }).Time
-	latest := slices.MaxFunc(recs, func(a, b logparse.Record) int { return a.Time.Compare(b.Time) }).Time
-	if fileMin != earliest.UnixMilli() || fileMax != latest.UnixMilli() {
-		t.Errorf("request_time spans %d–%d, records %v–%v", fileMin, fileMax, earliest, latest)
-	}
-	// The file's key/value metadata names the column list.
-	if v := md.KeyValueMetadata().FindValue("cfwatch.dataset"); v == nil || *v != dataset.SchemaVersion {
-		t.Errorf("cfwatch.dataset metadata = %v", v)
-	}
-	parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "", "EDEFAULT")
+		if first != len(recs) {
+			t.Errorf("row groups hold %d rows, want %d", first, len(recs))
+		}
+		earliest := slices.MinFunc(recs, func(a, b logparse.Record) int { return a.Time.Compare(b.Time) }).Time
+		latest := slices.MaxFunc(recs, func(a, b logparse.Record) int { return a.Time.Compare(b.Time) }).Time
+		if fileMin != earliest.UnixMilli() || fileMax != latest.UnixMilli() {
+			t.Errorf("request_time spans %d–%d, records %v–%v", fileMin, fileMax, earliest, latest)
+		}
+		// The file's key/value metadata names the column list.
+		if v := md.KeyValueMetadata().FindValue("cfwatch.dataset"); v == nil || *v != dataset.SchemaVersion {
+			t.Errorf("cfwatch.dataset metadata = %v", v)
+		}
+		parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "", "EDEFAULT")
+	})
 }
 
 // TestWriteRowGroupBytes: RowGroupBytes ends row groups by size.
 func TestWriteRowGroupBytes(t *testing.T) {
-	recs := parquettest.ParseLog(t, generated(t))
-	data := writeParquet(t, recs, "E1", dataset.Options{RowGroupBytes: 256 << 10})
-	rdr, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdr.Close()
-	if n := rdr.MetaData().NumRowGroups(); n < 2 {
-		t.Errorf("%d row group(s) with RowGroupBytes 256 KiB and %d bytes of output", n, len(data))
-	}
-	parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "E1", "")
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := parquettest.ParseLog(t, generated(t))
+		data := writeParquet(t, recs, "E1", dataset.Options{Encoder: enc, RowGroupBytes: 256 << 10})
+		rdr, err := file.NewParquetReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rdr.Close()
+		if n := rdr.MetaData().NumRowGroups(); n < 2 {
+			t.Errorf("%d row group(s) with RowGroupBytes 256 KiB and %d bytes of output", n, len(data))
+		}
+		parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "E1", "")
+	})
 }
 
 // TestWriteFlush: Flush ends a row group, and writing goes on after it.
 func TestWriteFlush(t *testing.T) {
-	recs := parquettest.ParseLog(t, generated(t))[:3000]
-	var buf bytes.Buffer
-	w := dataset.NewWriter(&buf, dataset.Options{})
-	for i := range recs {
-		if err := w.Write(&recs[i], "E1"); err != nil {
-			t.Fatal(err)
-		}
-		if i == 999 || i == 1000 {
-			if err := w.Flush(); err != nil {
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := parquettest.ParseLog(t, generated(t))[:3000]
+		var buf bytes.Buffer
+		w := dataset.NewWriter(&buf, dataset.Options{Encoder: enc})
+		for i := range recs {
+			if err := w.Write(&recs[i], "E1"); err != nil {
 				t.Fatal(err)
 			}
+			if i == 999 || i == 1000 {
+				if err := w.Flush(); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(&recs[0], "E1"); err == nil {
-		t.Error("Write after Close succeeded")
-	}
-	if err := w.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
-	rdr, err := file.NewParquetReader(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdr.Close()
-	var sizes []int64
-	for g := 0; g < rdr.MetaData().NumRowGroups(); g++ {
-		sizes = append(sizes, rdr.MetaData().RowGroup(g).NumRows())
-	}
-	if !slices.Equal(sizes, []int64{1000, 1, 1999}) {
-		t.Errorf("row groups of %v rows, want [1000 1 1999]", sizes)
-	}
-	parquettest.CheckTable(t, parquettest.ReadTable(t, buf.Bytes()), recs, "E1", "")
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(&recs[0], "E1"); err == nil {
+			t.Error("Write after Close succeeded")
+		}
+		if err := w.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+		rdr, err := file.NewParquetReader(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rdr.Close()
+		var sizes []int64
+		for g := 0; g < rdr.MetaData().NumRowGroups(); g++ {
+			sizes = append(sizes, rdr.MetaData().RowGroup(g).NumRows())
+		}
+		if !slices.Equal(sizes, []int64{1000, 1, 1999}) {
+			t.Errorf("row groups of %v rows, want [1000 1 1999]", sizes)
+		}
+		parquettest.CheckTable(t, parquettest.ReadTable(t, buf.Bytes()), recs, "E1", "")
+	})
 }
 
 // TestWriteWorkers: any number of column workers writes the same rows.
 func TestWriteWorkers(t *testing.T) {
-	recs := parquettest.ParseLog(t, generated(t))[:5000]
-	for _, n := range []int{1, 3, 100} {
-		data := writeParquet(t, recs, "E1", dataset.Options{Workers: n, RowGroupRows: 1500})
-		parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "E1", "")
-	}
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := parquettest.ParseLog(t, generated(t))[:5000]
+		for _, n := range []int{1, 3, 100} {
+			data := writeParquet(t, recs, "E1", dataset.Options{Encoder: enc, Workers: n, RowGroupRows: 1500})
+			parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "E1", "")
+		}
+	})
 }
 
 // TestWriteEmpty: a file with no rows is still a valid file.
 func TestWriteEmpty(t *testing.T) {
-	data := writeParquet(t, nil, "E1", dataset.Options{})
-	tbl := parquettest.ReadTable(t, data)
-	if tbl.NumRows() != 0 || tbl.NumCols() != int64(len(dataset.Columns())) {
-		t.Errorf("empty file: %d rows, %d columns", tbl.NumRows(), tbl.NumCols())
-	}
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		data := writeParquet(t, nil, "E1", dataset.Options{Encoder: enc})
+		tbl := parquettest.ReadTable(t, data)
+		if tbl.NumRows() != 0 || tbl.NumCols() != int64(len(dataset.Columns())) {
+			t.Errorf("empty file: %d rows, %d columns", tbl.NumRows(), tbl.NumCols())
+		}
+	})
 }
 
 type failingWriter struct{ after int }
@@ -289,20 +301,22 @@ func (f *failingWriter) Write(p []byte) (int, error) {
 
 // TestWriteError: an output error comes back from Write, Flush or Close.
 func TestWriteError(t *testing.T) {
-	recs := parquettest.ParseLog(t, generated(t))
-	w := dataset.NewWriter(&failingWriter{after: 10_000}, dataset.Options{RowGroupRows: 2000})
-	var err error
-	for i := range recs {
-		if err = w.Write(&recs[i], "E1"); err != nil {
-			break
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := parquettest.ParseLog(t, generated(t))
+		w := dataset.NewWriter(&failingWriter{after: 10_000}, dataset.Options{Encoder: enc, RowGroupRows: 2000})
+		var err error
+		for i := range recs {
+			if err = w.Write(&recs[i], "E1"); err != nil {
+				break
+			}
 		}
-	}
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Errorf("error %v, want disk full", err)
-	}
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Errorf("error %v, want disk full", err)
+		}
+	})
 }
 
 // TestWriteNoTime: a record without a time is refused, not written as 1970.
@@ -326,48 +340,50 @@ type realLog struct {
 // millisecond timestamps). For W3C files, every field logged as "-" must be
 // NULL in its column.
 func TestWriteRealLogs(t *testing.T) {
-	dir := testenv.RealLogsDir(t)
-	logs := []realLog{
-		{"awsdocs_amazon-cloudfront-developer-guide__doc_source__AccessLogs.md.example", 33},
-		{"elastic_integrations__packages__aws__data_stream__cloudfront_logs___dev__test__pipeline__test-cloudfront.log", 33},
-		{"kdgm_fluent-plugin-cloudfront-log-optimized__test__plugin__test_in_cloudfrontlog.rb.line", 33},
-		{"grafana_loki__tools__lambda-promtail__testdata__cloudfront.log", 33},
-		{"aws-samples_amazon-cloudfront-log-analysis__lab1-serveless-cloudfront-log-analysis__sample-logs__raw-logs__sample-cloudfront-access-logs", 26},
-		{"matomo-org_matomo-log-analytics__tests__logs__amazon_cloudfront_web.log", 26},
-		{"claygregory_node-cloudfront-log-parser__test__fixtures__web-1-0.txt", 24},
-		{"rkalla_cloudfront-log-parser__src__test__java__com__thebuzzmedia__cloudfront__samples__example-100", 12},
-		{"docs.aws.amazon.com_AmazonCloudFront__latest__DeveloperGuide__standard-logging.html.example-firehose.ndjson", 0},
-		{"christ-off_analyze-logs__src__test__resources__E1Z5N5X273TPT1.2026-04-04-12.27178cb4", 0},
-	}
-	for _, l := range logs {
-		t.Run(l.name[:min(len(l.name), 40)], func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join(dir, l.name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			recs := parquettest.ParseLog(t, raw)
-			if len(recs) == 0 {
-				t.Fatal("no records")
-			}
-			data := writeParquet(t, recs, "EREALLOG", dataset.Options{})
-			values := parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "EREALLOG", "")
-			if l.fields > 0 {
-				checkDashes(t, raw, l.fields, values)
-			}
-			if strings.Contains(l.name, "firehose") {
-				// v2 extras and the millisecond timestamp.
-				if values["asn"][0] != int64(16509) || values["origin_fbl"][0] != float32(0.254) {
-					t.Errorf("v2 extras: asn %v origin_fbl %v", values["asn"][0], values["origin_fbl"][0])
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		dir := testenv.RealLogsDir(t)
+		logs := []realLog{
+			{"awsdocs_amazon-cloudfront-developer-guide__doc_source__AccessLogs.md.example", 33},
+			{"elastic_integrations__packages__aws__data_stream__cloudfront_logs___dev__test__pipeline__test-cloudfront.log", 33},
+			{"kdgm_fluent-plugin-cloudfront-log-optimized__test__plugin__test_in_cloudfrontlog.rb.line", 33},
+			{"grafana_loki__tools__lambda-promtail__testdata__cloudfront.log", 33},
+			{"aws-samples_amazon-cloudfront-log-analysis__lab1-serveless-cloudfront-log-analysis__sample-logs__raw-logs__sample-cloudfront-access-logs", 26},
+			{"matomo-org_matomo-log-analytics__tests__logs__amazon_cloudfront_web.log", 26},
+			{"claygregory_node-cloudfront-log-parser__test__fixtures__web-1-0.txt", 24},
+			{"rkalla_cloudfront-log-parser__src__test__java__com__thebuzzmedia__cloudfront__samples__example-100", 12},
+			{"docs.aws.amazon.com_AmazonCloudFront__latest__DeveloperGuide__standard-logging.html.example-firehose.ndjson", 0},
+			{"christ-off_analyze-logs__src__test__resources__E1Z5N5X273TPT1.2026-04-04-12.27178cb4", 0},
+		}
+		for _, l := range logs {
+			t.Run(l.name[:min(len(l.name), 40)], func(t *testing.T) {
+				raw, err := os.ReadFile(filepath.Join(dir, l.name))
+				if err != nil {
+					t.Fatal(err)
 				}
-				if values["request_time"][0] != arrow.Timestamp(1731699951183) {
-					t.Errorf("request_time %v, want the logged milliseconds", values["request_time"][0])
+				recs := parquettest.ParseLog(t, raw)
+				if len(recs) == 0 {
+					t.Fatal("no records")
 				}
-				if values["cs_cookie"][0] != "examplecookie=[redacted]" {
-					t.Errorf("cookie %v", values["cs_cookie"][0])
+				data := writeParquet(t, recs, "EREALLOG", dataset.Options{Encoder: enc})
+				values := parquettest.CheckTable(t, parquettest.ReadTable(t, data), recs, "EREALLOG", "")
+				if l.fields > 0 {
+					checkDashes(t, raw, l.fields, values)
 				}
-			}
-		})
-	}
+				if strings.Contains(l.name, "firehose") {
+					// v2 extras and the millisecond timestamp.
+					if values["asn"][0] != int64(16509) || values["origin_fbl"][0] != float32(0.254) {
+						t.Errorf("v2 extras: asn %v origin_fbl %v", values["asn"][0], values["origin_fbl"][0])
+					}
+					if values["request_time"][0] != arrow.Timestamp(1731699951183) {
+						t.Errorf("request_time %v, want the logged milliseconds", values["request_time"][0])
+					}
+					if values["cs_cookie"][0] != "examplecookie=[redacted]" {
+						t.Errorf("cookie %v", values["cs_cookie"][0])
+					}
+				}
+			})
+		}
+	})
 }
 
 // columnOf maps a W3C field name to its column.
@@ -435,49 +451,51 @@ func checkDashes(t *testing.T, raw []byte, nfields int, values map[string][]any)
 // memory alive (the reader's blocks), and after a Flush it keeps none of
 // the rows written before it either.
 func TestWriteNoReferencesAfterClose(t *testing.T) {
-	for _, flush := range []bool{false, true} {
-		t.Run(fmt.Sprint("flush=", flush), func(t *testing.T) {
-			collected := make(chan struct{})
-			recs := func() []logparse.Record {
-				block := make([]byte, 1<<20)
-				copy(block, strings.Repeat("abcdefghij%20", len(block)/13))
-				s := string(block)
-				// The cleanup runs once nothing references the block's
-				// string any more.
-				runtimeAddCleanup(s, func() { close(collected) })
-				recs := make([]logparse.Record, 2000)
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		for _, flush := range []bool{false, true} {
+			t.Run(fmt.Sprint("flush=", flush), func(t *testing.T) {
+				collected := make(chan struct{})
+				recs := func() []logparse.Record {
+					block := make([]byte, 1<<20)
+					copy(block, strings.Repeat("abcdefghij%20", len(block)/13))
+					s := string(block)
+					// The cleanup runs once nothing references the block's
+					// string any more.
+					runtimeAddCleanup(s, func() { close(collected) })
+					recs := make([]logparse.Record, 2000)
+					for i := range recs {
+						recs[i].Time = time.Date(2026, 11, 20, 0, 0, i, 0, time.UTC)
+						recs[i].UserAgent = s[i*13 : i*13+26]
+						recs[i].URIStem = s[i : i+5]
+						recs[i].Referrer = s[i : i+7]
+					}
+					return recs
+				}()
+				w := dataset.NewWriter(io.Discard, dataset.Options{Encoder: enc})
 				for i := range recs {
-					recs[i].Time = time.Date(2026, 11, 20, 0, 0, i, 0, time.UTC)
-					recs[i].UserAgent = s[i*13 : i*13+26]
-					recs[i].URIStem = s[i : i+5]
-					recs[i].Referrer = s[i : i+7]
+					if err := w.Write(&recs[i], "E1"); err != nil {
+						t.Fatal(err)
+					}
 				}
-				return recs
-			}()
-			w := dataset.NewWriter(io.Discard, dataset.Options{})
-			for i := range recs {
-				if err := w.Write(&recs[i], "E1"); err != nil {
+				if flush {
+					if err := w.Flush(); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := w.Close(); err != nil {
 					t.Fatal(err)
 				}
-			}
-			if flush {
-				if err := w.Flush(); err != nil {
-					t.Fatal(err)
+				recs = nil
+				if !gcUntil(collected) {
+					t.Error("the writer still references the records' memory")
 				}
-			} else if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			recs = nil
-			if !gcUntil(collected) {
-				t.Error("the writer still references the records' memory")
-			}
-			if flush {
-				if err := w.Close(); err != nil {
-					t.Fatal(err)
+				if flush {
+					if err := w.Close(); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 func runtimeAddCleanup(s string, f func()) {
@@ -569,57 +587,70 @@ func TestWriteAllocations(t *testing.T) {
 // TestDDLMatchesFile: every column of a written file, as Arrow reads it,
 // is in the DDL once, with the Athena type that reads that Parquet type.
 func TestDDLMatchesFile(t *testing.T) {
-	recs := parquettest.ParseLog(t, generated(t))[:1000]
-	tbl := parquettest.ReadTable(t, writeParquet(t, recs, "E1", dataset.Options{}))
-	ddl := dataset.DDL(dataset.DDLOptions{Location: "s3://bucket/cloudfront/"})
-	body, _, ok := strings.Cut(strings.SplitN(ddl, " (\n", 2)[1], "\n)\nPARTITIONED BY")
-	if !ok {
-		t.Fatalf("no column list in\n%s", ddl)
-	}
-	athena := map[string]string{}
-	for _, line := range strings.Split(body, "\n") {
-		name, typ, ok := strings.Cut(strings.TrimSuffix(strings.TrimSpace(line), ","), " ")
-		name = strings.Trim(name, "`")
-		if !ok || athena[name] != "" {
-			t.Fatalf("DDL line %q", line)
-		}
-		athena[name] = typ
-	}
-	sch := tbl.Schema()
-	if len(athena) != sch.NumFields() {
-		t.Errorf("DDL has %d columns, the file %d", len(athena), sch.NumFields())
-	}
-	for _, f := range sch.Fields() {
-		typ, ok := athena[f.Name]
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := parquettest.ParseLog(t, generated(t))[:1000]
+		tbl := parquettest.ReadTable(t, writeParquet(t, recs, "E1", dataset.Options{Encoder: enc}))
+		ddl := dataset.DDL(dataset.DDLOptions{Location: "s3://bucket/cloudfront/"})
+		body, _, ok := strings.Cut(strings.SplitN(ddl, " (\n", 2)[1], "\n)\nPARTITIONED BY")
 		if !ok {
-			t.Errorf("file column %s is not in the DDL", f.Name)
-			continue
+			t.Fatalf("no column list in\n%s", ddl)
 		}
-		if want := parquettest.ArrowType(typ); want == nil || !arrow.TypeEqual(f.Type, want) {
-			t.Errorf("column %s: the file has %s, the DDL says %s", f.Name, f.Type, typ)
+		athena := map[string]string{}
+		for _, line := range strings.Split(body, "\n") {
+			name, typ, ok := strings.Cut(strings.TrimSuffix(strings.TrimSpace(line), ","), " ")
+			name = strings.Trim(name, "`")
+			if !ok || athena[name] != "" {
+				t.Fatalf("DDL line %q", line)
+			}
+			athena[name] = typ
 		}
-	}
+		sch := tbl.Schema()
+		if len(athena) != sch.NumFields() {
+			t.Errorf("DDL has %d columns, the file %d", len(athena), sch.NumFields())
+		}
+		for _, f := range sch.Fields() {
+			typ, ok := athena[f.Name]
+			if !ok {
+				t.Errorf("file column %s is not in the DDL", f.Name)
+				continue
+			}
+			if want := parquettest.ArrowType(typ); want == nil || !arrow.TypeEqual(f.Type, want) {
+				t.Errorf("column %s: the file has %s, the DDL says %s", f.Name, f.Type, typ)
+			}
+		}
+	})
 }
 
 // TestRowReadsBack: Row is the file's schema: parquet-go reads a written
 // file into Rows, NULLs as nil pointers and empty strings.
 func TestRowReadsBack(t *testing.T) {
-	recs := parquettest.ParseLog(t, generated(t))[:2000]
-	data := writeParquet(t, recs, "E1", dataset.Options{})
-	rows, err := parquet.Read[dataset.Row](bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != len(recs) {
-		t.Fatalf("%d rows, want %d", len(rows), len(recs))
-	}
-	for i, r := range rows {
-		rec := &recs[i]
-		if !r.RequestTime.Equal(rec.Time) || r.RequestID != rec.RequestID || r.URIStem != rec.URIStem ||
-			(r.BytesSent == nil) != !rec.Has(logparse.FieldBytesSent) || (r.BytesSent != nil && *r.BytesSent != rec.BytesSent) ||
-			r.Date.Format(time.DateOnly) != rec.Time.UTC().Format(time.DateOnly) || r.Time != rec.Time.UTC().Format(time.TimeOnly) ||
-			r.Cookie != dataset.RedactCookie(rec.Cookie) || r.DistributionID != "E1" {
-			t.Fatalf("row %d = %+v\nfrom record %+v", i, r, rec)
+	eachEncoder(t, func(t *testing.T, enc dataset.Encoder) {
+		recs := parquettest.ParseLog(t, generated(t))[:2000]
+		data := writeParquet(t, recs, "E1", dataset.Options{Encoder: enc})
+		rows, err := parquet.Read[dataset.Row](bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
 		}
+		if len(rows) != len(recs) {
+			t.Fatalf("%d rows, want %d", len(rows), len(recs))
+		}
+		for i, r := range rows {
+			rec := &recs[i]
+			if !r.RequestTime.Equal(rec.Time) || r.RequestID != rec.RequestID || r.URIStem != rec.URIStem ||
+				(r.BytesSent == nil) != !rec.Has(logparse.FieldBytesSent) || (r.BytesSent != nil && *r.BytesSent != rec.BytesSent) ||
+				r.Date.Format(time.DateOnly) != rec.Time.UTC().Format(time.DateOnly) || r.Time != rec.Time.UTC().Format(time.TimeOnly) ||
+				r.Cookie != dataset.RedactCookie(rec.Cookie) || r.DistributionID != "E1" {
+				t.Fatalf("row %d = %+v\nfrom record %+v", i, r, rec)
+			}
+		}
+	})
+}
+
+// eachEncoder runs f once per Parquet encoder (Options.Encoder), as a
+// subtest named after it: both must pass the same tests.
+func eachEncoder(t *testing.T, f func(t *testing.T, enc dataset.Encoder)) {
+	t.Helper()
+	for _, enc := range dataset.Encoders() {
+		t.Run(string(enc), func(t *testing.T) { f(t, enc) })
 	}
 }

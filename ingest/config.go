@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
 )
 
@@ -21,6 +22,7 @@ const (
 	EnvAPIPrefixes      = "CFWATCH_API_PREFIXES"      // shortcut for api_prefixes, comma-separated
 	EnvIgnorePaths      = "CFWATCH_IGNORE_PATHS"      // shortcut for ignore_paths, comma-separated glob patterns
 	EnvMetricsNamespace = "CFWATCH_METRICS_NAMESPACE" // CloudWatch namespace of the EMF metrics, default DefaultNamespace
+	EnvParquetEncoder   = "CFWATCH_PARQUET_ENCODER"   // native (default) or parquet-go: see dataset.Encoder
 )
 
 // Defaults of the configuration.
@@ -39,6 +41,10 @@ type Config struct {
 	LogLevel         slog.Level
 	Detectors        detectors.Config
 	MetricsNamespace string
+	// ParquetEncoder encodes the dataset's columns: dataset.EncoderNative,
+	// or dataset.EncoderParquetGo should the native encoder ever write a
+	// file a reader gets wrong (an option flip, not a release).
+	ParquetEncoder dataset.Encoder
 }
 
 // ConfigFromEnv reads the configuration from the environment (getenv is
@@ -52,6 +58,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		StatePrefix:      DefaultStatePrefix,
 		MetricsNamespace: DefaultNamespace,
 		Detectors:        detectors.DefaultConfig(),
+		ParquetEncoder:   dataset.EncoderNative,
 	}
 	if v, ok := lookup(getenv, EnvOutputPrefix); ok {
 		c.OutputPrefix = v
@@ -70,6 +77,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return Config{}, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, v)
 		}
+	}
+	if v, ok := lookup(getenv, EnvParquetEncoder); ok {
+		e, err := dataset.ParseEncoder(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s: %w", EnvParquetEncoder, err)
+		}
+		c.ParquetEncoder = e
 	}
 	if v, ok := lookup(getenv, EnvConfigJSON); ok {
 		d, err := detectors.ParseConfig([]byte(v), EnvConfigJSON)

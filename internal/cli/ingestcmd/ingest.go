@@ -76,6 +76,7 @@ func newDirSink(dir string, log *slog.Logger) *ingest.DirSink {
 
 // common are the flags of the commands that process logs.
 type common struct {
+	encoder    *string
 	configFile *string
 	sets       *[]string
 	format     *string
@@ -84,6 +85,7 @@ type common struct {
 
 func commonFlags(fs *flag.FlagSet) common {
 	return common{
+		encoder:    fs.String("parquet-encoder", "", "Parquet column encoder: native, or parquet-go should the native one ever write a file a reader gets wrong (default $"+ingest.EnvParquetEncoder+", else native)"),
 		configFile: fs.String("config", "", "detector settings, a JSON file (see docs/settings.md); overlays $"+ingest.EnvConfigJSON),
 		sets:       fs.StringArray("set", nil, "one detector setting, KEY=VALUE, e.g. auth_403_burst.min_count=8; repeatable"),
 		format:     fs.String("format", "text", "output: text or json"),
@@ -94,6 +96,7 @@ func commonFlags(fs *flag.FlagSet) common {
 // completeCommon completes the values of the common flags.
 func completeCommon(cmd *cobra.Command) {
 	cli.Complete(cmd, "format", "text", "json")
+	cli.Complete(cmd, "parquet-encoder", string(dataset.EncoderNative), string(dataset.EncoderParquetGo))
 	_ = cmd.MarkFlagFilename("config", "json") // the flag exists
 }
 
@@ -112,6 +115,11 @@ func (c common) setup(getenv func(string) string) (ingest.Config, error) {
 	}
 	if err := cfg.Detectors.SetAll(*c.sets); err != nil {
 		return cfg, cli.Usagef("--set: %v", err)
+	}
+	if *c.encoder != "" {
+		if cfg.ParquetEncoder, err = dataset.ParseEncoder(*c.encoder); err != nil {
+			return cfg, cli.Usagef("--parquet-encoder: %v", err)
+		}
 	}
 	if *c.format != "text" && *c.format != "json" {
 		return cfg, cli.Usagef("--format %q: want text or json", *c.format)
@@ -164,7 +172,8 @@ func setupLocal(cmd *cobra.Command, e cli.Env) {
 		if err != nil {
 			return err
 		}
-		proc := ingest.NewProcessor(newDirSink(*out, log), ingest.Options{Engine: eng, Logger: log})
+		proc := ingest.NewProcessor(newDirSink(*out, log), ingest.Options{Engine: eng, Logger: log,
+			Dataset: dataset.Options{Encoder: cfg.ParquetEncoder}})
 		sum := newSummary(*c.format, *c.verbose, stdout)
 		ingest.ProcessObjects(ctx, proc, objs, n, sum.add)
 		sum.findings = eng.Findings()
@@ -241,7 +250,8 @@ the Lambda does.`,
 		}
 		fmt.Fprintf(stderr, "%s: %d files in the window (%d listed outside it), %d at a time → %s\n", cmd.CommandPath(), len(objs), outside, *workers, sink.Location(""))
 		setMemoryLimit(getenv, *workers)
-		proc := ingest.NewProcessor(sink, ingest.Options{Detectors: cfg.Detectors, Logger: log})
+		proc := ingest.NewProcessor(sink, ingest.Options{Detectors: cfg.Detectors, Logger: log,
+			Dataset: dataset.Options{Encoder: cfg.ParquetEncoder}})
 		var notifier ingest.Notifier
 		if *alerts {
 			// De-duplicated with the Lambda's alerts through the same state.

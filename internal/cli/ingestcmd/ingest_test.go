@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -340,5 +341,66 @@ func TestBackfillWorkers(t *testing.T) {
 		if !bytes.Equal(got[name], b) {
 			t.Errorf("4 workers: %s differs from one worker's", name)
 		}
+	}
+}
+
+// TestLocalParquetEncoder: --parquet-encoder and $CFWATCH_PARQUET_ENCODER
+// choose the encoder (the flag wins), the files of both hold the same
+// rows, and a bad value of either is a usage error that names it.
+func TestLocalParquetEncoder(t *testing.T) {
+	logs := logsDir(t)
+	run := func(env map[string]string, args ...string) (createdBy map[string]bool, rows int64) {
+		t.Helper()
+		out := t.TempDir()
+		code, stdout, stderr := runCmd(t, env, append([]string{"--local", logs, "--out", out}, args...)...)
+		if code != exitOK {
+			t.Fatalf("%v %q: exit %d\n%s%s", env, args, code, stdout, stderr)
+		}
+		files, _ := filepath.Glob(filepath.Join(out, "distribution=*", "day=*", "hour=*", "*.parquet"))
+		if len(files) != 12 {
+			t.Fatalf("%d Parquet files, want 12", len(files))
+		}
+		createdBy = map[string]bool{}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := file.NewParquetReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			createdBy[r.MetaData().GetCreatedBy()] = true
+			rows += r.NumRows()
+			r.Close()
+		}
+		return createdBy, rows
+	}
+	native, nativeRows := run(nil)
+	pgo, pgoRows := run(nil, "--parquet-encoder", "parquet-go")
+	fromEnv, _ := run(map[string]string{"CFWATCH_PARQUET_ENCODER": "parquet-go"})
+	flagWins, _ := run(map[string]string{"CFWATCH_PARQUET_ENCODER": "parquet-go"}, "--parquet-encoder", "native")
+	isPGo := func(m map[string]bool) bool {
+		for k := range m {
+			if !strings.Contains(k, "parquet-go") {
+				return false
+			}
+		}
+		return len(m) > 0
+	}
+	if isPGo(native) || !isPGo(pgo) || !isPGo(fromEnv) || isPGo(flagWins) {
+		t.Errorf("created_by: default %v, --parquet-encoder parquet-go %v, $CFWATCH_PARQUET_ENCODER=parquet-go %v, both %v", native, pgo, fromEnv, flagWins)
+	}
+	if nativeRows == 0 || nativeRows != pgoRows {
+		t.Errorf("native files hold %d rows, parquet-go ones %d", nativeRows, pgoRows)
+	}
+
+	code, _, stderr := runCmd(t, nil, "--local", logs, "--out", t.TempDir(), "--parquet-encoder", "arrow")
+	if code != exitUsage || !strings.Contains(stderr, `--parquet-encoder: Parquet encoder "arrow": want native or parquet-go`) {
+		t.Errorf("--parquet-encoder arrow: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = runCmd(t, map[string]string{"CFWATCH_PARQUET_ENCODER": "fast"}, "--local", logs, "--out", t.TempDir())
+	if code != exitUsage || !strings.Contains(stderr, `CFWATCH_PARQUET_ENCODER: Parquet encoder "fast": want native or parquet-go`) {
+		t.Errorf("CFWATCH_PARQUET_ENCODER=fast: exit %d, %q", code, stderr)
 	}
 }

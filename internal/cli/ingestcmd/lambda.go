@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/ingest"
 	"github.com/cfwatch/cfwatch/internal/visible"
 	"github.com/cfwatch/cfwatch/source"
@@ -51,6 +52,7 @@ func Lambda() int {
 		Proc: ingest.NewProcessor(ingest.NewS3Sink(s3c, cfg.OutputBucket, cfg.OutputPrefix), ingest.Options{
 			Detectors: cfg.Detectors,
 			Logger:    log,
+			Dataset:   dataset.Options{Encoder: cfg.ParquetEncoder},
 		}),
 		Notifier:    notifier,
 		Metrics:     metrics,
