@@ -1,7 +1,6 @@
 package detectors
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -218,15 +217,7 @@ func (e *Engine) Findings() []Finding {
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Finding) int {
-		if r := cmp.Compare(b.Severity.Rank(), a.Severity.Rank()); r != 0 {
-			return r
-		}
-		if r := a.FirstSeen.Compare(b.FirstSeen); r != 0 {
-			return r
-		}
-		return cmp.Compare(a.Key, b.Key)
-	})
+	SortFindings(out)
 	return out
 }
 

@@ -246,7 +246,7 @@ the Lambda does.`,
 		}
 		sum := newSummary(*c.format, *c.verbose, stdout)
 		ingest.ProcessObjects(ctx, proc, objs, *workers, sum.add)
-		sum.findings = ingest.MergeFindings(sum.perFile)
+		sum.findings = detectors.MergeByKey(sum.perFile)
 		return cli.Exit(sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "backfill:" + strings.Join(*sources, ",") + ":" + w.From.Format(time.RFC3339) + "/" + w.Until.Format(time.RFC3339)}), nil)
 	}
 	return cmd
