@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/source"
 )
@@ -51,9 +52,9 @@ type queryPlan struct {
 
 func newPlan(table string, d Dialect, win source.Window, base *source.Window, interval time.Duration, topN int, cfg detectors.Config, dists []string) *queryPlan {
 	p := &queryPlan{table: table, dialect: d, win: win, base: base, interval: interval, topN: topN, cfg: cfg, dists: dists}
-	p.auth = cleanPrefix(cfg.AuthPrefix)
+	p.auth = detectors.CleanPrefix(cfg.AuthPrefix)
 	for _, a := range cfg.APIPrefixes {
-		if a = cleanPrefix(a); !slices.Contains(p.apis, a) {
+		if a = detectors.CleanPrefix(a); !slices.Contains(p.apis, a) {
 			p.apis = append(p.apis, a)
 		}
 	}
@@ -62,20 +63,11 @@ func newPlan(table string, d Dialect, win source.Window, base *source.Window, in
 	return p
 }
 
-// cleanPrefix is the detectors' reading of a prefix setting: "/api/auth",
-// "/api/auth/" and "/api/auth/*" are "/api/auth".
-func cleanPrefix(p string) string {
-	return strings.TrimRight(strings.TrimSuffix(p, "*"), "/")
-}
-
-// str quotes s as an SQL string literal.
-func str(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// ident quotes s as an SQL identifier.
-func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// ts is a TIMESTAMP literal (UTC, to the millisecond).
-func ts(t time.Time) string { return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.000") + "'" }
+// str, ident and ts are short names for the dataset's SQL literals
+// (dataset.SQLString, SQLIdent, SQLTimestamp), which the queries use often.
+func str(s string) string   { return dataset.SQLString(s) }
+func ident(s string) string { return dataset.SQLIdent(s) }
+func ts(t time.Time) string { return dataset.SQLTimestamp(t) }
 
 // epochMS is request_time in Unix milliseconds: both engines have
 // date_diff, and both count whole milliseconds with it.
@@ -89,12 +81,9 @@ func (p *queryPlan) regex(s, pattern string) string {
 	return "regexp_like(" + s + ", " + str(pattern) + ")"
 }
 
-// hourRange is the partitions [first, last] (hours) a query reads.
-type hourRange struct{ first, last time.Time }
-
 // hours returns the partition hours that may hold records of w, with the
 // margin the log source uses for file names (source.Window.MayHold).
-func hours(w source.Window) (hourRange, bool) {
+func hours(w source.Window) (dataset.HourRange, bool) {
 	first := w.From.UTC().Truncate(time.Hour).Add(-3 * time.Hour)
 	for !w.MayHold(first) && first.Before(w.Until) {
 		first = first.Add(time.Hour)
@@ -103,7 +92,7 @@ func hours(w source.Window) (hourRange, bool) {
 	for !w.MayHold(last) && last.After(first) {
 		last = last.Add(-time.Hour)
 	}
-	return hourRange{first, last}, w.MayHold(first) && w.MayHold(last)
+	return dataset.HourRange{First: first, Last: last}, w.MayHold(first) && w.MayHold(last)
 }
 
 // partitions is the WHERE condition on the partition columns that limits a
@@ -112,40 +101,13 @@ func hours(w source.Window) (hourRange, bool) {
 // read. The hosts of report.Filter, when given, are a further condition on
 // the rows.
 func (p *queryPlan) partitions(windows ...source.Window) string {
-	var ranges []hourRange
+	var ranges []dataset.HourRange
 	for _, w := range windows {
 		if r, ok := hours(w); ok {
 			ranges = append(ranges, r)
 		}
 	}
-	slices.SortFunc(ranges, func(a, b hourRange) int { return a.first.Compare(b.first) })
-	var merged []hourRange
-	for _, r := range ranges {
-		if n := len(merged); n > 0 && !r.first.After(merged[n-1].last.Add(time.Hour)) {
-			if r.last.After(merged[n-1].last) {
-				merged[n-1].last = r.last
-			}
-			continue
-		}
-		merged = append(merged, r)
-	}
-	day := func(t time.Time) string { return str(t.Format("2006-01-02")) }
-	var ors []string
-	for _, r := range merged {
-		if r.first.Truncate(24 * time.Hour).Equal(r.last.Truncate(24 * time.Hour)) {
-			ors = append(ors, fmt.Sprintf("(day = %s AND hour BETWEEN %d AND %d)", day(r.first), r.first.Hour(), r.last.Hour()))
-			continue
-		}
-		ors = append(ors, fmt.Sprintf("(day = %s AND hour >= %d) OR (day > %s AND day < %s) OR (day = %s AND hour <= %d)",
-			day(r.first), r.first.Hour(), day(r.first), day(r.last), day(r.last), r.last.Hour()))
-	}
-	if len(ors) == 0 {
-		ors = []string{"1 = 0"}
-	}
-	cond := "(" + strings.Join(ors, " OR ") + ")"
-	if len(merged) > 0 {
-		cond = fmt.Sprintf("day BETWEEN %s AND %s AND %s", day(merged[0].first), day(merged[len(merged)-1].last), cond)
-	}
+	cond := dataset.PartitionPredicate(ranges...)
 	if len(p.dists) > 0 {
 		q := make([]string, len(p.dists))
 		for i, d := range p.dists {
