@@ -240,11 +240,11 @@ func (c Config) Validate() error {
 		if err := validPrefix("api_prefixes", p); err != nil {
 			return err
 		}
-		if cleanPrefix(p) == "" {
+		if CleanPrefix(p) == "" {
 			return fmt.Errorf("detectors: api_prefixes: %q would cover every path", p)
 		}
 	}
-	if cleanPrefix(c.AuthPrefix) == "" {
+	if CleanPrefix(c.AuthPrefix) == "" {
 		return fmt.Errorf("detectors: auth_prefix %q would cover every path", c.AuthPrefix)
 	}
 	const day = 24 * time.Hour
@@ -346,9 +346,9 @@ func validPrefix(name, p string) error {
 	return nil
 }
 
-// cleanPrefix turns "/api", "/api/" and "/api/*" into "/api" ("/" and "/*"
-// into "").
-func cleanPrefix(p string) string {
+// CleanPrefix is how a prefix setting (Config.AuthPrefix, APIPrefixes) is
+// read: "/api", "/api/" and "/api/*" are "/api" ("/" and "/*" are "").
+func CleanPrefix(p string) string {
 	p = strings.TrimSuffix(p, "*")
 	return strings.TrimRight(p, "/")
 }

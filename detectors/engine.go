@@ -122,14 +122,14 @@ func New(cfg Config) *Engine {
 		w:          cfg.lookbackBuckets(),
 		reorder:    ceilDiv(int64(cfg.Reorder), int64(cfg.Window)),
 		window:     int64(cfg.Window),
-		authPrefix: cleanPrefix(cfg.AuthPrefix),
-		authGroup:  cleanPrefix(cfg.AuthPrefix) + "/*",
+		authPrefix: CleanPrefix(cfg.AuthPrefix),
+		authGroup:  CleanPrefix(cfg.AuthPrefix) + "/*",
 		byHost:     make(map[string]map[string]*hostState),
 		normSeed:   maphash.MakeSeed(),
 		authAPI:    -1,
 	}
 	for _, p := range cfg.APIPrefixes {
-		p = cleanPrefix(p)
+		p = CleanPrefix(p)
 		dup := false
 		for _, q := range e.apiGroups {
 			dup = dup || q == p

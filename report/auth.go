@@ -47,12 +47,6 @@ func authClass(p, prefix string) (under bool, ep int) {
 	return true, -1
 }
 
-// cleanPrefix turns "/api/auth", "/api/auth/" and "/api/auth/*" into
-// "/api/auth", as the detectors read the setting.
-func cleanPrefix(p string) string {
-	return strings.TrimRight(strings.TrimSuffix(p, "*"), "/")
-}
-
 // cleanPath undoes CloudFront's %XX escaping (twice for double encoding)
 // and resolves empty, "." and ".." segments, so that "/api//auth/%73ession"
 // counts as the session endpoint.

@@ -90,7 +90,7 @@ func FromFigures(opts Options, in Input, cur Figures, base *Figures, findings []
 	if (opts.Baseline == nil) != (base == nil) {
 		return nil, fmt.Errorf("report: a baseline's figures without a baseline window, or the reverse")
 	}
-	prefix := cleanPrefix(cfg.AuthPrefix)
+	prefix := detectors.CleanPrefix(cfg.AuthPrefix)
 	win := source.Window{From: opts.Window.From.UTC(), Until: opts.Window.Until.UTC()}
 	rep := &Report{Schema: Schema, Input: in, AuthPrefix: prefix, Window: Window{win.From, win.Until},
 		Findings: findings, Checks: checks}

@@ -374,7 +374,7 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 	if err != nil {
 		return nil, fmt.Errorf("time series: %w", err)
 	}
-	rep := &Report{Schema: Schema, cur: cur, engine: detectors.New(cfg), AuthPrefix: cleanPrefix(cfg.AuthPrefix)}
+	rep := &Report{Schema: Schema, cur: cur, engine: detectors.New(cfg), AuthPrefix: detectors.CleanPrefix(cfg.AuthPrefix)}
 	rep.Window = Window{win.From, win.Until}
 	var bwin source.Window
 	if opts.Baseline != nil {
@@ -406,7 +406,7 @@ func Run(ctx context.Context, objs []source.Object, skipped int, opts Options) (
 	objs = kept
 	rep.Input.FilesOutsideWindow = skipped
 
-	rd := &reading{rep: rep, win: win, bwin: bwin, prefix: cleanPrefix(cfg.AuthPrefix), log: log, report: opts.Progress, filter: opts.Filter, near: near}
+	rd := &reading{rep: rep, win: win, bwin: bwin, prefix: detectors.CleanPrefix(cfg.AuthPrefix), log: log, report: opts.Progress, filter: opts.Filter, near: near}
 	rd.progress.FilesTotal = len(objs)
 	for _, o := range objs {
 		rd.progress.BytesTotal += o.Size

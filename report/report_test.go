@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/source"
 	"github.com/cfwatch/cfwatch/traffic"
@@ -544,7 +545,7 @@ func TestAuthClass(t *testing.T) {
 		}
 	}
 	// Auth.js v5 or a custom basePath.
-	if under, ep := authClass("/auth/callback/github", cleanPrefix("/auth/*")); !under || ep != 0 {
+	if under, ep := authClass("/auth/callback/github", detectors.CleanPrefix("/auth/*")); !under || ep != 0 {
 		t.Errorf("authClass under /auth: %v %d", under, ep)
 	}
 }
