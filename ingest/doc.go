@@ -3,26 +3,28 @@
 //
 // The shape, from an event to its outputs:
 //
-//		S3 event / SQS / EventBridge ─┐
-//		Kinesis (real-time logs) ─────┴→ Handler ─→ Processor ─→ Sink     (Parquet, dataset.PartitionPath)
-//		                                     │          └─ detectors ─→ findings
-//		                                     └──────────────────────→ Notifier (Slack, package alert)
+//	S3 event / SQS / EventBridge ─┐
+//	Kinesis (real-time logs) ─────┴→ Handler ─→ Processor ─→ Sink     (Parquet, dataset.PartitionPath)
+//	                                     │          └─ detectors ─→ findings
+//	                                     └──────────────────────→ Notifier (Slack, package alert)
 //
-//	  - Handler is the Lambda function (cmd/ingest, built by
-//	    internal/cli/ingestcmd): Invoke reads each log object an invocation
-//	    names from S3 (Object), or decodes a Kinesis batch of real-time
-//	    records (Kinesis, configured by Realtime), and hands the records on.
-//	  - Processor parses a log (logparse), writes one Parquet file per
-//	    distribution and hour to its Sink, runs the detectors over the same
-//	    records, and returns the file's findings. Its output is
-//	    deterministic: a retried object replaces what the first try wrote.
-//	  - A Sink stores the files: S3Sink in the Lambda and for backfills
-//	    (cfwatch ingest --out s3://…), a directory for local runs.
-//	  - A Notifier delivers findings as alerts, de-duplicated across files and
-//	    invocations by the state package alert keeps in S3; Metrics writes the
-//	    EMF lines the template's alarms watch.
-//	  - ProcessObjects runs a Processor over listed objects (package source),
-//	    several at a time: the backfill path of cfwatch ingest.
+// Its parts:
+//
+//   - Handler is the Lambda function (cmd/ingest, built by
+//     internal/cli/ingestcmd): Invoke reads each log object an invocation
+//     names from S3 (Object), or decodes a Kinesis batch of real-time
+//     records (Kinesis, configured by Realtime), and hands the records on.
+//   - Processor parses a log (logparse), writes one Parquet file per
+//     distribution and hour to its Sink, runs the detectors over the same
+//     records, and returns the file's findings. Its output is
+//     deterministic: a retried object replaces what the first try wrote.
+//   - A Sink stores the files: S3Sink in the Lambda and for backfills
+//     (cfwatch ingest --out s3://…), a directory for local runs.
+//   - A Notifier delivers findings as alerts, de-duplicated across files and
+//     invocations by the state package alert keeps in S3; Metrics writes the
+//     EMF lines the template's alarms watch.
+//   - ProcessObjects runs a Processor over listed objects (package source),
+//     several at a time: the backfill path of cfwatch ingest.
 //
 // Environment (ConfigFromEnv, RealtimeFromEnv; template.yaml sets them for
 // the function, local runs honour them too):
