@@ -1,4 +1,4 @@
-package deploy
+package cfntemplate
 
 import (
 	"encoding/json"
