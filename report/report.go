@@ -23,6 +23,7 @@ import (
 
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/timeflag"
 	"github.com/cfwatch/cfwatch/logparse"
 	"github.com/cfwatch/cfwatch/source"
 	"github.com/cfwatch/cfwatch/traffic"
@@ -165,7 +166,7 @@ func CompareOffset(w source.Window) time.Duration {
 func BaselineWindow(w source.Window, baseline string, compare bool) (*source.Window, error) {
 	switch {
 	case baseline != "":
-		d, err := source.ParseDuration(baseline)
+		d, err := timeflag.ParseDuration(baseline)
 		if err != nil {
 			return nil, fmt.Errorf("--baseline %q: %w", baseline, err)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/ingest"
 	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/timeflag"
 	"github.com/cfwatch/cfwatch/internal/visible"
 	"github.com/cfwatch/cfwatch/source"
 )
@@ -204,7 +205,7 @@ the Lambda does.`,
 		if err != nil {
 			return err
 		}
-		w, err := source.ParseWindow(*since, *from, *until, time.Now())
+		w, err := timeflag.ParseWindow(*since, *from, *until, time.Now())
 		if err != nil {
 			return cli.Usagef("%v", err)
 		}
@@ -282,7 +283,6 @@ type summary struct {
 	notLogs  int // files refused as not CloudFront logs
 	perFile  []detectors.Finding
 	findings []detectors.Finding
-	errs     []string
 }
 
 func newSummary(format string, verbose bool, w io.Writer) *summary {
