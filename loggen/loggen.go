@@ -21,7 +21,6 @@
 package loggen
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -287,6 +286,3 @@ func (i Incident) validate() error {
 	}
 	return nil
 }
-
-// errStop ends generation early (WriteN reached its count).
-var errStop = errors.New("loggen: stop")
