@@ -114,12 +114,6 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// End returns the end of the traffic window (exclusive), after defaults.
-func (c Config) End() time.Time {
-	c = c.WithDefaults()
-	return c.Start.Add(c.Duration)
-}
-
 var (
 	distIDRe = regexp.MustCompile(`^[A-Z0-9]{1,64}$`)
 	domainRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
