@@ -98,7 +98,8 @@ type Finding struct {
 	Paths    []string `json:"paths"`    // distinct failing paths (normalised), at most 10
 	Examples []string `json:"examples"` // x-edge-request-id of failing requests, at most 5
 	// Clients is the number of distinct client IPs among the failing
-	// requests; when ClientsCapped it is a lower bound (Config.MaxClients).
+	// requests; when ClientsCapped it is a lower bound (Config.MaxClients,
+	// or findings of several inputs merged: Merge).
 	Clients       int  `json:"clients"`
 	ClientsCapped bool `json:"clients_capped"`
 
