@@ -15,10 +15,14 @@ test: vet
 test-arm64:
 	@GO="$(GO)" scripts/test-arm64.sh
 
+# gofmt, go vet and staticcheck (pinned by go.mod's tool directive:
+# go tool staticcheck). make test runs it
+# first, so CI (.ci/run → make test) does too.
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 # Build cfwatch (.demo/bin/cfwatch), generate two days of logs for a
 # NextAuth site whose POSTs are refused at the edge for the last two hours,

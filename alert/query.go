@@ -168,8 +168,8 @@ func AthenaQuery(f detectors.Finding, table string, ignorePaths ...string) strin
 		dist = dataset.UnknownDistribution
 	}
 	where = append(where, "distribution = "+sqlString(dist))
-	where = append(where, partitions(from.Add(-time.Hour), until.Add(time.Hour)))
-	where = append(where, fmt.Sprintf("request_time BETWEEN %s AND %s", sqlTimestamp(from), sqlTimestamp(until)))
+	where = append(where, dataset.PartitionPredicate(dataset.HourRange{First: from.Add(-time.Hour), Last: until.Add(time.Hour)}))
+	where = append(where, fmt.Sprintf("request_time BETWEEN %s AND %s", dataset.SQLTimestamp(from), dataset.SQLTimestamp(until)))
 	if f.Rule != detectors.RuleAuthInsecureScheme && f.Host != "" && f.Host != "*" {
 		where = append(where, "coalesce(x_host_header, cs_host) = "+sqlString(f.Host))
 	}
@@ -263,71 +263,24 @@ func sqlGlob(g string) string {
 	return b.String()
 }
 
-// sqlString is s as a SQL string literal, quotes doubled. Backquotes and
-// the characters visible.NeedsEscape names, which are unsafe in a Slack
+// sqlString is s as a SQL string literal (dataset.SQLString). Backquotes
+// and the characters visible.NeedsEscape names, which are unsafe in a Slack
 // code block and never part of a host name or distribution ID, become
 // U+FFFD, which matches nothing.
 func sqlString(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for _, r := range s {
-		switch {
-		case r == '\'':
-			b.WriteString("''")
-		case r == '`' || visible.NeedsEscape(r):
-			b.WriteRune('\uFFFD') // cannot match: such values are not valid host names or IDs
-		default:
-			b.WriteRune(r)
+	return dataset.SQLString(strings.Map(func(r rune) rune {
+		if r == '`' || visible.NeedsEscape(r) {
+			return '\uFFFD' // cannot match: such values are not valid host names or IDs
 		}
-	}
-	b.WriteByte('\'')
-	return b.String()
+		return r
+	}, s))
 }
 
 // sqlIdent quotes a table name, "db.table" as two identifiers.
 func sqlIdent(name string) string {
 	parts := strings.Split(name, ".")
 	for i, p := range parts {
-		parts[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
+		parts[i] = dataset.SQLIdent(p)
 	}
 	return strings.Join(parts, ".")
-}
-
-func sqlTimestamp(t time.Time) string {
-	return "timestamp '" + t.UTC().Format("2006-01-02 15:04:05") + "'"
-}
-
-// partitions returns the day and hour partition filter covering the hours
-// from from to until: "(day = 'D' AND hour BETWEEN a AND b)", or one clause
-// per day when the span crosses midnight; beyond a week, a day range.
-func partitions(from, until time.Time) string {
-	from, until = from.UTC().Truncate(time.Hour), until.UTC().Truncate(time.Hour)
-	const layout = "2006-01-02"
-	days := int(until.Truncate(24*time.Hour).Sub(from.Truncate(24*time.Hour))/(24*time.Hour)) + 1
-	if days > 7 {
-		return fmt.Sprintf("day BETWEEN '%s' AND '%s'", from.Format(layout), until.Format(layout))
-	}
-	var parts []string
-	for d := from.Truncate(24 * time.Hour); !d.After(until); d = d.Add(24 * time.Hour) {
-		lo, hi := 0, 23
-		if d.Equal(from.Truncate(24 * time.Hour)) {
-			lo = from.Hour()
-		}
-		if d.Equal(until.Truncate(24 * time.Hour)) {
-			hi = until.Hour()
-		}
-		day := fmt.Sprintf("day = '%s'", d.Format(layout))
-		switch {
-		case lo == 0 && hi == 23:
-			parts = append(parts, day)
-		case lo == hi:
-			parts = append(parts, fmt.Sprintf("(%s AND hour = %d)", day, lo))
-		default:
-			parts = append(parts, fmt.Sprintf("(%s AND hour BETWEEN %d AND %d)", day, lo, hi))
-		}
-	}
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return "(" + strings.Join(parts, " OR ") + ")"
 }

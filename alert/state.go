@@ -20,9 +20,7 @@ const (
 
 // Bounds of an incident's state.
 const (
-	maxOrigins  = 2000 // origins remembered per key; the oldest are dropped
-	maxPaths    = 10   // as detectors keep
-	maxExamples = 5
+	maxOrigins = 2000 // origins remembered per key; the oldest are dropped
 )
 
 // incident is the state object of one finding key, at
@@ -85,25 +83,12 @@ func (st *incident) encode() []byte {
 func (st *incident) clone() *incident {
 	c := *st
 	c.Origins = slices.Clone(st.Origins)
-	c.Finding = cloneFinding(st.Finding)
+	c.Finding = st.Finding.Clone()
 	if st.Lease != nil {
 		l := *st.Lease
 		c.Lease = &l
 	}
 	return &c
-}
-
-func cloneFinding(f detectors.Finding) detectors.Finding {
-	f.Paths = slices.Clone(f.Paths)
-	f.Examples = slices.Clone(f.Examples)
-	if f.Evidence != nil {
-		m := make(map[string]int64, len(f.Evidence))
-		for k, v := range f.Evidence {
-			m[k] = v
-		}
-		f.Evidence = m
-	}
-	return f
 }
 
 // stateKey is where a finding key's state lives.
@@ -164,38 +149,9 @@ func (st *incident) merge(f detectors.Finding, origin, source string, now time.T
 		st.Source = source
 	}
 	if st.Files == 0 {
-		st.Finding = cloneFinding(f)
+		st.Finding = f.Clone()
 	} else {
-		m := &st.Finding
-		m.Count += f.Count
-		m.Denominator += f.Denominator
-		if f.DenominatorLabel != "" {
-			m.DenominatorLabel = f.DenominatorLabel
-		}
-		if !f.FirstSeen.IsZero() && (m.FirstSeen.IsZero() || f.FirstSeen.Before(m.FirstSeen)) {
-			m.FirstSeen = f.FirstSeen
-		}
-		if f.LastSeen.After(m.LastSeen) {
-			m.LastSeen = f.LastSeen
-		}
-		m.Paths = union(m.Paths, f.Paths, maxPaths)
-		m.Examples = union(m.Examples, f.Examples, maxExamples)
-		// Distinct clients cannot be united across files: the largest
-		// count is a lower bound.
-		m.Clients = max(m.Clients, f.Clients)
-		m.ClientsCapped = true
-		if f.Severity.Rank() > m.Severity.Rank() {
-			m.Severity = f.Severity
-		}
-		if f.Cause != "" {
-			m.Cause, m.Remedy = f.Cause, f.Remedy
-		}
-		for k, v := range f.Evidence {
-			if m.Evidence == nil {
-				m.Evidence = make(map[string]int64)
-			}
-			m.Evidence[k] += v
-		}
+		st.Finding = detectors.Merge(st.Finding, f)
 	}
 	st.Files++
 	st.Version++
@@ -204,16 +160,4 @@ func (st *incident) merge(f detectors.Finding, origin, source string, now time.T
 	if n := len(st.Origins) - maxOrigins; n > 0 {
 		st.Origins = slices.Delete(st.Origins, 0, n)
 	}
-}
-
-func union(a, b []string, limit int) []string {
-	for _, v := range b {
-		if len(a) >= limit {
-			break
-		}
-		if !slices.Contains(a, v) {
-			a = append(a, v)
-		}
-	}
-	return a
 }

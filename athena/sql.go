@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/source"
 )
@@ -62,14 +63,11 @@ func newPlan(table string, d Dialect, win source.Window, base *source.Window, in
 	return p
 }
 
-// str quotes s as an SQL string literal.
-func str(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// ident quotes s as an SQL identifier.
-func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// ts is a TIMESTAMP literal (UTC, to the millisecond).
-func ts(t time.Time) string { return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.000") + "'" }
+// str, ident and ts are short names for the dataset's SQL literals
+// (dataset.SQLString, SQLIdent, SQLTimestamp), which the queries use often.
+func str(s string) string   { return dataset.SQLString(s) }
+func ident(s string) string { return dataset.SQLIdent(s) }
+func ts(t time.Time) string { return dataset.SQLTimestamp(t) }
 
 // epochMS is request_time in Unix milliseconds: both engines have
 // date_diff, and both count whole milliseconds with it.
@@ -83,12 +81,9 @@ func (p *queryPlan) regex(s, pattern string) string {
 	return "regexp_like(" + s + ", " + str(pattern) + ")"
 }
 
-// hourRange is the partitions [first, last] (hours) a query reads.
-type hourRange struct{ first, last time.Time }
-
 // hours returns the partition hours that may hold records of w, with the
 // margin the log source uses for file names (source.Window.MayHold).
-func hours(w source.Window) (hourRange, bool) {
+func hours(w source.Window) (dataset.HourRange, bool) {
 	first := w.From.UTC().Truncate(time.Hour).Add(-3 * time.Hour)
 	for !w.MayHold(first) && first.Before(w.Until) {
 		first = first.Add(time.Hour)
@@ -97,7 +92,7 @@ func hours(w source.Window) (hourRange, bool) {
 	for !w.MayHold(last) && last.After(first) {
 		last = last.Add(-time.Hour)
 	}
-	return hourRange{first, last}, w.MayHold(first) && w.MayHold(last)
+	return dataset.HourRange{First: first, Last: last}, w.MayHold(first) && w.MayHold(last)
 }
 
 // partitions is the WHERE condition on the partition columns that limits a
@@ -106,40 +101,13 @@ func hours(w source.Window) (hourRange, bool) {
 // read. The hosts of report.Filter, when given, are a further condition on
 // the rows.
 func (p *queryPlan) partitions(windows ...source.Window) string {
-	var ranges []hourRange
+	var ranges []dataset.HourRange
 	for _, w := range windows {
 		if r, ok := hours(w); ok {
 			ranges = append(ranges, r)
 		}
 	}
-	slices.SortFunc(ranges, func(a, b hourRange) int { return a.first.Compare(b.first) })
-	var merged []hourRange
-	for _, r := range ranges {
-		if n := len(merged); n > 0 && !r.first.After(merged[n-1].last.Add(time.Hour)) {
-			if r.last.After(merged[n-1].last) {
-				merged[n-1].last = r.last
-			}
-			continue
-		}
-		merged = append(merged, r)
-	}
-	day := func(t time.Time) string { return str(t.Format("2006-01-02")) }
-	var ors []string
-	for _, r := range merged {
-		if r.first.Truncate(24 * time.Hour).Equal(r.last.Truncate(24 * time.Hour)) {
-			ors = append(ors, fmt.Sprintf("(day = %s AND hour BETWEEN %d AND %d)", day(r.first), r.first.Hour(), r.last.Hour()))
-			continue
-		}
-		ors = append(ors, fmt.Sprintf("(day = %s AND hour >= %d) OR (day > %s AND day < %s) OR (day = %s AND hour <= %d)",
-			day(r.first), r.first.Hour(), day(r.first), day(r.last), day(r.last), r.last.Hour()))
-	}
-	if len(ors) == 0 {
-		ors = []string{"1 = 0"}
-	}
-	cond := "(" + strings.Join(ors, " OR ") + ")"
-	if len(merged) > 0 {
-		cond = fmt.Sprintf("day BETWEEN %s AND %s AND %s", day(merged[0].first), day(merged[len(merged)-1].last), cond)
-	}
+	cond := dataset.PartitionPredicate(ranges...)
 	if len(p.dists) > 0 {
 		q := make([]string, len(p.dists))
 		for i, d := range p.dists {
@@ -173,10 +141,10 @@ func (p *queryPlan) windowsJoin() (join, cond string, all []source.Window) {
 }
 
 // authKey is, for the NextAuth endpoint figures, the path of a request
-// that may lie under the auth prefix (detectors.ClassifyAuthPath decides),
-// NULL for the others. The classifier normalises a path with %, "//" or a
-// dot segment first: such a path can only land under the prefix if its
-// decoded form holds the prefix's last segment.
+// that may lie under the auth prefix (report's authClass decides), NULL
+// for the others. authClass cleans a path with %, "//" or "/." first: such
+// a path can only land under the prefix if its decoded form holds the
+// prefix's last segment.
 func (p *queryPlan) authKey(path, decoded string) string {
 	seg := p.auth[strings.LastIndexByte(p.auth, '/')+1:]
 	return fmt.Sprintf("CASE WHEN strpos(%[1]s, '%%') > 0 OR strpos(%[1]s, '//') > 0 OR strpos(%[1]s, '/.') > 0 "+
@@ -330,11 +298,11 @@ func (p *queryPlan) place(x string) (path, kind string) {
 // with no %, "//" or dot segment is placed as it is; one with % is placed
 // by its decoded form (cs_uri_stem_decoded is logparse.Decode's), unless
 // that form still needs normalising; one with "//" or a dot segment is
-// normalised only when its second byte may start an API prefix or is "/"
-// or "." (Engine.mayBeAPI), else it is static. Paths that need the detectors' normalisation (dot segments,
+// normalised only when its second byte may start an API prefix
+// (Engine.mayBeAPI), else it is static. Paths that need the detectors' normalisation (dot segments,
 // double slashes after decoding) are replayed as logged: kindRaw.
 func (p *queryPlan) pathClass(raw, dec string) (path, kind string) {
-	second := map[string]bool{"'/'": true, "'.'": true} // "//" and "/." may normalise onto a prefix
+	second := map[string]bool{}
 	for _, a := range append([]string{p.auth}, p.apis...) {
 		if len(a) > 1 {
 			second[str(a[1:2])] = true
@@ -384,7 +352,7 @@ const (
 	dcResult
 	dcDetailed
 	dcProtocol
-	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative, 4 up to detectors.EdgeOnlyTTFB (0.001)
+	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative
 	dcContentType
 	dcContentLength
 	dcCookie
@@ -399,13 +367,9 @@ const (
 // detectSQL returns the window's requests in the form the detectors need,
 // in the order they are to be replayed (see the package comment):
 //
-//   - every request that fails one of the rules (its SQL in the rule table,
-//     detectors.RuleSpec.FailsSQL, within its scope), that CloudFront
-//     refused (InvalidRequestMethod, which every rule reads), that is a
-//     4xx on an API path (whose result types and time-to-first-byte the
-//     rules tell apart) or that counts for NextAuth through a
-//     *.cloudfront.net name, as it was logged (detail 1), with the fields
-//     the rules read;
+//   - every request that may fail one of the rules, or that counts for
+//     NextAuth through a *.cloudfront.net name, as it was logged (detail
+//     1), with the fields the rules read;
 //   - the other requests counted per bucket of the detectors' window and
 //     per everything the rules tell apart in them (detail 0): distribution,
 //     host, path class, method, status, content type, cookie class. On a
@@ -426,7 +390,6 @@ func (p *queryPlan) detectSQL() string {
 	if p.dialect == DuckDB {
 		rowCol, order = "file_row_number", "o_file, o_rn"
 	}
-	ruleCols, ruleDetail := p.ruleFailures()
 	return fmt.Sprintf(`WITH r AS (
   SELECT "$path" AS file,
     %[1]s AS rn,
@@ -441,13 +404,13 @@ func (p *queryPlan) detectSQL() string {
     coalesce(x_edge_result_type, '') AS rt,
     coalesce(x_edge_detailed_result_type, '') AS dt,
     coalesce(cs_protocol, '') AS proto,
-    CASE WHEN time_to_first_byte IS NULL THEN 0 WHEN time_to_first_byte = 0 THEN 1 WHEN time_to_first_byte <= CAST(0.001 AS REAL) AND time_to_first_byte > 0 THEN 4 WHEN time_to_first_byte > 0 THEN 2 ELSE 3 END AS ttfb,
+    CASE WHEN time_to_first_byte IS NULL THEN 0 WHEN time_to_first_byte = 0 THEN 1 WHEN time_to_first_byte > 0 THEN 2 ELSE 3 END AS ttfb,
     coalesce(sc_content_type, '') AS ct,
     coalesce(sc_content_len, 0) AS cl,
     coalesce(cs_cookie, '') AS ck,
     coalesce(cs_uri_query, '') AS q,
     coalesce(x_edge_request_id, '') AS rid,
-    coalesce(c_ip, '') AS ip%[14]s
+    coalesce(c_ip, '') AS ip
   FROM %[3]s
   WHERE %[4]s AND request_time >= %[5]s AND request_time < %[6]s
 ), k AS (
@@ -476,10 +439,11 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN cand.np IS NULL THEN 0 ELSE 1 END AS cnd,
     CASE WHEN gc.ip IS NULL THEN 0 ELSE 1 END AS gip,
     CASE WHEN f.dt = 'InvalidRequestMethod'
+      OR f.s BETWEEN 500 AND 599
+      OR f.dt LIKE 'Origin%%Error'
       OR (f.kind > 0 AND f.s BETWEEN 400 AND 499 AND (f.s NOT IN (401, 404) OR f.m = 'OPTIONS'))
-      OR (f.kind > 0 AND f.s BETWEEN 400 AND 499 AND (f.dt IN ('ClientGeoBlocked', 'InvalidRequestBlocked')
-        OR ((f.dt = 'Error' OR (f.dt = '' AND f.rt = 'Error')) AND f.ttfb IN (1, 4))))
-      OR (f.kind >= 2 AND f.hk LIKE '%%.cloudfront.net')%[15]s
+      OR (f.kind >= 2 AND (f.dt IN ('Hit', 'RefreshHit', 'OriginShieldHit') OR (f.dt = '' AND f.rt IN ('Hit', 'RefreshHit'))
+        OR f.proto = 'http' OR f.hk LIKE '%%.cloudfront.net'))
     THEN 1 ELSE 0 END AS detail
   FROM f
   LEFT JOIN cand ON f.kind = 0 AND cand.dist = f.dist AND cand.hk = f.hk AND cand.np = f.np
@@ -517,44 +481,7 @@ FROM y
 GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig
 ORDER BY o_t - o_t %% %[9]d, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip`,
 		rowCol, epochMS, p.table, p.partitions(p.win), ts(p.win.From), ts(p.win.Until),
-		path, kind, w, p.regex("ck", nextAuthCookie), order, p.notIgnored("kind", "np"), p.cfg.MethodRejected.PageMinClients,
-		ruleCols, ruleDetail)
-}
-
-// ruleFailures returns the columns of detectSQL's first step that tell
-// whether a row fails each rule (its detectors.RuleSpec.FailsSQL, over the
-// dataset's columns), and the condition on them, each within the rule's
-// scope, that makes a row a detail row.
-func (p *queryPlan) ruleFailures() (cols, detail string) {
-	var c, d strings.Builder
-	for i, r := range detectors.RuleSpecs() {
-		fails := r.FailsSQL
-		if p.dialect == DuckDB {
-			fails = strings.ReplaceAll(fails, "regexp_like(", "regexp_matches(")
-		}
-		fmt.Fprintf(&c, ",\n    coalesce((%s), false) AS rf%d", fails, i)
-		fmt.Fprintf(&d, "\n      OR (%s AND f.rf%d)", scopeKinds(r.Scope), i)
-	}
-	return c.String(), d.String()
-}
-
-// scopeKinds is the condition on a row's path kind that a rule of scope
-// sc sees it (kindRaw: the replay decides, so any rule may).
-func scopeKinds(sc detectors.Scope) string {
-	var or []string
-	if sc&detectors.ScopeDefault != 0 {
-		or = append(or, fmt.Sprintf("f.kind IN (%d, %d)", kindStatic, kindRaw))
-	}
-	switch {
-	case sc&detectors.ScopeAPI != 0:
-		or = append(or, fmt.Sprintf("f.kind >= %d", kindAPI))
-	case sc&(detectors.ScopeAuth|detectors.ScopeEndpoint) != 0:
-		or = append(or, fmt.Sprintf("f.kind >= %d", kindAuth))
-	}
-	if len(or) == 0 {
-		return "1 = 0"
-	}
-	return "(" + strings.Join(or, " OR ") + ")"
+		path, kind, w, p.regex("ck", nextAuthCookie), order, p.notIgnored("kind", "np"), p.cfg.MethodRejected.PageMinClients)
 }
 
 // notIgnored is the condition that a request is not one of ignore_paths:

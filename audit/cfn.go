@@ -24,6 +24,7 @@ type cfnResolver struct {
 func loadCloudFormation(f parsedFile) ([]*Distribution, error) {
 	res := get(f.root, "Resources")
 	if res != nil && res.Kind != yaml.MappingNode {
+		//lint:ignore ST1005 a CloudFormation key
 		return nil, &InputError{File: f.name, Line: line(res), Err: fmt.Errorf("Resources is not a mapping")}
 	}
 	r := &cfnResolver{file: f.name, resources: res, params: get(f.root, "Parameters")}

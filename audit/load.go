@@ -63,15 +63,6 @@ func LoadFiles(names []string) (*Config, error) {
 	return load(files)
 }
 
-// Load reads one input from data; name is how findings name the file.
-func Load(name string, data []byte) (*Config, error) {
-	f, err := parseInput(name, data)
-	if err != nil {
-		return nil, err
-	}
-	return load([]parsedFile{f})
-}
-
 func readFile(name string) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +85,69 @@ func partitionValue(dist string) string {
 	}
 	sum := sha256.Sum256([]byte(dist))
 	return string(b[:cut]) + "-" + hex.EncodeToString(sum[:8])
+}
+
+// ParsePartitionPath reads a path PartitionPath returns: the prefix before
+// the partition (without its trailing '/'), the distribution (%XX escapes
+// undone) and the hour (UTC). ok is false unless the path ends in
+// distribution=…/day=YYYY-MM-DD/hour=HH (a trailing '/' is allowed). An empty distribution comes back
+// as UnknownDistribution, and one longer than MaxPartitionValue as its
+// shortened form: PartitionPath does not keep them.
+func ParsePartitionPath(p string) (prefix, dist string, hour time.Time, ok bool) {
+	p = strings.TrimSuffix(p, "/")
+	parts := strings.Split(p, "/")
+	n := len(parts)
+	if n < 3 {
+		return "", "", time.Time{}, false
+	}
+	d, okD := strings.CutPrefix(parts[n-3], PartitionDistribution+"=")
+	day, okDay := ParsePartitionDay(parts[n-2])
+	h, okH := ParsePartitionHour(parts[n-1])
+	if !okD || d == "" || !okDay || !okH {
+		return "", "", time.Time{}, false
+	}
+	return strings.Join(parts[:n-3], "/"), unescapePartition(d), day.Add(time.Duration(h) * time.Hour), true
+}
+
+// ParsePartitionDay reads a day partition's path segment, "day=YYYY-MM-DD",
+// as midnight UTC.
+func ParsePartitionDay(seg string) (time.Time, bool) {
+	v, ok := strings.CutPrefix(seg, PartitionDay+"=")
+	if !ok || len(v) != len("2006-01-02") {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("2006-01-02", v)
+	return t, err == nil
+}
+
+// ParsePartitionHour reads an hour partition's path segment, "hour=HH" (one
+// digit is read too).
+func ParsePartitionHour(seg string) (int, bool) {
+	v, ok := strings.CutPrefix(seg, PartitionHour+"=")
+	if !ok || len(v) == 0 || len(v) > 2 {
+		return 0, false
+	}
+	h, err := strconv.Atoi(v)
+	return h, err == nil && h >= 0 && h < 24
+}
+
+// unescapePartition undoes the %XX escaping of a partition value.
+func unescapePartition(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // DDLOptions configures the table DDL generates.

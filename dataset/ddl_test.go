@@ -289,3 +289,48 @@ func TestPartitionPathLongDistribution(t *testing.T) {
 		t.Errorf("long value written %s, want a readable prefix and a hash", v)
 	}
 }
+
+// TestParsePartitionPath: ParsePartitionPath reads back what PartitionPath
+// writes (prefix, distribution, hour), hostile distributions included, and
+// refuses paths that are not a partition.
+func TestParsePartitionPath(t *testing.T) {
+	hour := time.Date(2026, 11, 20, 14, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ prefix, dist string }{
+		{"s3://bucket/cloudfront", "E2QWRUHEXAMPLE"},
+		{"logs/a/b", "E1"},
+		{"", "E2QWRUHEXAMPLE"},
+		{"p", "../x=y/z"},
+		{"p", "é%41 \x00'"},
+		{"p", strings.Repeat("A", MaxPartitionValue)},
+	} {
+		for _, h := range []time.Time{hour, time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC)} {
+			p := PartitionPath(tc.prefix, tc.dist, h)
+			for _, in := range []string{p, p + "/"} {
+				prefix, dist, got, ok := ParsePartitionPath(in)
+				if !ok || prefix != tc.prefix || dist != tc.dist || !got.Equal(h) || got.Location() != time.UTC {
+					t.Errorf("ParsePartitionPath(%q) = %q, %q, %v, %v; want %q, %q, %v", in, prefix, dist, got, ok, tc.prefix, tc.dist, h)
+				}
+			}
+		}
+	}
+	if _, dist, _, ok := ParsePartitionPath(PartitionPath("p", "", hour)); !ok || dist != UnknownDistribution {
+		t.Errorf("empty distribution read back as %q, %v; want %q", dist, ok, UnknownDistribution)
+	}
+	for _, bad := range []string{
+		"",
+		"day=2026-11-20/hour=14",
+		"p/distribution=/day=2026-11-20/hour=14",
+		"p/distribution=E1/day=2026-11-20/hour=24",
+		"p/distribution=E1/day=2026-11-20/hour=",
+		"p/distribution=E1/day=2026-11-20/hour=014",
+		"p/distribution=E1/day=2026-13-20/hour=14",
+		"p/distribution=E1/day=20261120/hour=14",
+		"p/distribution=E1/hour=14/day=2026-11-20",
+		"p/dist=E1/day=2026-11-20/hour=14",
+		"p/distribution=E1/day=2026-11-20/hour=14/x.parquet",
+	} {
+		if _, _, _, ok := ParsePartitionPath(bad); ok {
+			t.Errorf("ParsePartitionPath(%q) ok, want not a partition", bad)
+		}
+	}
+}

@@ -82,15 +82,15 @@ func TestGlueTableMatchesDDL(t *testing.T) {
 	}
 	eachScenario(t, func(t *testing.T, sc scenario, s *Stack) {
 		var dists []string
-		if d := s.param("Distributions"); d != "" {
+		if d := s.Params["Distributions"]; d != "" {
 			dists = strings.Split(d, ",")
 		}
-		location := "s3://" + s.outputBucket() + "/" + s.param("OutputPrefix")
+		location := "s3://" + outputBucket(s) + "/" + s.Params["OutputPrefix"]
 		want := parseDDL(t, dataset.DDL(dataset.DDLOptions{
 			Table:         dataset.DefaultTable,
 			Location:      location,
 			Distributions: dists,
-			FirstDay:      s.param("ProjectionFirstDay"),
+			FirstDay:      s.Params["ProjectionFirstDay"],
 		}))
 
 		tbl, err := s.CFN.GetGlueTableWithName("CloudFrontLogsTable")
@@ -203,7 +203,7 @@ func TestGlueDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if deref(db.DatabaseInput.Name) != s.param("GlueDatabaseName") || db.CatalogId != AccountID {
+		if deref(db.DatabaseInput.Name) != s.Params["GlueDatabaseName"] || db.CatalogId != AccountID {
 			t.Errorf("database %q in catalog %q", deref(db.DatabaseInput.Name), db.CatalogId)
 		}
 	})

@@ -8,7 +8,21 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cfwatch/cfwatch/internal/cfntemplate"
 	"github.com/cfwatch/cfwatch/internal/testenv"
+)
+
+// The template's reader and evaluator, under their short names.
+type (
+	Template = cfntemplate.Template
+	Stack    = cfntemplate.Stack
+)
+
+// The pseudo parameters Resolve uses.
+const (
+	AccountID = cfntemplate.AccountID
+	Region    = cfntemplate.Region
+	StackName = cfntemplate.StackName
 )
 
 var (
@@ -37,7 +51,7 @@ func load(t testing.TB) *Template {
 			loadErr = err
 			return
 		}
-		loaded, loadErr = Load(filepath.Join(root, "template.yaml"))
+		loaded, loadErr = cfntemplate.Load(filepath.Join(root, "template.yaml"))
 	})
 	if loadErr != nil {
 		t.Fatalf("loading template.yaml: %v", loadErr)
@@ -135,10 +149,6 @@ func eachScenario(t *testing.T, f func(t *testing.T, sc scenario, s *Stack)) {
 	}
 }
 
-// param returns a parameter's value in the stack (the scenario's, or the
-// default).
-func (s *Stack) param(name string) string { return s.Params[name] }
-
 // get walks generic JSON: get(v, "A", "B", 0, "C").
 func get(v any, path ...any) any {
 	for _, p := range path {
@@ -209,15 +219,15 @@ func deref[T any](p *T) T {
 
 // logBucket and outputBucket return the log and dataset buckets a stack
 // uses, as the resolved template names them.
-func (s *Stack) logBucket() string {
-	if v := s.param("LogBucketName"); v != "" {
+func logBucket(s *Stack) string {
+	if v := s.Params["LogBucketName"]; v != "" {
 		return v
 	}
 	return "{LogBucket}"
 }
 
-func (s *Stack) outputBucket() string {
-	if v := s.param("OutputBucketName"); v != "" {
+func outputBucket(s *Stack) string {
+	if v := s.Params["OutputBucketName"]; v != "" {
 		return v
 	}
 	return "{OutputBucket}"

@@ -130,8 +130,8 @@ func TestIngestRolePolicy(t *testing.T) {
 		if len(trust) != 1 || !jsonEq(trust[0]["Principal"], map[string]any{"Service": "lambda.amazonaws.com"}) || trust[0]["Action"] != "sts:AssumeRole" {
 			t.Errorf("trust policy %s", js(trust))
 		}
-		logs, out := s.logBucket(), s.outputBucket()
-		lp, op, sp := s.param("LogPrefix"), s.param("OutputPrefix"), s.param("StatePrefix")
+		logs, out := logBucket(s), outputBucket(s)
+		lp, op, sp := s.Params["LogPrefix"], s.Params["OutputPrefix"], s.Params["StatePrefix"]
 		prefixCond := func(p ...string) any {
 			var l []any
 			for _, x := range p {
@@ -151,13 +151,13 @@ func TestIngestRolePolicy(t *testing.T) {
 			"AlertState":         {[]string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"}, []string{"arn:aws:s3:::" + out + "/" + sp + "*"}, nil},
 			"ListOutput":         {[]string{"s3:ListBucket"}, []string{"arn:aws:s3:::" + out}, prefixCond(op, sp)},
 		}
-		if key := s.param("LogBucketKmsKeyArn"); key != "" {
+		if key := s.Params["LogBucketKmsKeyArn"]; key != "" {
 			want["DecryptCloudFrontLogs"] = grant{[]string{"kms:Decrypt"}, []string{key},
 				map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + Region + ".amazonaws.com"}}}
 		}
-		if arn := s.param("SlackSecretArn"); arn != "" {
+		if arn := s.Params["SlackSecretArn"]; arn != "" {
 			want["ReadSlackSecret"] = grant{[]string{"secretsmanager:GetSecretValue"}, []string{arn}, nil}
-			if key := s.param("SlackSecretKmsKeyArn"); key != "" {
+			if key := s.Params["SlackSecretKmsKeyArn"]; key != "" {
 				want["DecryptSlackSecret"] = grant{[]string{"kms:Decrypt"}, []string{key},
 					map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager." + Region + ".amazonaws.com"}}}
 			}

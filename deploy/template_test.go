@@ -60,12 +60,12 @@ func TestResources(t *testing.T) {
 	newOutputBucket := map[string]string{"OutputBucket": "AWS::S3::Bucket", "OutputBucketPolicy": "AWS::S3::BucketPolicy"}
 	eachScenario(t, func(t *testing.T, sc scenario, s *Stack) {
 		want := maps.Clone(always)
-		if s.param("LogBucketName") == "" {
+		if s.Params["LogBucketName"] == "" {
 			maps.Copy(want, newLogBucket)
 		} else {
 			maps.Copy(want, existingLogBucket)
 		}
-		if s.param("OutputBucketName") == "" {
+		if s.Params["OutputBucketName"] == "" {
 			maps.Copy(want, newOutputBucket)
 		}
 		got := map[string]string{}
@@ -175,8 +175,8 @@ func TestFunction(t *testing.T) {
 		if deref(fn.Runtime) != "provided.al2023" || deref(fn.Handler) != "bootstrap" {
 			t.Errorf("runtime %q handler %q, want provided.al2023 and bootstrap", deref(fn.Runtime), deref(fn.Handler))
 		}
-		if !slices.Equal(fn.Architectures, []string{s.param("Architecture")}) {
-			t.Errorf("Architectures = %v, want [%s]", fn.Architectures, s.param("Architecture"))
+		if !slices.Equal(fn.Architectures, []string{s.Params["Architecture"]}) {
+			t.Errorf("Architectures = %v, want [%s]", fn.Architectures, s.Params["Architecture"])
 		}
 		// 1 M records ≈ 1.5 s of one core and < 200 MB: 1024 MB (0.58
 		// vCPU) holds five times the peak; 300 s covers a batch of 10.
@@ -186,7 +186,7 @@ func TestFunction(t *testing.T) {
 		if fn.Role != "{IngestRole.Arn}" {
 			t.Errorf("Role = %q", fn.Role)
 		}
-		switch rc := s.param("ReservedConcurrency"); rc {
+		switch rc := s.Params["ReservedConcurrency"]; rc {
 		case "-1":
 			if fn.ReservedConcurrentExecutions != nil {
 				t.Errorf("ReservedConcurrentExecutions = %d, want none", *fn.ReservedConcurrentExecutions)
@@ -211,8 +211,8 @@ func TestFunction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strconv.Itoa(deref(lg.RetentionInDays)) != s.param("LogRetentionDays") {
-			t.Errorf("log retention %d days, want %s", deref(lg.RetentionInDays), s.param("LogRetentionDays"))
+		if strconv.Itoa(deref(lg.RetentionInDays)) != s.Params["LogRetentionDays"] {
+			t.Errorf("log retention %d days, want %s", deref(lg.RetentionInDays), s.Params["LogRetentionDays"])
 		}
 		if deref(lg.LogGroupName) != "/aws/lambda/"+StackName+"-ingest" {
 			t.Errorf("log group %q", deref(lg.LogGroupName))
@@ -231,18 +231,18 @@ func TestFunctionEnvironment(t *testing.T) {
 		}
 		env := fn.Environment.Variables
 		want := map[string]string{
-			"CFWATCH_OUTPUT_BUCKET":     s.outputBucket(),
-			"CFWATCH_OUTPUT_PREFIX":     s.param("OutputPrefix"),
-			"CFWATCH_STATE_PREFIX":      s.param("StatePrefix"),
-			"CFWATCH_LOG_LEVEL":         s.param("LogLevel"),
-			"CFWATCH_ALERT_COOLDOWN":    s.param("AlertCooldown"),
-			"CFWATCH_METRICS_NAMESPACE": s.param("MetricsNamespace"),
-			"SLACK_SECRET_ARN":          s.param("SlackSecretArn"),
-			"SLACK_CHANNEL":             s.param("SlackChannel"),
+			"CFWATCH_OUTPUT_BUCKET":     outputBucket(s),
+			"CFWATCH_OUTPUT_PREFIX":     s.Params["OutputPrefix"],
+			"CFWATCH_STATE_PREFIX":      s.Params["StatePrefix"],
+			"CFWATCH_LOG_LEVEL":         s.Params["LogLevel"],
+			"CFWATCH_ALERT_COOLDOWN":    s.Params["AlertCooldown"],
+			"CFWATCH_METRICS_NAMESPACE": s.Params["MetricsNamespace"],
+			"SLACK_SECRET_ARN":          s.Params["SlackSecretArn"],
+			"SLACK_CHANNEL":             s.Params["SlackChannel"],
 			"CFWATCH_CONFIG_JSON":       env["CFWATCH_CONFIG_JSON"],
 			// Real-time logs are off in these scenarios (realtime_test.go).
 			"CFWATCH_REALTIME_FIELDS":          "",
-			"CFWATCH_REALTIME_DISTRIBUTION_ID": s.param("RealtimeDistributionId"),
+			"CFWATCH_REALTIME_DISTRIBUTION_ID": s.Params["RealtimeDistributionId"],
 		}
 		if !maps.Equal(env, want) {
 			t.Errorf("environment:\n got %v\nwant %v", env, want)
@@ -254,19 +254,19 @@ func TestFunctionEnvironment(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ingest.ConfigFromEnv: %v", err)
 		}
-		if cfg.OutputPrefix != s.param("OutputPrefix") || cfg.StatePrefix != s.param("StatePrefix") ||
-			cfg.MetricsNamespace != s.param("MetricsNamespace") || cfg.LogLevel.String() != strings.ToUpper(s.param("LogLevel")) {
+		if cfg.OutputPrefix != s.Params["OutputPrefix"] || cfg.StatePrefix != s.Params["StatePrefix"] ||
+			cfg.MetricsNamespace != s.Params["MetricsNamespace"] || cfg.LogLevel.String() != strings.ToUpper(s.Params["LogLevel"]) {
 			t.Errorf("ingest config %+v does not match the parameters", cfg)
 		}
 		d := cfg.Detectors
 		num := func(name string) float64 {
-			f, err := strconv.ParseFloat(s.param(name), 64)
+			f, err := strconv.ParseFloat(s.Params[name], 64)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return f
 		}
-		if d.AuthPrefix != s.param("AuthPrefix") || !slices.Equal(d.APIPrefixes, strings.Split(s.param("ApiPrefixes"), ",")) {
+		if d.AuthPrefix != s.Params["AuthPrefix"] || !slices.Equal(d.APIPrefixes, strings.Split(s.Params["ApiPrefixes"], ",")) {
 			t.Errorf("auth prefix %q, api prefixes %q", d.AuthPrefix, d.APIPrefixes)
 		}
 		if float64(d.Auth403Burst.MinCount) != num("Auth403BurstMinCount") || d.Auth403Burst.MinRate != num("Auth403BurstMinRate") {
@@ -287,7 +287,7 @@ func TestFunctionEnvironment(t *testing.T) {
 				t.Errorf("DetectorSettings not applied: max_hosts %d, cors %+v", d.MaxHosts, d.CORSPreflightRejected)
 			}
 		}
-		if s.param("DetectorSettings") == "" && d.MaxHosts != def.MaxHosts {
+		if s.Params["DetectorSettings"] == "" && d.MaxHosts != def.MaxHosts {
 			t.Errorf("max_hosts = %d, want the default %d", d.MaxHosts, def.MaxHosts)
 		}
 		if _, err := time.ParseDuration(env["CFWATCH_ALERT_COOLDOWN"]); err != nil {
@@ -348,8 +348,8 @@ func TestQueues(t *testing.T) {
 		if b := deref(esm.BatchSize); b < 1 || b > 10 {
 			t.Errorf("BatchSize = %d", b)
 		}
-		if esm.ScalingConfig == nil || strconv.Itoa(deref(esm.ScalingConfig.MaximumConcurrency)) != s.param("MaxConcurrency") {
-			t.Errorf("ScalingConfig = %s, want MaximumConcurrency %s", js(esm.ScalingConfig), s.param("MaxConcurrency"))
+		if esm.ScalingConfig == nil || strconv.Itoa(deref(esm.ScalingConfig.MaximumConcurrency)) != s.Params["MaxConcurrency"] {
+			t.Errorf("ScalingConfig = %s, want MaximumConcurrency %s", js(esm.ScalingConfig), s.Params["MaxConcurrency"])
 		}
 	})
 }
@@ -359,7 +359,7 @@ func TestQueues(t *testing.T) {
 // whose policy lets in exactly those senders.
 func TestTriggers(t *testing.T) {
 	eachScenario(t, func(t *testing.T, sc scenario, s *Stack) {
-		prefix := s.param("LogPrefix")
+		prefix := s.Params["LogPrefix"]
 		qp, err := s.CFN.GetSQSQueuePolicyWithName("IngestQueuePolicy")
 		if err != nil {
 			t.Fatal(err)
@@ -372,7 +372,7 @@ func TestTriggers(t *testing.T) {
 		for _, st := range stmts {
 			bySid[st["Sid"].(string)] = st
 		}
-		bucketName := s.param("LogBucketName")
+		bucketName := s.Params["LogBucketName"]
 		if bucketName == "" {
 			b, err := s.CFN.GetS3BucketWithName("LogBucket")
 			if err != nil {
@@ -446,7 +446,7 @@ func TestTriggers(t *testing.T) {
 // standard logging: ACLs on (legacy), the log delivery policy (v2).
 func TestLogBucket(t *testing.T) {
 	eachScenario(t, func(t *testing.T, sc scenario, s *Stack) {
-		if s.param("LogBucketName") != "" {
+		if s.Params["LogBucketName"] != "" {
 			return
 		}
 		b, err := s.CFN.GetS3BucketWithName("LogBucket")
@@ -458,9 +458,9 @@ func TestLogBucket(t *testing.T) {
 			t.Errorf("DeletionPolicy %q: a log bucket is not deleted with the stack", b.AWSCloudFormationDeletionPolicy)
 		}
 		rules := b.LifecycleConfiguration.Rules
-		if len(rules) != 1 || strconv.Itoa(deref(rules[0].ExpirationInDays)) != s.param("RawLogRetentionDays") ||
-			deref(rules[0].Prefix) != s.param("LogPrefix") || rules[0].Status != "Enabled" {
-			t.Errorf("lifecycle %s, want expiry after %s days under %q", js(rules), s.param("RawLogRetentionDays"), s.param("LogPrefix"))
+		if len(rules) != 1 || strconv.Itoa(deref(rules[0].ExpirationInDays)) != s.Params["RawLogRetentionDays"] ||
+			deref(rules[0].Prefix) != s.Params["LogPrefix"] || rules[0].Status != "Enabled" {
+			t.Errorf("lifecycle %s, want expiry after %s days under %q", js(rules), s.Params["RawLogRetentionDays"], s.Params["LogPrefix"])
 		}
 		pol, err := s.CFN.GetS3BucketPolicyWithName("LogBucketPolicy")
 		if err != nil {
@@ -477,7 +477,7 @@ func TestLogBucket(t *testing.T) {
 			"Sid": "AWSLogDeliveryWrite", "Effect": "Allow",
 			"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
 			"Action":    "s3:PutObject",
-			"Resource":  "{LogBucket.Arn}/" + s.param("LogPrefix") + "*",
+			"Resource":  "{LogBucket.Arn}/" + s.Params["LogPrefix"] + "*",
 			"Condition": map[string]any{
 				"StringEquals": map[string]any{"aws:SourceAccount": AccountID, "s3:x-amz-acl": "bucket-owner-full-control"},
 				"ArnLike":      map[string]any{"aws:SourceArn": sourceArn},
@@ -502,7 +502,7 @@ func TestLogBucket(t *testing.T) {
 func TestOutputBuckets(t *testing.T) {
 	eachScenario(t, func(t *testing.T, sc scenario, s *Stack) {
 		checkPrivateBucket(t, s, "AthenaResultsBucket", "BucketOwnerEnforced")
-		if s.param("OutputBucketName") != "" {
+		if s.Params["OutputBucketName"] != "" {
 			return
 		}
 		b := checkPrivateBucket(t, s, "OutputBucket", "BucketOwnerEnforced")
@@ -517,8 +517,8 @@ func TestOutputBuckets(t *testing.T) {
 			}
 		}
 		var want []string
-		if d := s.param("DatasetRetentionDays"); d != "0" {
-			want = []string{s.param("OutputPrefix") + " after " + d}
+		if d := s.Params["DatasetRetentionDays"]; d != "0" {
+			want = []string{s.Params["OutputPrefix"] + " after " + d}
 		}
 		if !slices.Equal(expire, want) {
 			t.Errorf("expiry %v, want %v (the alert state never expires)", expire, want)
@@ -579,8 +579,8 @@ func TestAlarms(t *testing.T) {
 		want := map[string]alarm{
 			"IngestErrorsAlarm":     {"AWS/Lambda", "Errors", "Sum", "GreaterThanOrEqualToThreshold", map[string]string{"FunctionName": "{IngestFunction}"}, 1},
 			"DeadLetterQueueAlarm":  {"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "GreaterThanThreshold", map[string]string{"QueueName": "{DeadLetterQueue.QueueName}"}, 0},
-			"CriticalFindingsAlarm": {s.param("MetricsNamespace"), "Findings", "Sum", "GreaterThanOrEqualToThreshold", map[string]string{"Severity": "critical"}, 1},
-			"FailedFilesAlarm":      {s.param("MetricsNamespace"), "FailedFiles", "Sum", "GreaterThanOrEqualToThreshold", map[string]string{}, 1},
+			"CriticalFindingsAlarm": {s.Params["MetricsNamespace"], "Findings", "Sum", "GreaterThanOrEqualToThreshold", map[string]string{"Severity": "critical"}, 1},
+			"FailedFilesAlarm":      {s.Params["MetricsNamespace"], "FailedFiles", "Sum", "GreaterThanOrEqualToThreshold", map[string]string{}, 1},
 		}
 		for name, w := range want {
 			a, err := s.CFN.GetCloudWatchAlarmWithName(name)
@@ -599,7 +599,7 @@ func TestAlarms(t *testing.T) {
 				t.Errorf("%s: missing data %q, %d periods of %d s", name, deref(a.TreatMissingData), a.EvaluationPeriods, deref(a.Period))
 			}
 			var actions []string
-			if topic := s.param("AlarmTopicArn"); topic != "" {
+			if topic := s.Params["AlarmTopicArn"]; topic != "" {
 				actions = []string{topic}
 			}
 			if !slices.Equal(a.AlarmActions, actions) || !slices.Equal(a.OKActions, actions) {
@@ -661,8 +661,8 @@ func TestAthenaWorkGroup(t *testing.T) {
 		if c == nil || !deref(c.EnforceWorkGroupConfiguration) || !deref(c.PublishCloudWatchMetricsEnabled) {
 			t.Fatalf("workgroup configuration %s", js(c))
 		}
-		if strconv.Itoa(deref(c.BytesScannedCutoffPerQuery)) != s.param("BytesScannedCutoffPerQuery") {
-			t.Errorf("BytesScannedCutoffPerQuery = %d, want %s", deref(c.BytesScannedCutoffPerQuery), s.param("BytesScannedCutoffPerQuery"))
+		if strconv.Itoa(deref(c.BytesScannedCutoffPerQuery)) != s.Params["BytesScannedCutoffPerQuery"] {
+			t.Errorf("BytesScannedCutoffPerQuery = %d, want %s", deref(c.BytesScannedCutoffPerQuery), s.Params["BytesScannedCutoffPerQuery"])
 		}
 		rc := c.ResultConfiguration
 		if rc == nil || deref(rc.OutputLocation) != "s3://{AthenaResultsBucket}/results/" || rc.EncryptionConfiguration == nil ||
@@ -681,10 +681,10 @@ func TestAthenaWorkGroup(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	eachScenario(t, func(t *testing.T, sc scenario, s *Stack) {
 		want := map[string]any{
-			"LogBucket":           s.logBucket(),
-			"LogPrefix":           s.param("LogPrefix"),
-			"DatasetBucket":       s.outputBucket(),
-			"DatasetLocation":     "s3://" + s.outputBucket() + "/" + s.param("OutputPrefix"),
+			"LogBucket":           logBucket(s),
+			"LogPrefix":           s.Params["LogPrefix"],
+			"DatasetBucket":       outputBucket(s),
+			"DatasetLocation":     "s3://" + outputBucket(s) + "/" + s.Params["OutputPrefix"],
 			"GlueDatabase":        "{GlueDatabase}",
 			"GlueTable":           "{GlueDatabase}.{CloudFrontLogsTable}",
 			"AthenaWorkGroup":     "{AthenaWorkGroup}",

@@ -346,8 +346,8 @@ func validPrefix(name, p string) error {
 	return nil
 }
 
-// CleanPrefix turns "/api", "/api/" and "/api/*" into "/api" ("/" and "/*"
-// into "").
+// CleanPrefix is how a prefix setting (Config.AuthPrefix, APIPrefixes) is
+// read: "/api", "/api/" and "/api/*" are "/api" ("/" and "/*" are "").
 func CleanPrefix(p string) string {
 	p = strings.TrimSuffix(p, "*")
 	return strings.TrimRight(p, "/")

@@ -1,7 +1,6 @@
 package detectors
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -81,7 +80,8 @@ type Finding struct {
 	Paths    []string `json:"paths"`    // distinct failing paths (normalised), at most 10
 	Examples []string `json:"examples"` // x-edge-request-id of failing requests, at most 5
 	// Clients is the number of distinct client IPs among the failing
-	// requests; when ClientsCapped it is a lower bound (Config.MaxClients).
+	// requests; when ClientsCapped it is a lower bound (Config.MaxClients,
+	// or findings of several inputs merged: Merge).
 	Clients       int  `json:"clients"`
 	ClientsCapped bool `json:"clients_capped"`
 
@@ -211,15 +211,7 @@ func (e *Engine) Findings() []Finding {
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Finding) int {
-		if r := cmp.Compare(b.Severity.Rank(), a.Severity.Rank()); r != 0 {
-			return r
-		}
-		if r := a.FirstSeen.Compare(b.FirstSeen); r != 0 {
-			return r
-		}
-		return cmp.Compare(a.Key, b.Key)
-	})
+	SortFindings(out)
 	return out
 }
 

@@ -3,11 +3,9 @@ package ingest
 import (
 	"context"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 
-	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/source"
 )
 
@@ -89,67 +87,4 @@ func canonicalPath(name string) string {
 		p = r
 	}
 	return filepath.ToSlash(p)
-}
-
-// MergeFindings merges findings of the same key from several files into
-// one: counts and denominators added, the time span and client count
-// widened, paths and examples united (within the detectors' bounds). The
-// result is in the detectors' order: most severe first, then by first seen
-// and key.
-func MergeFindings(fs []detectors.Finding) []detectors.Finding {
-	byKey := map[string]int{}
-	var out []detectors.Finding
-	for _, f := range fs {
-		i, ok := byKey[f.Key]
-		if !ok {
-			byKey[f.Key] = len(out)
-			f.Paths = slices.Clone(f.Paths)
-			f.Examples = slices.Clone(f.Examples)
-			out = append(out, f)
-			continue
-		}
-		m := &out[i]
-		m.Count += f.Count
-		m.Denominator += f.Denominator
-		if f.FirstSeen.Before(m.FirstSeen) {
-			m.FirstSeen = f.FirstSeen
-		}
-		if f.LastSeen.After(m.LastSeen) {
-			m.LastSeen = f.LastSeen
-		}
-		m.Clients = max(m.Clients, f.Clients)
-		m.ClientsCapped = m.ClientsCapped || f.ClientsCapped
-		if f.Severity == detectors.SeverityCritical {
-			m.Severity, m.Cause, m.Remedy = f.Severity, f.Cause, f.Remedy
-		}
-		m.Paths = union(m.Paths, f.Paths, 10)
-		m.Examples = union(m.Examples, f.Examples, 5)
-	}
-	slices.SortStableFunc(out, func(a, b detectors.Finding) int {
-		if a.Severity != b.Severity {
-			if a.Severity == detectors.SeverityCritical {
-				return -1
-			}
-			if b.Severity == detectors.SeverityCritical {
-				return 1
-			}
-		}
-		if c := a.FirstSeen.Compare(b.FirstSeen); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Key, b.Key)
-	})
-	return out
-}
-
-func union(a, b []string, limit int) []string {
-	for _, s := range b {
-		if len(a) >= limit {
-			break
-		}
-		if !slices.Contains(a, s) {
-			a = append(a, s)
-		}
-	}
-	return a
 }

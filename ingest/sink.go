@@ -67,11 +67,11 @@ func NewS3Sink(client *s3.Client, bucket, prefix string) *S3Sink {
 		// fresh context, also when the invocation's was cancelled.
 		o.FailTimeout = 30 * time.Second
 	})
-	return &S3Sink{client: client, tm: tm, bucket: bucket, prefix: cleanPrefix(prefix)}
+	return &S3Sink{client: client, tm: tm, bucket: bucket, prefix: keyPrefix(prefix)}
 }
 
-// cleanPrefix returns prefix with one trailing '/', or "" for none.
-func cleanPrefix(prefix string) string {
+// keyPrefix returns an S3 key prefix with one trailing '/', or "" for none.
+func keyPrefix(prefix string) string {
 	prefix = strings.Trim(prefix, "/")
 	if prefix == "" {
 		return ""

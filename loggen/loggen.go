@@ -21,7 +21,6 @@
 package loggen
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -113,12 +112,6 @@ func (c Config) WithDefaults() Config {
 		c.FilesPerHour = DefaultFilesPerHour
 	}
 	return c
-}
-
-// End returns the end of the traffic window (exclusive), after defaults.
-func (c Config) End() time.Time {
-	c = c.WithDefaults()
-	return c.Start.Add(c.Duration)
 }
 
 var (
@@ -359,6 +352,3 @@ func (i Incident) validate() error {
 	}
 	return nil
 }
-
-// errStop ends generation early (WriteN reached its count).
-var errStop = errors.New("loggen: stop")

@@ -45,7 +45,7 @@ func stream(w io.Writer, cfg Config, limit int) (int, error) {
 	if _, err := bw.WriteString(Header); err != nil {
 		return 0, err
 	}
-	n, err := g.run(nil, limit, func(_ int64, _ uint32, line []byte) error {
+	n, err := g.run(context.Background(), limit, func(_ int64, _ uint32, line []byte) error {
 		_, err := bw.Write(line)
 		return err
 	})
@@ -70,7 +70,7 @@ func WriteFileN(path string, cfg Config, n int) (int, error) {
 	}
 	cfg = cfg.WithDefaults()
 	g := newGen(cfg)
-	written, err := g.run(nil, n, func(_ int64, _ uint32, line []byte) error { return z.write(line) })
+	written, err := g.run(context.Background(), n, func(_ int64, _ uint32, line []byte) error { return z.write(line) })
 	if cerr := z.close(); err == nil {
 		err = cerr
 	}

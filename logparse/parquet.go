@@ -77,18 +77,17 @@ func LookupParquetField(name string) Field { return parquetFields[parquetKey(nam
 type ParquetReader struct {
 	Name string
 
-	p      Reader // the parse state: field decoding and errors
-	file   *parquet.File
-	cols   []parquetColumn // by leaf column index; field FieldUnknown for unread ones
-	rg     int
-	rows   parquet.Rows
-	batch  []parquet.Row
-	n, i   int // rows in batch, next row
-	row    int // rows consumed
-	arena  []byte
-	err    error
-	nrows  int64
-	closed bool
+	p     Reader // the parse state: field decoding and errors
+	file  *parquet.File
+	cols  []parquetColumn // by leaf column index; field FieldUnknown for unread ones
+	rg    int
+	rows  parquet.Rows
+	batch []parquet.Row
+	n, i  int // rows in batch, next row
+	row   int // rows consumed
+	arena []byte
+	err   error
+	nrows int64
 }
 
 type parquetColumn struct {

@@ -40,12 +40,6 @@ var realtimeCanonical = [...]string{
 	"distribution-tenant-id", "connection-id",
 }
 
-// RealtimeCanonicalFields returns every real-time log field name in the
-// order CloudFront delivers them.
-func RealtimeCanonicalFields() []string {
-	return append([]string(nil), realtimeCanonical[:]...)
-}
-
 // RealtimeRequiredFields are the fields a real-time log configuration must
 // include for cfwatch to judge its records: the time, the client, the
 // request and how CloudFront answered. The rules read more (cs-host for the

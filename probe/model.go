@@ -31,11 +31,6 @@ const (
 	CheckLargeCookie = "large-cookie"
 )
 
-// CheckIDs returns every check ID in the order the checks run.
-func CheckIDs() []string {
-	return []string{CheckCSRF, CheckSession, CheckSigninPost, CheckCallback, CheckNeverCached, CheckPreflight, CheckAPIHost, CheckLargeCookie}
-}
-
 // RuleAuthCookieOversize is the log rule for request headers over a size
 // limit (CloudFront's 20,480 bytes, the origin's).
 const RuleAuthCookieOversize = "auth-cookie-oversize"

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cfwatch/cfwatch/detectors"
+	"github.com/cfwatch/cfwatch/internal/timeflag"
 	"github.com/cfwatch/cfwatch/source"
 )
 
@@ -46,7 +47,7 @@ func CompareOffset(w source.Window) time.Duration {
 func BaselineWindow(w source.Window, baseline string, compare bool) (*source.Window, error) {
 	switch {
 	case baseline != "":
-		d, err := source.ParseDuration(baseline)
+		d, err := timeflag.ParseDuration(baseline)
 		if err != nil {
 			return nil, fmt.Errorf("--baseline %q: %w", baseline, err)
 		}

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/logparse"
 )
 
@@ -41,13 +41,6 @@ import (
 //     one when the day needs two hours or fewer (the window's edges). Cost:
 //     one request per distribution folder found, plus one per day (or edge
 //     hour) per 1000 files, whatever the dataset's history.
-
-// Partition key names of the dataset's layout (dataset.PartitionPath).
-const (
-	partDistribution = "distribution="
-	partDay          = "day="
-	partHour         = "hour="
-)
 
 // isIngestTemp reports whether an object name is one of the temporary files
 // ingest writes a dataset file under before renaming it
@@ -78,62 +71,19 @@ func objectKey(name string) (logparse.Key, bool) {
 	return logparse.ParseKey(name)
 }
 
-// datasetKey reads the partition of a dataset file from its path:
-// …/distribution=ID/day=YYYY-MM-DD/hour=HH/name. The distribution is
-// unescaped as Hive escapes it (%XX). Layout is LayoutUnknown: the key is
-// not one of CloudFront's.
+// datasetKey reads the partition of a dataset file from its directory
+// (dataset.ParsePartitionPath): …/distribution=ID/day=YYYY-MM-DD/hour=HH/name.
+// Layout is LayoutUnknown: the key is not one of CloudFront's.
 func datasetKey(name string) (logparse.Key, bool) {
-	parts := strings.Split(name, "/")
-	if len(parts) < 4 {
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
 		return logparse.Key{}, false
 	}
-	n := len(parts)
-	d, okD := strings.CutPrefix(parts[n-4], partDistribution)
-	day, okDay := parseDay(parts[n-3])
-	hour, okH := parseHour(parts[n-2])
-	if !okD || !okDay || !okH {
+	_, dist, hour, ok := dataset.ParsePartitionPath(name[:i])
+	if !ok {
 		return logparse.Key{}, false
 	}
-	return logparse.Key{DistributionID: unescapeHive(d), Hour: day.Add(time.Duration(hour) * time.Hour)}, true
-}
-
-// parseDay reads "day=YYYY-MM-DD".
-func parseDay(seg string) (time.Time, bool) {
-	v, ok := strings.CutPrefix(seg, partDay)
-	if !ok || len(v) != 10 {
-		return time.Time{}, false
-	}
-	t, err := time.Parse("2006-01-02", v)
-	return t, err == nil
-}
-
-// parseHour reads "hour=HH" (one or two digits).
-func parseHour(seg string) (int, bool) {
-	v, ok := strings.CutPrefix(seg, partHour)
-	if !ok || len(v) == 0 || len(v) > 2 {
-		return 0, false
-	}
-	h, err := strconv.Atoi(v)
-	return h, err == nil && h >= 0 && h < 24
-}
-
-// unescapeHive undoes the %XX escaping of a Hive partition value.
-func unescapeHive(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return logparse.Key{DistributionID: dist, Hour: hour}, true
 }
 
 // dayMayHold reports whether some hour of the UTC day may hold records in
@@ -154,11 +104,11 @@ type span struct{ from, until time.Time }
 func (w Window) prunedDir(path string) (span, bool) {
 	parts := strings.Split(path, "/")
 	last := parts[len(parts)-1]
-	if day, ok := parseDay(last); ok {
+	if day, ok := dataset.ParsePartitionDay(last); ok {
 		return span{day, day.Add(24 * time.Hour)}, !w.dayMayHold(day)
 	}
-	if h, ok := parseHour(last); ok && len(parts) >= 2 {
-		if day, ok := parseDay(parts[len(parts)-2]); ok {
+	if h, ok := dataset.ParsePartitionHour(last); ok && len(parts) >= 2 {
+		if day, ok := dataset.ParsePartitionDay(parts[len(parts)-2]); ok {
 			hour := day.Add(time.Duration(h) * time.Hour)
 			return span{hour, hour.Add(time.Hour)}, !w.MayHold(hour)
 		}
@@ -169,7 +119,8 @@ func (w Window) prunedDir(path string) (span, bool) {
 // isDatasetDistribution reports whether a folder name is a distribution
 // partition of the dataset.
 func isDatasetDistribution(name string) bool {
-	return strings.HasPrefix(name, partDistribution) && len(name) > len(partDistribution)
+	const p = dataset.PartitionDistribution + "="
+	return strings.HasPrefix(name, p) && len(name) > len(p)
 }
 
 // listDataset lists the days (or, at the window's edges, the hours) the
@@ -186,7 +137,7 @@ func (l *s3Lister) listDataset(f s3Folder) error {
 		if last.After(l.h1) {
 			last = l.h1
 		}
-		dayPrefix := f.prefix + partDay + day.Format("2006-01-02") + "/"
+		dayPrefix := f.prefix + dataset.PartitionDay + "=" + day.Format("2006-01-02") + "/"
 		if n := int(last.Sub(first)/time.Hour) + 1; n > 2 {
 			if err := l.listAll(dayPrefix); err != nil {
 				return err
@@ -194,7 +145,7 @@ func (l *s3Lister) listDataset(f s3Folder) error {
 			continue
 		}
 		for h := first; !h.After(last); h = h.Add(time.Hour) {
-			if err := l.listAll(fmt.Sprintf("%s%s%02d/", dayPrefix, partHour, h.Hour())); err != nil {
+			if err := l.listAll(fmt.Sprintf("%s%s=%02d/", dayPrefix, dataset.PartitionHour, h.Hour())); err != nil {
 				return err
 			}
 		}

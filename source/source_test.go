@@ -6,72 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
-
-func TestParseWindow(t *testing.T) {
-	now := time.Date(2026, 11, 21, 12, 30, 0, 0, time.UTC)
-	for _, c := range []struct {
-		since, from, until string
-		want               Window
-		ok                 bool
-	}{
-		{"", "", "", Window{now.Add(-24 * time.Hour), now}, true},
-		{"90m", "", "", Window{now.Add(-90 * time.Minute), now}, true},
-		{"7d", "", "", Window{now.Add(-7 * 24 * time.Hour), now}, true},
-		{"", "2026-11-20T00:00:00Z", "2026-11-20T06:00:00+02:00", Window{time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC)}, true},
-		{"2h", "", "2026-11-20T06:00:00Z", Window{time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC), time.Date(2026, 11, 20, 6, 0, 0, 0, time.UTC)}, true},
-		{"1h", "2026-11-20T00:00:00Z", "", Window{}, false},
-		{"-1h", "", "", Window{}, false},
-		{"0d", "", "", Window{}, false},
-		{"yesterday", "", "", Window{}, false},
-		// A date is its midnight UTC.
-		{"", "2026-11-20", "2026-11-21", Window{time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)}, true},
-		{"", "2026-11-20", "", Window{time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), now}, true},
-		{"6h", "", "2026-11-21", Window{time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)}, true},
-		{"", "2026-11-20T00:00", "", Window{}, false},
-		{"", "20/11/2026", "", Window{}, false},
-		{"", "2026-11-31", "", Window{}, false},
-		{"", "2026-11-20T06:00:00Z", "2026-11-20T06:00:00Z", Window{}, false},
-		// Windows longer than a time.Duration holds, or nearly: refused,
-		// not overflowed.
-		{"", "1700-01-01T00:00:00Z", "", Window{}, false},
-		{"", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", Window{}, false},
-		{"110000d", "", "", Window{}, false},
-		{"9223372036854775807d", "", "", Window{}, false},
-		{"2562047h", "", "", Window{}, false},
-		{"36500d", "", "", Window{now.Add(-36500 * 24 * time.Hour), now}, true},
-	} {
-		w, err := ParseWindow(c.since, c.from, c.until, now)
-		if (err == nil) != c.ok || w != c.want {
-			t.Errorf("ParseWindow(%q, %q, %q) = %v, %v; want %v ok=%v", c.since, c.from, c.until, w, err, c.want, c.ok)
-		}
-	}
-}
-
-func TestParseTime(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want time.Time
-	}{
-		{"2026-11-20", time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)},
-		{"2026-11-20T12:30:00Z", time.Date(2026, 11, 20, 12, 30, 0, 0, time.UTC)},
-		{"2026-11-20T14:30:00+02:00", time.Date(2026, 11, 20, 12, 30, 0, 0, time.UTC)},
-		{"2026-11-20T12:30:00.5Z", time.Date(2026, 11, 20, 12, 30, 0, 5e8, time.UTC)},
-	} {
-		got, err := ParseTime(c.in)
-		if err != nil || !got.Equal(c.want) {
-			t.Errorf("ParseTime(%q) = %v, %v; want %v", c.in, got, err, c.want)
-		}
-	}
-	for _, in := range []string{"", "yesterday", "2026-11-20 12:30:00", "2026-11-20T12:30:00", "2026-13-01", "1700000000"} {
-		if _, err := ParseTime(in); err == nil || !strings.Contains(err.Error(), "2026-11-20") {
-			t.Errorf("ParseTime(%q): %v, want an error with an example", in, err)
-		}
-	}
-}
 
 func TestLocal(t *testing.T) {
 	dir := t.TempDir()

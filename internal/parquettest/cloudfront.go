@@ -155,9 +155,9 @@ func CloudFrontV2(w3c []byte, style V2Style) ([]byte, error) {
 		cols[i] = b.NewArray()
 		defer cols[i].Release()
 	}
-	rec := array.NewRecord(arrow.NewSchema(fields, nil), cols, int64(len(lines)))
+	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(len(lines)))
 	defer rec.Release()
-	tbl := array.NewTableFromRecords(rec.Schema(), []arrow.Record{rec})
+	tbl := array.NewTableFromRecords(rec.Schema(), []arrow.RecordBatch{rec})
 	defer tbl.Release()
 	var out bytes.Buffer
 	group := style.RowsPerGroup

@@ -63,16 +63,6 @@ func String(s string) string {
 	return string(appendFrom(b, s, i))
 }
 
-// Append appends the visible form of s (see String) to dst.
-func Append(dst []byte, s string) []byte {
-	i := firstEscape(s)
-	if i < 0 {
-		return append(dst, s...)
-	}
-	dst = append(dst, s[:i]...)
-	return appendFrom(dst, s, i)
-}
-
 // firstEscape returns the offset of the first rune or byte of s that is
 // escaped, -1 if none.
 func firstEscape(s string) int {

@@ -31,9 +31,6 @@ func TestString(t *testing.T) {
 		if got := visible.String(in); got != want {
 			t.Errorf("String(%q) = %q, want %q", in, got, want)
 		}
-		if got := string(visible.Append([]byte("p:"), in)); got != "p:"+want {
-			t.Errorf("Append(%q) = %q, want %q", in, got, "p:"+want)
-		}
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/ingest"
 	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/timeflag"
 	"github.com/cfwatch/cfwatch/internal/visible"
 	"github.com/cfwatch/cfwatch/source"
 )
@@ -216,7 +217,7 @@ the Lambda does.`,
 		if err != nil {
 			return err
 		}
-		w, err := source.ParseWindow(*since, *from, *until, time.Now())
+		w, err := timeflag.ParseWindow(*since, *from, *until, time.Now())
 		if err != nil {
 			return cli.Usagef("%v", err)
 		}
@@ -259,7 +260,7 @@ the Lambda does.`,
 		}
 		sum := newSummary(*c.format, *c.verbose, stdout)
 		ingest.ProcessObjects(ctx, proc, objs, *workers, sum.add)
-		sum.findings = ingest.MergeFindings(sum.perFile)
+		sum.findings = detectors.MergeByKey(sum.perFile)
 		return cli.Exit(sum.finish(ctx, stderr, notifier, ingest.ObjectRef{Key: "backfill:" + strings.Join(*sources, ",") + ":" + w.From.Format(time.RFC3339) + "/" + w.Until.Format(time.RFC3339)}), nil)
 	}
 	return cmd
@@ -295,7 +296,6 @@ type summary struct {
 	notLogs  int // files refused as not CloudFront logs
 	perFile  []detectors.Finding
 	findings []detectors.Finding
-	errs     []string
 }
 
 func newSummary(format string, verbose bool, w io.Writer) *summary {

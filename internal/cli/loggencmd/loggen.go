@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/timeflag"
 	"github.com/cfwatch/cfwatch/loggen"
-	"github.com/cfwatch/cfwatch/source"
 )
 
 // New returns the loggen command: it writes synthetic Amazon
@@ -89,7 +89,7 @@ Incident kinds (for --inject and --scenario):` + kinds.String(),
 
 		var start time.Time
 		if *startS != "" {
-			t, err := source.ParseTime(*startS)
+			t, err := timeflag.ParseTime(*startS)
 			if err != nil {
 				return cli.Usagef("--start %q: %v", *startS, err)
 			}
@@ -225,7 +225,7 @@ func parseWhen(s string, start time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil {
 		return start.Add(d), nil
 	}
-	t, err := source.ParseTime(s)
+	t, err := timeflag.ParseTime(s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is neither an offset like 2h30m nor a date or an RFC 3339 time", s)
 	}

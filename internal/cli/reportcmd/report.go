@@ -17,6 +17,7 @@ import (
 	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/internal/cli"
+	"github.com/cfwatch/cfwatch/internal/timeflag"
 	"github.com/cfwatch/cfwatch/internal/visible"
 	"github.com/cfwatch/cfwatch/local"
 	"github.com/cfwatch/cfwatch/report"
@@ -152,14 +153,14 @@ exists, 0 when none does.`,
 		}
 		// Whole seconds: the window's bounds are printed and carried into the
 		// JSON series.
-		if opts.Window, err = source.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
+		if opts.Window, err = timeflag.ParseWindow(*since, *from, *until, time.Now().Truncate(time.Second)); err != nil {
 			return cli.Usagef("%v", err)
 		}
 		if opts.Baseline, err = report.BaselineWindow(opts.Window, *baseline, *compare); err != nil {
 			return cli.Usagef("%v", err)
 		}
 		if *interval != "" {
-			if opts.Interval, err = source.ParseDuration(*interval); err != nil {
+			if opts.Interval, err = timeflag.ParseDuration(*interval); err != nil {
 				return cli.Usagef("--interval %q: %v", *interval, err)
 			}
 			if _, err := traffic.NewSeries(opts.Window.From, opts.Window.Until, opts.Interval); err != nil {

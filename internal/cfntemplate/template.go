@@ -1,4 +1,4 @@
-package deploy
+package cfntemplate
 
 import (
 	"encoding/json"
@@ -323,6 +323,7 @@ func (r *resolver) cond(expr any) (bool, error) {
 		case "Condition":
 			name, ok := arg.(string)
 			if !ok {
+				//lint:ignore ST1005 a CloudFormation name
 				return false, fmt.Errorf("Condition: want a name, got %v", arg)
 			}
 			return r.condition(name)
@@ -445,9 +446,11 @@ func (r *resolver) ref(name string) (any, error) {
 	}
 	ok, err := r.created(name)
 	if err != nil {
+		//lint:ignore ST1005 a CloudFormation name
 		return nil, fmt.Errorf("Ref %s: no parameter, pseudo parameter or resource of that name", name)
 	}
 	if !ok {
+		//lint:ignore ST1005 a CloudFormation name
 		return nil, fmt.Errorf("Ref %s: the resource is not created", name)
 	}
 	return "{" + name + "}", nil
@@ -538,6 +541,7 @@ func (r *resolver) fn(name string, arg any) (any, error) {
 	case "Ref":
 		s, ok := arg.(string)
 		if !ok {
+			//lint:ignore ST1005 a CloudFormation name
 			return nil, fmt.Errorf("Ref: want a name, got %v", arg)
 		}
 		return r.ref(s)
