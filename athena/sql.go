@@ -141,10 +141,10 @@ func (p *queryPlan) windowsJoin() (join, cond string, all []source.Window) {
 }
 
 // authKey is, for the NextAuth endpoint figures, the path of a request
-// that may lie under the auth prefix (report's authClass decides), NULL
-// for the others. authClass cleans a path with %, "//" or "/." first: such
-// a path can only land under the prefix if its decoded form holds the
-// prefix's last segment.
+// that may lie under the auth prefix (detectors.ClassifyAuthPath decides),
+// NULL for the others. The classifier normalises a path with %, "//" or a
+// dot segment first: such a path can only land under the prefix if its
+// decoded form holds the prefix's last segment.
 func (p *queryPlan) authKey(path, decoded string) string {
 	seg := p.auth[strings.LastIndexByte(p.auth, '/')+1:]
 	return fmt.Sprintf("CASE WHEN strpos(%[1]s, '%%') > 0 OR strpos(%[1]s, '//') > 0 OR strpos(%[1]s, '/.') > 0 "+
@@ -298,11 +298,11 @@ func (p *queryPlan) place(x string) (path, kind string) {
 // with no %, "//" or dot segment is placed as it is; one with % is placed
 // by its decoded form (cs_uri_stem_decoded is logparse.Decode's), unless
 // that form still needs normalising; one with "//" or a dot segment is
-// normalised only when its second byte may start an API prefix
-// (Engine.mayBeAPI), else it is static. Paths that need the detectors' normalisation (dot segments,
+// normalised only when its second byte may start an API prefix or is "/"
+// or "." (Engine.mayBeAPI), else it is static. Paths that need the detectors' normalisation (dot segments,
 // double slashes after decoding) are replayed as logged: kindRaw.
 func (p *queryPlan) pathClass(raw, dec string) (path, kind string) {
-	second := map[string]bool{}
+	second := map[string]bool{"'/'": true, "'.'": true} // "//" and "/." may normalise onto a prefix
 	for _, a := range append([]string{p.auth}, p.apis...) {
 		if len(a) > 1 {
 			second[str(a[1:2])] = true
@@ -352,7 +352,7 @@ const (
 	dcResult
 	dcDetailed
 	dcProtocol
-	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative
+	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative, 4 up to detectors.EdgeOnlyTTFB (0.001)
 	dcContentType
 	dcContentLength
 	dcCookie
@@ -367,9 +367,13 @@ const (
 // detectSQL returns the window's requests in the form the detectors need,
 // in the order they are to be replayed (see the package comment):
 //
-//   - every request that may fail one of the rules, or that counts for
-//     NextAuth through a *.cloudfront.net name, as it was logged (detail
-//     1), with the fields the rules read;
+//   - every request that fails one of the rules (its SQL in the rule table,
+//     detectors.RuleSpec.FailsSQL, within its scope), that CloudFront
+//     refused (InvalidRequestMethod, which every rule reads), that is a
+//     4xx on an API path (whose result types and time-to-first-byte the
+//     rules tell apart) or that counts for NextAuth through a
+//     *.cloudfront.net name, as it was logged (detail 1), with the fields
+//     the rules read;
 //   - the other requests counted per bucket of the detectors' window and
 //     per everything the rules tell apart in them (detail 0): distribution,
 //     host, path class, method, status, content type, cookie class. On a
@@ -390,6 +394,7 @@ func (p *queryPlan) detectSQL() string {
 	if p.dialect == DuckDB {
 		rowCol, order = "file_row_number", "o_file, o_rn"
 	}
+	ruleCols, ruleDetail := p.ruleFailures()
 	return fmt.Sprintf(`WITH r AS (
   SELECT "$path" AS file,
     %[1]s AS rn,
@@ -404,13 +409,13 @@ func (p *queryPlan) detectSQL() string {
     coalesce(x_edge_result_type, '') AS rt,
     coalesce(x_edge_detailed_result_type, '') AS dt,
     coalesce(cs_protocol, '') AS proto,
-    CASE WHEN time_to_first_byte IS NULL THEN 0 WHEN time_to_first_byte = 0 THEN 1 WHEN time_to_first_byte > 0 THEN 2 ELSE 3 END AS ttfb,
+    CASE WHEN time_to_first_byte IS NULL THEN 0 WHEN time_to_first_byte = 0 THEN 1 WHEN time_to_first_byte <= CAST(0.001 AS REAL) AND time_to_first_byte > 0 THEN 4 WHEN time_to_first_byte > 0 THEN 2 ELSE 3 END AS ttfb,
     coalesce(sc_content_type, '') AS ct,
     coalesce(sc_content_len, 0) AS cl,
     coalesce(cs_cookie, '') AS ck,
     coalesce(cs_uri_query, '') AS q,
     coalesce(x_edge_request_id, '') AS rid,
-    coalesce(c_ip, '') AS ip
+    coalesce(c_ip, '') AS ip%[14]s
   FROM %[3]s
   WHERE %[4]s AND request_time >= %[5]s AND request_time < %[6]s
 ), k AS (
@@ -439,11 +444,10 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN cand.np IS NULL THEN 0 ELSE 1 END AS cnd,
     CASE WHEN gc.ip IS NULL THEN 0 ELSE 1 END AS gip,
     CASE WHEN f.dt = 'InvalidRequestMethod'
-      OR f.s BETWEEN 500 AND 599
-      OR f.dt LIKE 'Origin%%Error'
       OR (f.kind > 0 AND f.s BETWEEN 400 AND 499 AND (f.s NOT IN (401, 404) OR f.m = 'OPTIONS'))
-      OR (f.kind >= 2 AND (f.dt IN ('Hit', 'RefreshHit', 'OriginShieldHit') OR (f.dt = '' AND f.rt IN ('Hit', 'RefreshHit'))
-        OR f.proto = 'http' OR f.hk LIKE '%%.cloudfront.net'))
+      OR (f.kind > 0 AND f.s BETWEEN 400 AND 499 AND (f.dt IN ('ClientGeoBlocked', 'InvalidRequestBlocked')
+        OR ((f.dt = 'Error' OR (f.dt = '' AND f.rt = 'Error')) AND f.ttfb IN (1, 4))))
+      OR (f.kind >= 2 AND f.hk LIKE '%%.cloudfront.net')%[15]s
     THEN 1 ELSE 0 END AS detail
   FROM f
   LEFT JOIN cand ON f.kind = 0 AND cand.dist = f.dist AND cand.hk = f.hk AND cand.np = f.np
@@ -481,7 +485,44 @@ FROM y
 GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig
 ORDER BY o_t - o_t %% %[9]d, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip`,
 		rowCol, epochMS, p.table, p.partitions(p.win), ts(p.win.From), ts(p.win.Until),
-		path, kind, w, p.regex("ck", nextAuthCookie), order, p.notIgnored("kind", "np"), p.cfg.MethodRejected.PageMinClients)
+		path, kind, w, p.regex("ck", nextAuthCookie), order, p.notIgnored("kind", "np"), p.cfg.MethodRejected.PageMinClients,
+		ruleCols, ruleDetail)
+}
+
+// ruleFailures returns the columns of detectSQL's first step that tell
+// whether a row fails each rule (its detectors.RuleSpec.FailsSQL, over the
+// dataset's columns), and the condition on them, each within the rule's
+// scope, that makes a row a detail row.
+func (p *queryPlan) ruleFailures() (cols, detail string) {
+	var c, d strings.Builder
+	for i, r := range detectors.RuleSpecs() {
+		fails := r.FailsSQL
+		if p.dialect == DuckDB {
+			fails = strings.ReplaceAll(fails, "regexp_like(", "regexp_matches(")
+		}
+		fmt.Fprintf(&c, ",\n    coalesce((%s), false) AS rf%d", fails, i)
+		fmt.Fprintf(&d, "\n      OR (%s AND f.rf%d)", scopeKinds(r.Scope), i)
+	}
+	return c.String(), d.String()
+}
+
+// scopeKinds is the condition on a row's path kind that a rule of scope
+// sc sees it (kindRaw: the replay decides, so any rule may).
+func scopeKinds(sc detectors.Scope) string {
+	var or []string
+	if sc&detectors.ScopeDefault != 0 {
+		or = append(or, fmt.Sprintf("f.kind IN (%d, %d)", kindStatic, kindRaw))
+	}
+	switch {
+	case sc&detectors.ScopeAPI != 0:
+		or = append(or, fmt.Sprintf("f.kind >= %d", kindAPI))
+	case sc&(detectors.ScopeAuth|detectors.ScopeEndpoint) != 0:
+		or = append(or, fmt.Sprintf("f.kind >= %d", kindAuth))
+	}
+	if len(or) == 0 {
+		return "1 = 0"
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
 }
 
 // notIgnored is the condition that a request is not one of ignore_paths:

@@ -256,12 +256,12 @@ func TestReadNotDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rec logparse.Record
-	if err := r.Read(&rec); err == nil || !strings.Contains(err.Error(), "flaky.parquet") || !errors.Is(err, rbErrFlaky) {
+	if err := r.Read(&rec); err == nil || !strings.Contains(err.Error(), "flaky.parquet") || !errors.Is(err, errRBFlaky) {
 		t.Errorf("read through a failing ReaderAt: %v", err)
 	}
 }
 
-var rbErrFlaky = errors.New("flaky storage")
+var errRBFlaky = errors.New("flaky storage")
 
 // rbFlaky serves the file's footer but fails every read of its data from
 // failAt on: storage that breaks after the file was opened.
@@ -272,7 +272,7 @@ type rbFlaky struct {
 
 func (f *rbFlaky) ReadAt(p []byte, off int64) (int, error) {
 	if off < int64(len(f.data))-int64(f.footer()) && off >= f.failAt {
-		return 0, rbErrFlaky
+		return 0, errRBFlaky
 	}
 	n := copy(p, f.data[off:])
 	if n < len(p) {

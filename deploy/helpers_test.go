@@ -103,6 +103,7 @@ var scenarios = []scenario{
 		"ReservedConcurrency":        "10",
 		"MaxConcurrency":             "10",
 		"LogLevel":                   "debug",
+		"ParquetEncoder":             "parquet-go",
 		"LogRetentionDays":           "90",
 		"MetricsNamespace":           "acme/cfwatch",
 		"GlueDatabaseName":           "acme_logs",

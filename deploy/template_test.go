@@ -235,6 +235,7 @@ func TestFunctionEnvironment(t *testing.T) {
 			"CFWATCH_OUTPUT_PREFIX":     s.Params["OutputPrefix"],
 			"CFWATCH_STATE_PREFIX":      s.Params["StatePrefix"],
 			"CFWATCH_LOG_LEVEL":         s.Params["LogLevel"],
+			"CFWATCH_PARQUET_ENCODER":   s.Params["ParquetEncoder"],
 			"CFWATCH_ALERT_COOLDOWN":    s.Params["AlertCooldown"],
 			"CFWATCH_METRICS_NAMESPACE": s.Params["MetricsNamespace"],
 			"SLACK_SECRET_ARN":          s.Params["SlackSecretArn"],
@@ -255,7 +256,8 @@ func TestFunctionEnvironment(t *testing.T) {
 			t.Fatalf("ingest.ConfigFromEnv: %v", err)
 		}
 		if cfg.OutputPrefix != s.Params["OutputPrefix"] || cfg.StatePrefix != s.Params["StatePrefix"] ||
-			cfg.MetricsNamespace != s.Params["MetricsNamespace"] || cfg.LogLevel.String() != strings.ToUpper(s.Params["LogLevel"]) {
+			cfg.MetricsNamespace != s.Params["MetricsNamespace"] || cfg.LogLevel.String() != strings.ToUpper(s.Params["LogLevel"]) ||
+			string(cfg.ParquetEncoder) != s.Params["ParquetEncoder"] {
 			t.Errorf("ingest config %+v does not match the parameters", cfg)
 		}
 		d := cfg.Detectors
