@@ -42,7 +42,7 @@ func ParseEncoder(s string) (Encoder, error) {
 	case EncoderParquetGo, "parquetgo":
 		return EncoderParquetGo, nil
 	}
-	return "", fmt.Errorf("Parquet encoder %q: want %s or %s", s, EncoderNative, EncoderParquetGo)
+	return "", fmt.Errorf("parquet encoder %q: want %s or %s", s, EncoderNative, EncoderParquetGo)
 }
 
 // String returns the encoder's name; the zero Encoder is "native".

@@ -2,6 +2,7 @@ package loggen
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -528,7 +529,7 @@ func TestAuthCookieOversizeAll(t *testing.T) {
 	cfg.Incidents = []Incident{{Kind: AuthCookieOversize, From: inFrom, Until: inUntil, Rate: 1}}
 	g := newGen(cfg.WithDefaults())
 	var logged, big int
-	_, err := g.run(nil, -1, func(_ int64, _ uint32, line []byte) error {
+	_, err := g.run(context.Background(), -1, func(_ int64, _ uint32, line []byte) error {
 		logged++
 		f := strings.Split(string(line), "\t")
 		if cs := atoi(t, f[fCsBytes]); cs > cloudFrontMaxRq {

@@ -396,11 +396,11 @@ func TestLocalParquetEncoder(t *testing.T) {
 	}
 
 	code, _, stderr := runCmd(t, nil, "--local", logs, "--out", t.TempDir(), "--parquet-encoder", "arrow")
-	if code != exitUsage || !strings.Contains(stderr, `--parquet-encoder: Parquet encoder "arrow": want native or parquet-go`) {
+	if code != exitUsage || !strings.Contains(stderr, `--parquet-encoder: parquet encoder "arrow": want native or parquet-go`) {
 		t.Errorf("--parquet-encoder arrow: exit %d, %q", code, stderr)
 	}
 	code, _, stderr = runCmd(t, map[string]string{"CFWATCH_PARQUET_ENCODER": "fast"}, "--local", logs, "--out", t.TempDir())
-	if code != exitUsage || !strings.Contains(stderr, `CFWATCH_PARQUET_ENCODER: Parquet encoder "fast": want native or parquet-go`) {
+	if code != exitUsage || !strings.Contains(stderr, `CFWATCH_PARQUET_ENCODER: parquet encoder "fast": want native or parquet-go`) {
 		t.Errorf("CFWATCH_PARQUET_ENCODER=fast: exit %d, %q", code, stderr)
 	}
 }
