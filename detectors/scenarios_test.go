@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,9 @@ type want struct {
 	remedy   []string // substrings of the remedy
 	cause    []string // substrings of the cause
 	evidence []string // evidence counters that must be > 0
+	// related lists the findings folded into this one, "<rule> <group>"
+	// (Finding.Related, either way of folding); with it, no other.
+	related []string
 }
 
 // Managed policies as remedies must name them: name and correct ID.
@@ -95,27 +99,35 @@ func scenarios() []scenario {
 			rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*",
 			remedy: []string{wantAllViewer, wantAllViewerNoHost},
 		}}},
+		// Session and csrf fail together with the same remedy: one finding,
+		// the csrf endpoint its related evidence.
 		{name: "auth-403-session", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail}, rph: busy, incidents: lastHour(loggen.Auth403Session), wantOnly: true, want: []want{
-			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", remedy: []string{wantAllViewerNoHost}},
-			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/csrf", remedy: []string{wantAllViewerNoHost}},
+			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", remedy: []string{wantAllViewerNoHost},
+				related: []string{"auth-403-burst /api/auth/csrf"}},
 		}},
+		// One finding for one cause: the 403 burst on session, explained by
+		// the missing cookies. auth-cookie-missing's failing requests are
+		// the same 403s (auth-403-burst absorbs it), and the callback burst
+		// has the same remedy (same fix): both are its related evidence.
 		{name: "auth-cookie-missing", checks: map[string]string{CheckSessionOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, cookies: true, incidents: lastHour(loggen.AuthCookieMissing), wantOnly: true, want: []want{
-			{rule: RuleAuthCookieMissing, severity: SeverityWarning, group: "/api/auth/session",
-				remedy: []string{"NEXTAUTH_URL", "SameSite", "third-party cookie", wantAllViewer}, evidence: []string{"with_other_cookies"}},
-			{rule: RuleAuthCookieMissing, severity: SeverityWarning, group: "/api/auth/callback/*",
-				remedy: []string{"NEXTAUTH_URL"}},
-			// The 403s themselves are a burst, explained by the missing cookies.
 			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session",
-				cause: []string{"carried no NextAuth cookie"}, evidence: []string{"without_nextauth_cookies"}},
-			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*",
-				cause: []string{"carried no NextAuth cookie"}},
+				remedy:   []string{"NEXTAUTH_URL", "SameSite", "third-party cookie", wantAllViewer},
+				cause:    []string{"carried no NextAuth cookie"},
+				evidence: []string{"without_nextauth_cookies", "folded_auth_cookie_missing"},
+				related: []string{"auth-cookie-missing /api/auth/session", "auth-403-burst /api/auth/callback/*",
+					"auth-cookie-missing /api/auth/callback/*"}},
 		}},
-		{name: "auth-cookie-missing-modest", checks: map[string]string{CheckSessionOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: 2000, cookies: true, incidents: lastHour(loggen.AuthCookieMissing), want: []want{
-			{rule: RuleAuthCookieMissing, severity: SeverityWarning, group: "/api/auth/session"},
+		// The same at a modest volume: one finding.
+		{name: "auth-cookie-missing-modest", checks: map[string]string{CheckSessionOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: 2000, cookies: true, incidents: lastHour(loggen.AuthCookieMissing), wantOnly: true, want: []want{
+			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", evidence: []string{"folded_auth_cookie_missing"},
+				related: []string{"auth-cookie-missing /api/auth/session", "auth-403-burst /api/auth/callback/*",
+					"auth-cookie-missing /api/auth/callback/*"}},
 		}},
-		// Without cookie logging nothing tells a missing cookie: only the 403 burst.
-		{name: "auth-cookie-missing-no-logging", checks: map[string]string{CheckSessionOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, incidents: lastHour(loggen.AuthCookieMissing), never: []string{RuleAuthCookieMissing}, want: []want{
-			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", cause: []string{"cookie logging is off"}},
+		// Without cookie logging nothing tells a missing cookie: only the 403
+		// burst (session, with callback's of the same remedy folded in).
+		{name: "auth-cookie-missing-no-logging", checks: map[string]string{CheckSessionOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, incidents: lastHour(loggen.AuthCookieMissing), never: []string{RuleAuthCookieMissing}, wantOnly: true, want: []want{
+			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", cause: []string{"cookie logging is off"},
+				related: []string{"auth-403-burst /api/auth/callback/*"}},
 		}},
 		{name: "cors-preflight-rejected", rph: busy, cookies: true, incidents: lastHour(loggen.CORSPreflightRejected), wantOnly: true, want: []want{{
 			rule: RuleCORSPreflightRejected, severity: SeverityWarning, group: "/api/*",
@@ -136,20 +148,25 @@ func scenarios() []scenario {
 			remedy:   []string{wantAllViewerNoHost, "never Host"},
 			cause:    []string{"Host header"},
 			evidence: []string{"non_auth_403", "auth_403", "small_json_body", "folded_auth_403_burst", "folded_cors_preflight_rejected"},
+			related:  []string{"auth-403-burst /api/auth/callback/*", "auth-403-burst /api/auth/session", "auth-403-burst /api/auth/csrf", "auth-403-burst /api/auth/signin/*", "auth-403-burst /api/auth/signout", "cors-preflight-rejected /api/*"},
 		}}},
 		{name: "api-origin-403-modest", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: 2000, incidents: lastHour(loggen.APIOrigin403), wantOnly: true, want: []want{{
 			rule: RuleAPIOriginForbidden, severity: SeverityCritical, group: "/api/*",
+			related: []string{"auth-403-burst /api/auth/callback/*", "auth-403-burst /api/auth/session", "auth-403-burst /api/auth/csrf", "auth-403-burst /api/auth/signout", "cors-preflight-rejected /api/*"},
 		}}},
-		// Per path group; quieter groups (/api/profile) may or may not reach the counts.
-		{name: "origin-5xx", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, incidents: lastHour(loggen.Origin5xx), never: append(authRules, RuleAPIOriginForbidden, RuleMethodRejected, RuleCORSPreflightRejected), want: []want{
-			{rule: RuleOriginErrors, severity: SeverityCritical, group: "/api/auth/*", evidence: []string{"OriginConnectError", "OriginReadError"}},
-			{rule: RuleOriginErrors, severity: SeverityCritical, group: "/api/items", remedy: []string{"origin"}},
+		// One origin that cannot be reached: origin-errors fires per path
+		// group with the same remedy, folded into one finding (the largest
+		// group); quieter groups (/api/profile) may or may not reach the
+		// counts.
+		{name: "origin-5xx", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, incidents: lastHour(loggen.Origin5xx), wantOnly: true, want: []want{
+			{rule: RuleOriginErrors, severity: SeverityCritical, group: "/api/auth/*", evidence: []string{"OriginConnectError", "OriginReadError"},
+				remedy: []string{"origin"}, related: []string{"origin-errors /api/items"}},
 		}},
+		// The same at a lower rate: warnings, still one finding.
 		{name: "origin-5xx-low-rate", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, incidents: []loggen.Incident{incident(loggen.Origin5xx, 30*time.Minute, scenarioDuration, 0.1)},
-			want: []want{
-				{rule: RuleOriginErrors, severity: SeverityWarning, group: "/api/auth/*"},
-				{rule: RuleOriginErrors, severity: SeverityWarning, group: "/api/items"},
-			}, never: authRules},
+			wantOnly: true, want: []want{
+				{rule: RuleOriginErrors, severity: SeverityWarning, group: "/api/items", related: []string{"origin-errors /api/auth/*"}},
+			}},
 
 		// Noise: nothing must fire.
 		{name: "scanner-flood", duration: time.Hour, incidents: []loggen.Incident{incident(loggen.ScannerFlood, 15*time.Minute, 45*time.Minute, 0)}, wantOnly: true},
@@ -170,7 +187,9 @@ func scenarios() []scenario {
 			incident(loggen.Auth403Callback, 0, time.Hour, 0),
 			incident(loggen.APIOrigin403, 2*time.Hour, 3*time.Hour, 0),
 		}, wantOnly: true, want: []want{
-			{rule: RuleAPIOriginForbidden, severity: SeverityCritical, group: "/api/*"},
+			{rule: RuleAPIOriginForbidden, severity: SeverityCritical, group: "/api/*",
+				related: []string{"auth-403-burst /api/auth/callback/*", "auth-403-burst /api/auth/session", "auth-403-burst /api/auth/csrf", "auth-403-burst /api/auth/signin/*", "auth-403-burst /api/auth/signout", "cors-preflight-rejected /api/*"}},
+			// Not folded: it does not overlap the outage in time.
 			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*"},
 		}},
 	}
@@ -263,6 +282,13 @@ func checkScenario(t *testing.T, sc scenario, fs []Finding, ids map[string]bool)
 				t.Errorf("%s: evidence %q missing: %v", f.Key, k, f.Evidence)
 			}
 		}
+		var related []string
+		for _, r := range f.Related {
+			related = append(related, r.Rule+" "+r.Group)
+		}
+		if !slices.Equal(related, w.related) {
+			t.Errorf("%s: related %q, want %q", f.Key, related, w.related)
+		}
 		if want := FindingKey(w.rule, scenarioDistribution, host, w.group); f.Key != want {
 			t.Errorf("key %q, want %q", f.Key, want)
 		}
@@ -287,6 +313,18 @@ func checkScenario(t *testing.T, sc scenario, fs []Finding, ids map[string]bool)
 		for _, r := range sc.never {
 			if f.Rule == r {
 				t.Errorf("%s must not fire: %s", r, f.Summary())
+			}
+			for _, x := range f.Related {
+				if x.Rule == r {
+					t.Errorf("%s must not fire, not even folded into %s", r, f.Key)
+				}
+			}
+		}
+		// One cause, one finding: no two of a host's findings of one rule
+		// share their remedy.
+		for _, g := range fs[i+1:] {
+			if g.Rule == f.Rule && g.Host == f.Host && g.DistributionID == f.DistributionID && g.Remedy == f.Remedy {
+				t.Errorf("%s and %s have the same remedy: not folded", f.Key, g.Key)
 			}
 		}
 	}
@@ -346,6 +384,10 @@ func TestScenariosCoverEveryRule(t *testing.T) {
 	for _, sc := range scenarios() {
 		for _, w := range sc.want {
 			fires[w.rule] = true
+			// A rule folded into another finding fired too.
+			for _, r := range w.related {
+				fires[strings.Fields(r)[0]] = true
+			}
 		}
 		for _, r := range Rules() {
 			wanted := false
