@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -234,3 +235,15 @@ func foldSameFix(fs []Finding) []Finding {
 
 // isFoldedKey reports a "folded_<rule>" evidence name.
 func isFoldedKey(k string) bool { return len(k) > len("folded_") && k[:len("folded_")] == "folded_" }
+
+// Summary is one line on a folded finding: "auth-cookie-missing
+// /api/auth/session (warning; same failing requests): 382 of 606 session
+// requests (63%), 2026-11-20 12:30–13:29 UTC".
+func (r *Related) Summary() string {
+	how := "same fix"
+	if r.How == FoldAbsorbed {
+		how = "same failing requests"
+	}
+	return fmt.Sprintf("%s %s (%s; %s): %s of %s %s (%s), %s", r.Rule, r.Group, r.Severity, how,
+		fmtCount(r.Count), fmtCount(r.Denominator), r.DenominatorLabel, pct(r.Count, r.Denominator), span(r.FirstSeen, r.LastSeen))
+}
