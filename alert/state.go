@@ -23,7 +23,6 @@ const (
 	maxOrigins  = 2000 // origins remembered per key; the oldest are dropped
 	maxPaths    = 10   // as detectors keep
 	maxExamples = 5
-	maxRelated  = 50 // related findings remembered per incident
 )
 
 // incident is the state object of one finding key, at
@@ -172,19 +171,7 @@ func (st *incident) merge(f detectors.Finding, origin, source string, now time.T
 		// A finding folded into this incident's in an earlier file (or
 		// taking it in now) leads in this one: its evidence is related
 		// evidence, the incident keeps its own key and figures.
-		how := detectors.FoldSameFix
-		if f.Rule != m.Rule {
-			how = detectors.FoldAbsorbed
-		}
-		mergeRelatedInto(m, asRelated(f, how))
-		for _, r := range f.Related {
-			mergeRelatedInto(m, r)
-		}
-		m.Paths = union(m.Paths, f.Paths, maxPaths)
-		m.Examples = union(m.Examples, f.Examples, maxExamples)
-		if f.Severity.Rank() > m.Severity.Rank() {
-			m.Severity = f.Severity
-		}
+		m.MergeOther(&f)
 	default:
 		m.Count += f.Count
 		m.Denominator += f.Denominator
@@ -216,7 +203,7 @@ func (st *incident) merge(f detectors.Finding, origin, source string, now time.T
 			m.Evidence[k] += v
 		}
 		for _, r := range f.Related {
-			mergeRelatedInto(m, r)
+			m.AddRelated(r)
 		}
 	}
 	st.Files++
@@ -225,51 +212,6 @@ func (st *incident) merge(f detectors.Finding, origin, source string, now time.T
 	st.Origins = append(st.Origins, origin)
 	if n := len(st.Origins) - maxOrigins; n > 0 {
 		st.Origins = slices.Delete(st.Origins, 0, n)
-	}
-}
-
-// asRelated is f as a finding folded into another.
-func asRelated(f detectors.Finding, how string) detectors.Related {
-	return detectors.Related{Rule: f.Rule, Group: f.Group, Severity: f.Severity, Key: f.Key, How: how,
-		Count: f.Count, Denominator: f.Denominator, DenominatorLabel: f.DenominatorLabel, FirstSeen: f.FirstSeen, LastSeen: f.LastSeen}
-}
-
-// mergeRelatedInto adds one file's evidence of a folded finding r to the
-// incident's finding m: to m's own figures when r is m itself, else to the
-// related entry of r's key (counts summed, times widened), a new one
-// (at most maxRelated) when there is none.
-func mergeRelatedInto(m *detectors.Finding, r detectors.Related) {
-	if r.Key == m.Key {
-		m.Count += r.Count
-		m.Denominator += r.Denominator
-		if !r.FirstSeen.IsZero() && (m.FirstSeen.IsZero() || r.FirstSeen.Before(m.FirstSeen)) {
-			m.FirstSeen = r.FirstSeen
-		}
-		if r.LastSeen.After(m.LastSeen) {
-			m.LastSeen = r.LastSeen
-		}
-		return
-	}
-	for i := range m.Related {
-		x := &m.Related[i]
-		if x.Key != r.Key {
-			continue
-		}
-		x.Count += r.Count
-		x.Denominator += r.Denominator
-		if !r.FirstSeen.IsZero() && (x.FirstSeen.IsZero() || r.FirstSeen.Before(x.FirstSeen)) {
-			x.FirstSeen = r.FirstSeen
-		}
-		if r.LastSeen.After(x.LastSeen) {
-			x.LastSeen = r.LastSeen
-		}
-		if r.Severity.Rank() > x.Severity.Rank() {
-			x.Severity = r.Severity
-		}
-		return
-	}
-	if len(m.Related) < maxRelated {
-		m.Related = append(m.Related, r)
 	}
 }
 

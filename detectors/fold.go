@@ -247,3 +247,84 @@ func (r *Related) Summary() string {
 	return fmt.Sprintf("%s %s (%s; %s): %s of %s %s (%s), %s", r.Rule, r.Group, r.Severity, how,
 		fmtCount(r.Count), fmtCount(r.Denominator), r.DenominatorLabel, pct(r.Count, r.Denominator), span(r.FirstSeen, r.LastSeen))
 }
+
+// maxRelated bounds Finding.Related when findings of several files merge.
+const maxRelated = 64
+
+// AsRelated returns f as a finding folded into one of rule lead (from
+// another log file): FoldSameFix when its rule is lead, else FoldAbsorbed.
+func (f *Finding) AsRelated(lead string) Related {
+	how := FoldAbsorbed
+	if f.Rule == lead {
+		how = FoldSameFix
+	}
+	return Related{Rule: f.Rule, Group: f.Group, Severity: f.Severity, Key: f.Key, How: how, Count: f.Count,
+		Denominator: f.Denominator, DenominatorLabel: f.DenominatorLabel, FirstSeen: f.FirstSeen, LastSeen: f.LastSeen}
+}
+
+// SameCause reports whether findings f and g, of different log files, are
+// one cause: the same key, or one's key folded into the other.
+func (f *Finding) SameCause(g *Finding) bool {
+	return f.Key == g.Key || slices.Contains(f.RelatedKeys(), g.Key) || slices.Contains(g.RelatedKeys(), f.Key)
+}
+
+// AddRelated adds evidence of a folded finding r, from another log file, to
+// f: to f's own figures when r is f itself (r.Key == f.Key), else to the
+// Related entry of r's key (counts summed, times widened, severity
+// raised), a new one when there is none (at most 64).
+func (f *Finding) AddRelated(r Related) {
+	widen := func(first, last *time.Time) {
+		if !r.FirstSeen.IsZero() && (first.IsZero() || r.FirstSeen.Before(*first)) {
+			*first = r.FirstSeen
+		}
+		if r.LastSeen.After(*last) {
+			*last = r.LastSeen
+		}
+	}
+	if r.Key == f.Key {
+		f.Count += r.Count
+		f.Denominator += r.Denominator
+		widen(&f.FirstSeen, &f.LastSeen)
+		return
+	}
+	for i := range f.Related {
+		x := &f.Related[i]
+		if x.Key != r.Key {
+			continue
+		}
+		x.Count += r.Count
+		x.Denominator += r.Denominator
+		widen(&x.FirstSeen, &x.LastSeen)
+		if r.Severity.Rank() > x.Severity.Rank() {
+			x.Severity = r.Severity
+		}
+		return
+	}
+	if len(f.Related) < maxRelated {
+		f.Related = append(f.Related, r)
+	}
+}
+
+// MergeOther merges g, a finding of another log file with the same cause
+// as f (SameCause) but another key, into f: g becomes related evidence,
+// with what g had folded in; paths and examples join f's within the
+// detectors' bounds, and f takes the more severe severity.
+func (f *Finding) MergeOther(g *Finding) {
+	f.AddRelated(g.AsRelated(f.Rule))
+	for _, r := range g.Related {
+		f.AddRelated(r)
+	}
+	for _, p := range g.Paths {
+		if len(f.Paths) < maxPaths && !slices.Contains(f.Paths, p) {
+			f.Paths = append(f.Paths, p)
+		}
+	}
+	for _, x := range g.Examples {
+		if len(f.Examples) < maxExamples && !slices.Contains(f.Examples, x) {
+			f.Examples = append(f.Examples, x)
+		}
+	}
+	if g.Severity.Rank() > f.Severity.Rank() {
+		f.Severity = g.Severity
+	}
+}

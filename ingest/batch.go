@@ -93,22 +93,33 @@ func canonicalPath(name string) string {
 
 // MergeFindings merges findings of the same key from several files into
 // one: counts and denominators added, the time span and client count
-// widened, paths and examples united (within the detectors' bounds). The
-// result is in the detectors' order: most severe first, then by first seen
-// and key.
+// widened, paths and examples united (within the detectors' bounds). A
+// finding of one cause with another key (one of the two folded into the
+// other in its file, detectors.Finding.SameCause) becomes related evidence
+// of the first of them. The result is in the detectors' order: most severe
+// first, then by first seen and key.
 func MergeFindings(fs []detectors.Finding) []detectors.Finding {
-	byKey := map[string]int{}
 	var out []detectors.Finding
 	for _, f := range fs {
-		i, ok := byKey[f.Key]
-		if !ok {
-			byKey[f.Key] = len(out)
+		i := slices.IndexFunc(out, func(m detectors.Finding) bool { return m.Key == f.Key })
+		if i < 0 {
+			i = slices.IndexFunc(out, func(m detectors.Finding) bool { return m.SameCause(&f) })
+		}
+		if i < 0 {
 			f.Paths = slices.Clone(f.Paths)
 			f.Examples = slices.Clone(f.Examples)
+			f.Related = slices.Clone(f.Related)
 			out = append(out, f)
 			continue
 		}
 		m := &out[i]
+		if m.Key != f.Key {
+			m.MergeOther(&f)
+			continue
+		}
+		for _, r := range f.Related {
+			m.AddRelated(r)
+		}
 		m.Count += f.Count
 		m.Denominator += f.Denominator
 		if f.FirstSeen.Before(m.FirstSeen) {
