@@ -18,9 +18,11 @@ import (
 // log file to the next: the session endpoint in one, the callback in the
 // next. So that a cause stays one Slack message across invocations, a
 // finding joins the open incident of its own key, else of a key folded into
-// it, else the incident an earlier folded finding linked one of these keys
-// to (an alias object, <prefix>aliases/<sha256(key)>.json, naming the
-// incident's key). Evidence of a finding that leads under another key than
+// it, else the incident, not resolved, that an earlier folded finding
+// linked one of these keys to (an alias object,
+// <prefix>aliases/<sha256(key)>.json, naming the incident's key; written
+// before the incident, so that invocations starting one cause at once
+// mostly agree on its key). Evidence of a finding that leads under another key than
 // the incident's is merged as related evidence (incident.merge).
 
 // aliasObject is the content of an alias.
@@ -50,8 +52,14 @@ func (n *Notifier) incidentFor(ctx context.Context, f detectors.Finding) (string
 		if target == "" || target == k {
 			continue
 		}
-		if open, err := n.isOpen(ctx, target); err != nil || open {
-			return target, err
+		// An incident not yet written is one another invocation is
+		// starting for the same cause: join it too.
+		st, _, err := n.load(ctx, stateKey(n.prefix, target))
+		if err != nil {
+			return "", err
+		}
+		if st == nil || st.Status != stateResolved {
+			return target, nil
 		}
 	}
 	return f.Key, nil
