@@ -67,10 +67,14 @@ var authRules = []string{RuleAuthCacheHit, RuleAuth403Burst, RuleAuthCookieMissi
 
 func scenarios() []scenario {
 	return []scenario{
+		// Healthy traffic, with and without cookie logging, busy and modest:
+		// no finding.
 		{name: "healthy", duration: 2 * time.Hour, wantOnly: true},
 		{name: "healthy-cookies", rph: busy, cookies: true, wantOnly: true},
 		{name: "healthy-modest", rph: 2000, duration: 6 * time.Hour, cookies: true, wantOnly: true},
 
+		// One finding per incident below unless a comment says otherwise: one
+		// endpoint group, one cause.
 		{name: "auth-cache-hit", checks: map[string]string{CheckAuthNeverCached: CheckFail}, rph: busy, incidents: lastHour(loggen.AuthCacheHit), wantOnly: true, want: []want{{
 			rule: RuleAuthCacheHit, severity: SeverityCritical, group: "/api/auth/*",
 			remedy: []string{wantCachingDisabled}, cause: []string{"distinct clients received cached auth responses"},
@@ -89,12 +93,14 @@ func scenarios() []scenario {
 			cause:    []string{"cookie logging is off", "code/state"},
 			evidence: []string{"callbacks_with_code_or_state", "post"},
 		}}},
+		// One finding: callbacks only; cookies logged and sent, so forwarding.
 		{name: "auth-403-callback-cookies", checks: map[string]string{CheckCallbackRedirects: CheckFail}, rph: busy, cookies: true, incidents: lastHour(loggen.Auth403Callback), wantOnly: true, want: []want{{
 			rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*",
 			remedy:   []string{wantAllViewer, wantAllViewerNoHost},
 			cause:    []string{"viewer sent NextAuth cookies", "not forwarding cookies"},
 			evidence: []string{"with_nextauth_cookies"},
 		}}},
+		// One finding at 2,000 requests an hour.
 		{name: "auth-403-callback-modest", checks: map[string]string{CheckCallbackRedirects: CheckFail}, rph: 2000, duration: 150 * time.Minute, incidents: []loggen.Incident{incident(loggen.Auth403Callback, 30*time.Minute, 150*time.Minute, 0)}, wantOnly: true, want: []want{{
 			rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*",
 			remedy: []string{wantAllViewer, wantAllViewerNoHost},
@@ -129,6 +135,7 @@ func scenarios() []scenario {
 			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", cause: []string{"cookie logging is off"},
 				related: []string{"auth-403-burst /api/auth/callback/*"}},
 		}},
+		// One finding: the preflights of /api/*.
 		{name: "cors-preflight-rejected", rph: busy, cookies: true, incidents: lastHour(loggen.CORSPreflightRejected), wantOnly: true, want: []want{{
 			rule: RuleCORSPreflightRejected, severity: SeverityWarning, group: "/api/*",
 			remedy:   []string{"OPTIONS", "Origin", "Access-Control-Request-Headers", "Access-Control-Allow-Origin", "headers()"},
@@ -137,12 +144,16 @@ func scenarios() []scenario {
 		{name: "cors-preflight-rejected-modest", rph: 2000, incidents: lastHour(loggen.CORSPreflightRejected), wantOnly: true, want: []want{{
 			rule: RuleCORSPreflightRejected, severity: SeverityWarning, group: "/api/*",
 		}}},
+		// One finding: plain http and the cloudfront.net name merged into the
+		// custom domain's.
 		{name: "insecure-scheme", rph: busy, cookies: true, incidents: lastHour(loggen.InsecureScheme), wantOnly: true, want: []want{{
 			rule: RuleAuthInsecureScheme, severity: SeverityWarning, group: "/api/auth/*",
 			remedy:   []string{"Redirect HTTP to HTTPS", "NEXTAUTH_URL", "https://app.example.com", "cloudfront.net"},
 			cause:    []string{"plain http", loggen.DefaultCloudFrontDomain},
 			evidence: []string{"plain_http", "via_cloudfront_domain"},
 		}}},
+		// One finding: every API request fails, so the overlapping auth 403
+		// bursts and CORS failures are absorbed into api-origin-forbidden.
 		{name: "api-origin-403", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, cookies: true, incidents: lastHour(loggen.APIOrigin403), wantOnly: true, want: []want{{
 			rule: RuleAPIOriginForbidden, severity: SeverityCritical, group: "/api/*",
 			remedy:   []string{wantAllViewerNoHost, "never Host"},
@@ -175,6 +186,7 @@ func scenarios() []scenario {
 		{name: "stray-403-more", duration: time.Hour, incidents: []loggen.Incident{incident(loggen.Stray403, 0, time.Hour, 12)}, wantOnly: true},
 		// Origin 403s on POST /api/items, not edge InvalidRequestMethod.
 		{name: "origin-403-post", duration: time.Hour, incidents: []loggen.Incident{incident(loggen.Origin403Post, 0, time.Hour, 0)}, wantOnly: true},
+		// All the noise at a modest volume: no finding.
 		{name: "noise-modest", rph: 2000, duration: 3 * time.Hour, cookies: true, incidents: []loggen.Incident{
 			incident(loggen.ScannerFlood, 0, 3*time.Hour, 0),
 			incident(loggen.Stray403, time.Hour, 2*time.Hour, 0),
