@@ -90,3 +90,37 @@ func TestCookieMissingAloneWithout403(t *testing.T) {
 		}
 	}
 }
+
+// A chain of absorbing rules folds into its first cause, whatever the
+// order of the rule table: a rule that absorbs X and Y takes both in
+// before X takes in Y, and what X took in goes along when X is absorbed.
+func TestAbsorbChain(t *testing.T) {
+	h := &hostState{host: "app.example.com", dist: "E1"}
+	ep := func(from, to, fail int64) episode { return episode{from: from, to: to, fail: fail, total: 2 * fail, first: 1, last: 2} }
+	mk := func(id, group string, absorbs []string, eps ...episode) *cand {
+		r := &rule{id: id, severity: SeverityCritical, absorbs: absorbs}
+		return &cand{r: r, h: h, s: &series{group: group, noun: "requests"}, acc: accum{eps: eps}}
+	}
+	for _, order := range [][3]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}} {
+		all := []*cand{
+			mk("outage", "/api/*", []string{"burst", "cookie"}, ep(10, 20, 100)),
+			mk("burst", "/api/auth/session", []string{"cookie"}, ep(12, 14, 30), ep(40, 41, 7)),
+			mk("cookie", "/api/auth/session", nil, ep(12, 14, 30), ep(40, 41, 5)),
+		}
+		cands := []*cand{all[order[0]], all[order[1]], all[order[2]]}
+		absorb(cands)
+		outage, burst, cookie := all[0], all[1], all[2]
+		if got := outage.extra; got["folded_burst"] != 30 || got["folded_cookie"] != 30 {
+			t.Errorf("order %v: outage took in %v, want the overlapping 30 of each", order, got)
+		}
+		if len(burst.acc.eps) != 1 || burst.acc.eps[0].fail != 7 || burst.extra["folded_cookie"] != 5 {
+			t.Errorf("order %v: burst keeps %+v, took in %v; want its later episode with cookie's", order, burst.acc.eps, burst.extra)
+		}
+		if len(cookie.acc.eps) != 0 {
+			t.Errorf("order %v: cookie keeps %+v", order, cookie.acc.eps)
+		}
+		if len(outage.related) != 2 || len(burst.related) != 1 || burst.related[0].Key != FindingKey("cookie", "E1", "app.example.com", "/api/auth/session") {
+			t.Errorf("order %v: related %+v / %+v", order, outage.related, burst.related)
+		}
+	}
+}
