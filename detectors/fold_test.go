@@ -96,7 +96,9 @@ func TestCookieMissingAloneWithout403(t *testing.T) {
 // before X takes in Y, and what X took in goes along when X is absorbed.
 func TestAbsorbChain(t *testing.T) {
 	h := &hostState{host: "app.example.com", dist: "E1"}
-	ep := func(from, to, fail int64) episode { return episode{from: from, to: to, fail: fail, total: 2 * fail, first: 1, last: 2} }
+	ep := func(from, to, fail int64) episode {
+		return episode{from: from, to: to, fail: fail, total: 2 * fail, first: 1, last: 2}
+	}
 	mk := func(id, group string, absorbs []string, eps ...episode) *cand {
 		r := &rule{id: id, severity: SeverityCritical, absorbs: absorbs}
 		return &cand{r: r, h: h, s: &series{group: group, noun: "requests"}, acc: accum{eps: eps}}
