@@ -214,7 +214,14 @@ const maxPasses = 1000
 // notify handles one finding. Each pass reads the incident state, decides,
 // and writes with a conditional write; a lost write starts a new pass.
 func (n *Notifier) notify(ctx context.Context, origin Origin, f detectors.Finding) error {
-	key := stateKey(n.prefix, f.Key)
+	ikey, err := n.incidentFor(ctx, f)
+	if err != nil {
+		return err
+	}
+	if err := n.link(ctx, ikey, f); err != nil {
+		return err
+	}
+	key := stateKey(n.prefix, ikey)
 	oid := originID(origin)
 	owner := newOwner()
 	w := waiter{n: n}
@@ -261,9 +268,9 @@ func (n *Notifier) notify(ctx context.Context, origin Origin, f detectors.Findin
 		var next *incident
 		switch {
 		case cur == nil:
-			next = newIncident(f.Key, 1, nil, now)
+			next = newIncident(ikey, 1, nil, now)
 		case cur.Status == stateResolved:
-			next = newIncident(f.Key, cur.Generation+1, cur.Origins, now)
+			next = newIncident(ikey, cur.Generation+1, cur.Origins, now)
 		case cur.Status == stateResolving || n.startsNew(cur, f, now):
 			// The open incident has been quiet for the cooldown (or is being
 			// resolved): it is resolved first, then f starts the next one.

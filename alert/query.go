@@ -51,9 +51,18 @@ func ReportCommand(f detectors.Finding, sources ...string) string {
 	return b.String()
 }
 
-// window is f's time span widened by Margin, to whole minutes.
+// window is f's time span, with the findings folded into it, widened by
+// Margin, to whole minutes.
 func window(f detectors.Finding) (from, until time.Time) {
 	first, last := f.FirstSeen.UTC(), f.LastSeen.UTC()
+	for _, r := range f.Related {
+		if !r.FirstSeen.IsZero() && (first.IsZero() || r.FirstSeen.Before(first)) {
+			first = r.FirstSeen.UTC()
+		}
+		if r.LastSeen.After(last) {
+			last = r.LastSeen.UTC()
+		}
+	}
 	if first.IsZero() {
 		first = last
 	}
@@ -154,7 +163,8 @@ func shellQuote(s string) string {
 // records a little outside their hour), bounds request_time exactly, and
 // filters the host, the endpoint group and what the rule counts as a
 // failure (for method-rejected on the default behavior, on the finding's
-// pages), and leaves out the detectors' ignore_paths (glob patterns, see
+// pages) — for a finding with others folded into it (Finding.Related), any
+// of their groups and failures —, and leaves out the detectors' ignore_paths (glob patterns, see
 // detectors.Config.IgnorePaths), which no finding counts. Every value is a
 // quoted SQL literal; nothing from a request is pasted in as SQL.
 func AthenaQuery(f detectors.Finding, table string, ignorePaths ...string) string {
@@ -173,19 +183,34 @@ func AthenaQuery(f detectors.Finding, table string, ignorePaths ...string) strin
 	if f.Rule != detectors.RuleAuthInsecureScheme && f.Host != "" && f.Host != "*" {
 		where = append(where, "coalesce(x_host_header, cs_host) = "+sqlString(f.Host))
 	}
-	if g := groupFilter(f.Group); g != "" {
-		where = append(where, g)
-	}
-	if r := ruleFilter(f.Rule); r != "" {
-		where = append(where, r)
-	}
+	own := failFilter(f.Rule, f.Group)
 	if f.Rule == detectors.RuleMethodRejected && f.Group == "/*" && len(f.Paths) > 0 {
 		// On the default behavior only the pages the finding names count.
 		paths := make([]string, len(f.Paths))
 		for i, p := range f.Paths {
 			paths[i] = sqlString(p)
 		}
-		where = append(where, "coalesce(cs_uri_stem_decoded, cs_uri_stem) IN ("+strings.Join(paths, ", ")+")")
+		own = append(own, "coalesce(cs_uri_stem_decoded, cs_uri_stem) IN ("+strings.Join(paths, ", ")+")")
+	}
+	terms := [][]string{own}
+	seen := map[string]bool{f.Rule + "\x00" + f.Group: true}
+	for _, r := range f.Related {
+		if k := r.Rule + "\x00" + r.Group; !seen[k] {
+			seen[k] = true
+			terms = append(terms, failFilter(r.Rule, r.Group))
+		}
+	}
+	if len(terms) == 1 {
+		where = append(where, own...)
+	} else {
+		ors := make([]string, len(terms))
+		for i, t := range terms {
+			ors[i] = "(" + strings.Join(t, " AND ") + ")"
+			if len(t) == 0 {
+				ors[i] = "1 = 1"
+			}
+		}
+		where = append(where, "(\n    "+strings.Join(ors, "\n    OR ")+")")
 	}
 	for _, g := range ignorePaths {
 		where = append(where, "NOT (coalesce(cs_uri_stem_decoded, cs_uri_stem) LIKE "+sqlGlob(g)+" ESCAPE '\\')")
@@ -196,6 +221,18 @@ FROM %s
 WHERE %s
 ORDER BY request_time
 LIMIT 200`, sqlIdent(table), strings.Join(where, "\n  AND "))
+}
+
+// failFilter is the conditions on a failing request of rule in group.
+func failFilter(rule, group string) []string {
+	var c []string
+	if g := groupFilter(group); g != "" {
+		c = append(c, g)
+	}
+	if r := ruleFilter(rule); r != "" {
+		c = append(c, r)
+	}
+	return c
 }
 
 // ruleFilter is what the rule counts as a failing request of the

@@ -162,6 +162,9 @@ func Blocks(f detectors.Finding, mc MessageContext) []slack.Block {
 	if f.Remedy != "" {
 		blocks = append(blocks, sectionBlock("*Fix*\n"+mrkdwn(f.Remedy, maxProseLen)))
 	}
+	if len(f.Related) > 0 {
+		blocks = append(blocks, sectionBlock("*Also affected, same cause*\n"+relatedList(f.Related, maxSection-40)))
+	}
 	if len(f.Examples) > 0 {
 		blocks = append(blocks, contextBlock("Example request IDs: "+codeList(f.Examples, maxExampleLen, maxSection-40)))
 	}
@@ -221,7 +224,11 @@ func Fallback(f detectors.Finding, mc MessageContext) string {
 	if mc.Ongoing {
 		label += " (ongoing)"
 	}
-	return mrkdwn(fmt.Sprintf("%s: %s on %s: %s", label, ruleID(f.Rule), where, countText(f)), maxFallback)
+	more := ""
+	if n := len(f.Related); n > 0 {
+		more = fmt.Sprintf(" (and %d related)", n)
+	}
+	return mrkdwn(fmt.Sprintf("%s: %s on %s: %s%s", label, ruleID(f.Rule), where, countText(f), more), maxFallback)
 }
 
 // resolvedReply is the short thread reply that closes an incident.
@@ -259,8 +266,44 @@ func Text(f detectors.Finding) string {
 	line("examples", plainList(f.Examples, maxExampleLen))
 	line("cause", plain(f.Cause, maxProseLen))
 	line("fix", plain(f.Remedy, maxProseLen))
+	for i, r := range f.Related {
+		label := ""
+		if i == 0 {
+			label = "related"
+		}
+		line(label, relatedText(r, plain(r.Group, maxPathLen)))
+	}
 	line("key", plain(f.Key, 400))
 	return b.String()
+}
+
+// relatedList is the findings folded into a finding, one bullet each,
+// within max runes, ending in "and N more" when they do not all fit.
+func relatedList(rs []detectors.Related, max int) string {
+	var lines []string
+	n := 0
+	for i, r := range rs {
+		l := "• " + relatedText(r, code(r.Group, maxPathLen))
+		if n+len([]rune(l))+1 > max-20 {
+			lines = append(lines, fmt.Sprintf("and %d more", len(rs)-i))
+			break
+		}
+		lines = append(lines, l)
+		n += len([]rune(l)) + 1
+	}
+	return strings.Join(lines, "\n")
+}
+
+// relatedText is one folded finding: "auth-cookie-missing on
+// /api/auth/session (warning, same failing requests): 382 of 606 session
+// requests (63%)", the group as given (escaped by the caller).
+func relatedText(r detectors.Related, group string) string {
+	how := "same fix"
+	if r.How == detectors.FoldAbsorbed {
+		how = "same failing requests"
+	}
+	return fmt.Sprintf("%s on %s (%s, %s): %s", ruleID(r.Rule), group, strings.ToLower(severityLabel(r.Severity)), how,
+		countText(detectors.Finding{Count: r.Count, Denominator: r.Denominator, DenominatorLabel: r.DenominatorLabel}))
 }
 
 // countText is "412 of 1,530 callback requests (27%)".

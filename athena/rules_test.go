@@ -24,7 +24,17 @@ func TestRuleSQL(t *testing.T) {
 	db := openTable(t, root)
 	rep := localReport(t, root, report.Options{Window: window(0, 12*time.Hour)})
 	fired := map[string]bool{}
+	// A finding folded into another (Finding.Related) is checked as the
+	// finding it would be on its own: its rule's SQL is tested too.
+	var all []detectors.Finding
 	for _, f := range rep.Findings {
+		all = append(all, f)
+		for _, r := range f.Related {
+			all = append(all, detectors.Finding{Rule: r.Rule, Severity: r.Severity, Key: r.Key + " (folded)", DistributionID: f.DistributionID, Host: f.Host,
+				Group: r.Group, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, Count: r.Count, Denominator: r.Denominator})
+		}
+	}
+	for _, f := range all {
 		spec, ok := detectors.RuleSpecFor(f.Rule)
 		if !ok || spec.FailsSQL == "" {
 			t.Errorf("rule %s has no SQL", f.Rule)

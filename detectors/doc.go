@@ -61,12 +61,19 @@
 // the distribution's, and NextAuth traffic on the custom domain too; it is
 // reported for the custom domain, merged with its plain-http finding.
 //
-// When api-origin-forbidden fires, the auth-403-burst, auth-cookie-missing
-// and cors-preflight-rejected bursts of the same host that overlap it in
-// time are folded into it (Evidence "folded_<rule>") instead of being
-// reported on their own: the cause is the same. auth-cookie-missing and
-// auth-403-burst may both fire for one incident: the first says which
-// requests lacked cookies, the second how badly sign-in fails.
+// # One cause, one finding
+//
+// Findings of one host that share their failing requests or their cause and
+// fix fold into one (fold.go); what was folded is the finding's Related
+// evidence, per rule and endpoint group, and its key stays its own.
+// Absorbed: a rule's absorbs list names the rules whose bursts on the same
+// host, overlapping its own in time, it takes in (Evidence "folded_<rule>"):
+// api-origin-forbidden takes in auth-403-burst, auth-cookie-missing and
+// cors-preflight-rejected; auth-403-burst takes in auth-cookie-missing
+// (the same 403s, its cause says they carried no NextAuth cookie). Same
+// fix: findings of the same host, distribution and rule with the same
+// Remedy fold into the most severe, then largest (origin-errors of several
+// path groups when the origin cannot be reached).
 //
 // The auth-403-burst cause tells the likely causes apart: with cookie logging
 // on, failing requests that carry NextAuth cookies mean CloudFront does not

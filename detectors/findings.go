@@ -94,6 +94,11 @@ type Finding struct {
 
 	// Evidence holds the counters behind the cause, e.g. with_nextauth_cookies.
 	Evidence map[string]int64 `json:"evidence"`
+
+	// Related are the findings of the same host folded into this one (one
+	// cause, one finding): per rule and endpoint group, what each counted.
+	// Absent when nothing was folded. See fold.go for the rule.
+	Related []Related `json:"related,omitempty"`
 }
 
 // Rate returns Count / Denominator (0 without a denominator).
@@ -149,6 +154,7 @@ type cand struct {
 	split     []*hostState // auth-insecure-scheme: the *.cloudfront.net hosts merged in
 	httpCount int64        // failures of the series itself (without split's)
 	drop      bool
+	related   []Related // what absorb folded into it
 }
 
 // Findings evaluates the rules over everything observed so far and returns
@@ -211,51 +217,9 @@ func (e *Engine) Findings() []Finding {
 			}
 		}
 	}
+	out = foldSameFix(out)
 	SortFindings(out)
 	return out
-}
-
-// absorb folds the bursts of a candidate into the finding of a rule that
-// absorbs its rule (rule.absorbs) on the same host when they overlap in
-// time: one cause, one finding (api-origin-forbidden takes in the NextAuth
-// and CORS failures that every API request failing explains).
-func absorb(cands []*cand) {
-	for _, f := range cands {
-		if len(f.r.absorbs) == 0 || f.drop {
-			continue
-		}
-		for _, c := range cands {
-			if c.h != f.h || c.drop || !rulesContain(f.r.absorbs, c.r.id) {
-				continue
-			}
-			kept := c.acc.eps[:0]
-			var folded int64
-			for _, ep := range c.acc.eps {
-				if overlapsAny(ep, f.acc.eps) {
-					folded += ep.fail
-				} else {
-					kept = append(kept, ep)
-				}
-			}
-			c.acc.eps = kept
-			if folded > 0 {
-				if f.extra == nil {
-					f.extra = make(map[string]int64)
-				}
-				f.extra[foldedKey(c.r.id)] += folded
-			}
-		}
-	}
-}
-
-// overlapsAny reports whether ep overlaps one of eps in time, within a bucket.
-func overlapsAny(ep episode, eps []episode) bool {
-	for _, x := range eps {
-		if ep.from <= x.to+1 && ep.to >= x.from-1 {
-			return true
-		}
-	}
-	return false
 }
 
 // finding builds the Finding of c; ok is false when nothing is left of it.
@@ -349,6 +313,9 @@ func (e *Engine) finding(c *cand) (Finding, bool) {
 			f.Evidence = make(map[string]int64)
 		}
 		f.Evidence[k] = v
+	}
+	if len(c.related) > 0 {
+		f.Related = slices.Clone(c.related)
 	}
 	r.explain(e, &f, c, ev)
 	return f, true

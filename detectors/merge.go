@@ -22,10 +22,21 @@ import (
 //   - Severity is the more severe; Cause and Remedy come with it: b's when b
 //     is more severe or as severe (the newer evidence) and has a cause, a's
 //     otherwise.
+//   - Related entries (what a finding folded in) are merged by key
+//     (AddRelated). When b has another key, b is one of a's related
+//     findings seen leading in another input (SameCause): it joins a as
+//     related evidence (MergeOther), not a's own figures.
 //   - Rule, Key, DistributionID, Host and Group are a's; DenominatorLabel and
 //     Settings are a's unless empty.
 func Merge(a, b Finding) Finding {
 	m := a.Clone()
+	if a.Key != b.Key {
+		m.MergeOther(&b)
+		return m
+	}
+	for _, r := range b.Related {
+		m.AddRelated(r)
+	}
 	m.Count += b.Count
 	m.Denominator += b.Denominator
 	if m.DenominatorLabel == "" {
@@ -56,17 +67,21 @@ func Merge(a, b Finding) Finding {
 	return m
 }
 
-// MergeByKey merges the findings of the same Key (Merge, in the order
-// given) and returns one finding per key, sorted (SortFindings).
+// MergeByKey merges the findings of one cause (Merge, in the order given):
+// those of the same Key, and then those one of which folded the other's key
+// in its own input (SameCause), so a cause stays one finding across log
+// files. It returns one finding per cause, sorted (SortFindings).
 func MergeByKey(fs []Finding) []Finding {
-	byKey := make(map[string]int, len(fs))
 	var out []Finding
 	for _, f := range fs {
-		if i, ok := byKey[f.Key]; ok {
+		i := slices.IndexFunc(out, func(m Finding) bool { return m.Key == f.Key })
+		if i < 0 {
+			i = slices.IndexFunc(out, func(m Finding) bool { return m.SameCause(&f) })
+		}
+		if i >= 0 {
 			out[i] = Merge(out[i], f)
 			continue
 		}
-		byKey[f.Key] = len(out)
 		out = append(out, f.Clone())
 	}
 	SortFindings(out)
@@ -93,6 +108,7 @@ func (f *Finding) Clone() Finding {
 	c.Paths = slices.Clone(f.Paths)
 	c.Examples = slices.Clone(f.Examples)
 	c.Evidence = maps.Clone(f.Evidence)
+	c.Related = slices.Clone(f.Related)
 	return c
 }
 

@@ -28,6 +28,9 @@ var ruleAuth403BurstDef = rule{
 	fails:    auth403Fails,
 	tally:    auth403Tally,
 	judge:    auth403Baseline,
+	// auth-cookie-missing's failing requests are these 403s without a
+	// cookie, and this cause and remedy say so: one finding.
+	absorbs:  []string{RuleAuthCookieMissing},
 	evidence: [numEv]string{"with_nextauth_cookies", "without_nextauth_cookies", "callbacks_with_code_or_state", "post", "html_body", "json_body"},
 	adjust:   auth403Adjust,
 	explain:  auth403Explain,

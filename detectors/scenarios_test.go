@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,9 @@ type want struct {
 	remedy   []string // substrings of the remedy
 	cause    []string // substrings of the cause
 	evidence []string // evidence counters that must be > 0
+	// related lists the findings folded into this one, "<rule> <group>"
+	// (Finding.Related, either way of folding); with it, no other.
+	related []string
 }
 
 // Managed policies as remedies must name them: name and correct ID.
@@ -63,10 +67,14 @@ var authRules = []string{RuleAuthCacheHit, RuleAuth403Burst, RuleAuthCookieMissi
 
 func scenarios() []scenario {
 	return []scenario{
+		// Healthy traffic, with and without cookie logging, busy and modest:
+		// no finding.
 		{name: "healthy", duration: 2 * time.Hour, wantOnly: true},
 		{name: "healthy-cookies", rph: busy, cookies: true, wantOnly: true},
 		{name: "healthy-modest", rph: 2000, duration: 6 * time.Hour, cookies: true, wantOnly: true},
 
+		// One finding per incident below unless a comment says otherwise: one
+		// endpoint group, one cause.
 		{name: "auth-cache-hit", checks: map[string]string{CheckAuthNeverCached: CheckFail}, rph: busy, incidents: lastHour(loggen.AuthCacheHit), wantOnly: true, want: []want{{
 			rule: RuleAuthCacheHit, severity: SeverityCritical, group: "/api/auth/*",
 			remedy: []string{wantCachingDisabled}, cause: []string{"distinct clients received cached auth responses"},
@@ -85,38 +93,49 @@ func scenarios() []scenario {
 			cause:    []string{"cookie logging is off", "code/state"},
 			evidence: []string{"callbacks_with_code_or_state", "post"},
 		}}},
+		// One finding: callbacks only; cookies logged and sent, so forwarding.
 		{name: "auth-403-callback-cookies", checks: map[string]string{CheckCallbackRedirects: CheckFail}, rph: busy, cookies: true, incidents: lastHour(loggen.Auth403Callback), wantOnly: true, want: []want{{
 			rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*",
 			remedy:   []string{wantAllViewer, wantAllViewerNoHost},
 			cause:    []string{"viewer sent NextAuth cookies", "not forwarding cookies"},
 			evidence: []string{"with_nextauth_cookies"},
 		}}},
+		// One finding at 2,000 requests an hour.
 		{name: "auth-403-callback-modest", checks: map[string]string{CheckCallbackRedirects: CheckFail}, rph: 2000, duration: 150 * time.Minute, incidents: []loggen.Incident{incident(loggen.Auth403Callback, 30*time.Minute, 150*time.Minute, 0)}, wantOnly: true, want: []want{{
 			rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*",
 			remedy: []string{wantAllViewer, wantAllViewerNoHost},
 		}}},
+		// Session and csrf fail together with the same remedy: one finding,
+		// the csrf endpoint its related evidence.
 		{name: "auth-403-session", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail}, rph: busy, incidents: lastHour(loggen.Auth403Session), wantOnly: true, want: []want{
-			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", remedy: []string{wantAllViewerNoHost}},
-			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/csrf", remedy: []string{wantAllViewerNoHost}},
+			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", remedy: []string{wantAllViewerNoHost},
+				related: []string{"auth-403-burst /api/auth/csrf"}},
 		}},
+		// One finding for one cause: the 403 burst on session, explained by
+		// the missing cookies. auth-cookie-missing's failing requests are
+		// the same 403s (auth-403-burst absorbs it), and the callback burst
+		// has the same remedy (same fix): both are its related evidence.
 		{name: "auth-cookie-missing", checks: map[string]string{CheckSessionOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, cookies: true, incidents: lastHour(loggen.AuthCookieMissing), wantOnly: true, want: []want{
-			{rule: RuleAuthCookieMissing, severity: SeverityWarning, group: "/api/auth/session",
-				remedy: []string{"NEXTAUTH_URL", "SameSite", "third-party cookie", wantAllViewer}, evidence: []string{"with_other_cookies"}},
-			{rule: RuleAuthCookieMissing, severity: SeverityWarning, group: "/api/auth/callback/*",
-				remedy: []string{"NEXTAUTH_URL"}},
-			// The 403s themselves are a burst, explained by the missing cookies.
 			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session",
-				cause: []string{"carried no NextAuth cookie"}, evidence: []string{"without_nextauth_cookies"}},
-			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*",
-				cause: []string{"carried no NextAuth cookie"}},
+				remedy:   []string{"NEXTAUTH_URL", "SameSite", "third-party cookie", wantAllViewer},
+				cause:    []string{"carried no NextAuth cookie"},
+				evidence: []string{"without_nextauth_cookies", "folded_auth_cookie_missing"},
+				related: []string{"auth-cookie-missing /api/auth/session", "auth-403-burst /api/auth/callback/*",
+					"auth-cookie-missing /api/auth/callback/*"}},
 		}},
-		{name: "auth-cookie-missing-modest", checks: map[string]string{CheckSessionOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: 2000, cookies: true, incidents: lastHour(loggen.AuthCookieMissing), want: []want{
-			{rule: RuleAuthCookieMissing, severity: SeverityWarning, group: "/api/auth/session"},
+		// The same at a modest volume: one finding.
+		{name: "auth-cookie-missing-modest", checks: map[string]string{CheckSessionOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: 2000, cookies: true, incidents: lastHour(loggen.AuthCookieMissing), wantOnly: true, want: []want{
+			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", evidence: []string{"folded_auth_cookie_missing"},
+				related: []string{"auth-cookie-missing /api/auth/session", "auth-403-burst /api/auth/callback/*",
+					"auth-cookie-missing /api/auth/callback/*"}},
 		}},
-		// Without cookie logging nothing tells a missing cookie: only the 403 burst.
-		{name: "auth-cookie-missing-no-logging", checks: map[string]string{CheckSessionOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, incidents: lastHour(loggen.AuthCookieMissing), never: []string{RuleAuthCookieMissing}, want: []want{
-			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", cause: []string{"cookie logging is off"}},
+		// Without cookie logging nothing tells a missing cookie: only the 403
+		// burst (session, with callback's of the same remedy folded in).
+		{name: "auth-cookie-missing-no-logging", checks: map[string]string{CheckSessionOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, incidents: lastHour(loggen.AuthCookieMissing), never: []string{RuleAuthCookieMissing}, wantOnly: true, want: []want{
+			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/session", cause: []string{"cookie logging is off"},
+				related: []string{"auth-403-burst /api/auth/callback/*"}},
 		}},
+		// One finding: the preflights of /api/*.
 		{name: "cors-preflight-rejected", rph: busy, cookies: true, incidents: lastHour(loggen.CORSPreflightRejected), wantOnly: true, want: []want{{
 			rule: RuleCORSPreflightRejected, severity: SeverityWarning, group: "/api/*",
 			remedy:   []string{"OPTIONS", "Origin", "Access-Control-Request-Headers", "Access-Control-Allow-Origin", "headers()"},
@@ -125,31 +144,40 @@ func scenarios() []scenario {
 		{name: "cors-preflight-rejected-modest", rph: 2000, incidents: lastHour(loggen.CORSPreflightRejected), wantOnly: true, want: []want{{
 			rule: RuleCORSPreflightRejected, severity: SeverityWarning, group: "/api/*",
 		}}},
+		// One finding: plain http and the cloudfront.net name merged into the
+		// custom domain's.
 		{name: "insecure-scheme", rph: busy, cookies: true, incidents: lastHour(loggen.InsecureScheme), wantOnly: true, want: []want{{
 			rule: RuleAuthInsecureScheme, severity: SeverityWarning, group: "/api/auth/*",
 			remedy:   []string{"Redirect HTTP to HTTPS", "NEXTAUTH_URL", "https://app.example.com", "cloudfront.net"},
 			cause:    []string{"plain http", loggen.DefaultCloudFrontDomain},
 			evidence: []string{"plain_http", "via_cloudfront_domain"},
 		}}},
+		// One finding: every API request fails, so the overlapping auth 403
+		// bursts and CORS failures are absorbed into api-origin-forbidden.
 		{name: "api-origin-403", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, cookies: true, incidents: lastHour(loggen.APIOrigin403), wantOnly: true, want: []want{{
 			rule: RuleAPIOriginForbidden, severity: SeverityCritical, group: "/api/*",
 			remedy:   []string{wantAllViewerNoHost, "never Host"},
 			cause:    []string{"Host header"},
 			evidence: []string{"non_auth_403", "auth_403", "small_json_body", "folded_auth_403_burst", "folded_cors_preflight_rejected"},
+			related:  []string{"auth-403-burst /api/auth/callback/*", "auth-403-burst /api/auth/session", "auth-403-burst /api/auth/csrf", "auth-403-burst /api/auth/signin/*", "auth-403-burst /api/auth/signout", "cors-preflight-rejected /api/*"},
 		}}},
 		{name: "api-origin-403-modest", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: 2000, incidents: lastHour(loggen.APIOrigin403), wantOnly: true, want: []want{{
 			rule: RuleAPIOriginForbidden, severity: SeverityCritical, group: "/api/*",
+			related: []string{"auth-403-burst /api/auth/callback/*", "auth-403-burst /api/auth/session", "auth-403-burst /api/auth/csrf", "auth-403-burst /api/auth/signout", "cors-preflight-rejected /api/*"},
 		}}},
-		// Per path group; quieter groups (/api/profile) may or may not reach the counts.
-		{name: "origin-5xx", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, incidents: lastHour(loggen.Origin5xx), never: append(authRules, RuleAPIOriginForbidden, RuleMethodRejected, RuleCORSPreflightRejected), want: []want{
-			{rule: RuleOriginErrors, severity: SeverityCritical, group: "/api/auth/*", evidence: []string{"OriginConnectError", "OriginReadError"}},
-			{rule: RuleOriginErrors, severity: SeverityCritical, group: "/api/items", remedy: []string{"origin"}},
+		// One origin that cannot be reached: origin-errors fires per path
+		// group with the same remedy, folded into one finding (the largest
+		// group); quieter groups (/api/profile) may or may not reach the
+		// counts.
+		{name: "origin-5xx", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, incidents: lastHour(loggen.Origin5xx), wantOnly: true, want: []want{
+			{rule: RuleOriginErrors, severity: SeverityCritical, group: "/api/auth/*", evidence: []string{"OriginConnectError", "OriginReadError"},
+				remedy: []string{"origin"}, related: []string{"origin-errors /api/items"}},
 		}},
+		// The same at a lower rate: warnings, still one finding.
 		{name: "origin-5xx-low-rate", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: busy, incidents: []loggen.Incident{incident(loggen.Origin5xx, 30*time.Minute, scenarioDuration, 0.1)},
-			want: []want{
-				{rule: RuleOriginErrors, severity: SeverityWarning, group: "/api/auth/*"},
-				{rule: RuleOriginErrors, severity: SeverityWarning, group: "/api/items"},
-			}, never: authRules},
+			wantOnly: true, want: []want{
+				{rule: RuleOriginErrors, severity: SeverityWarning, group: "/api/items", related: []string{"origin-errors /api/auth/*"}},
+			}},
 
 		// Noise: nothing must fire.
 		{name: "scanner-flood", duration: time.Hour, incidents: []loggen.Incident{incident(loggen.ScannerFlood, 15*time.Minute, 45*time.Minute, 0)}, wantOnly: true},
@@ -158,6 +186,7 @@ func scenarios() []scenario {
 		{name: "stray-403-more", duration: time.Hour, incidents: []loggen.Incident{incident(loggen.Stray403, 0, time.Hour, 12)}, wantOnly: true},
 		// Origin 403s on POST /api/items, not edge InvalidRequestMethod.
 		{name: "origin-403-post", duration: time.Hour, incidents: []loggen.Incident{incident(loggen.Origin403Post, 0, time.Hour, 0)}, wantOnly: true},
+		// All the noise at a modest volume: no finding.
 		{name: "noise-modest", rph: 2000, duration: 3 * time.Hour, cookies: true, incidents: []loggen.Incident{
 			incident(loggen.ScannerFlood, 0, 3*time.Hour, 0),
 			incident(loggen.Stray403, time.Hour, 2*time.Hour, 0),
@@ -170,7 +199,9 @@ func scenarios() []scenario {
 			incident(loggen.Auth403Callback, 0, time.Hour, 0),
 			incident(loggen.APIOrigin403, 2*time.Hour, 3*time.Hour, 0),
 		}, wantOnly: true, want: []want{
-			{rule: RuleAPIOriginForbidden, severity: SeverityCritical, group: "/api/*"},
+			{rule: RuleAPIOriginForbidden, severity: SeverityCritical, group: "/api/*",
+				related: []string{"auth-403-burst /api/auth/callback/*", "auth-403-burst /api/auth/session", "auth-403-burst /api/auth/csrf", "auth-403-burst /api/auth/signin/*", "auth-403-burst /api/auth/signout", "cors-preflight-rejected /api/*"}},
+			// Not folded: it does not overlap the outage in time.
 			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*"},
 		}},
 	}
@@ -263,6 +294,13 @@ func checkScenario(t *testing.T, sc scenario, fs []Finding, ids map[string]bool)
 				t.Errorf("%s: evidence %q missing: %v", f.Key, k, f.Evidence)
 			}
 		}
+		var related []string
+		for _, r := range f.Related {
+			related = append(related, r.Rule+" "+r.Group)
+		}
+		if !slices.Equal(related, w.related) {
+			t.Errorf("%s: related %q, want %q", f.Key, related, w.related)
+		}
 		if want := FindingKey(w.rule, scenarioDistribution, host, w.group); f.Key != want {
 			t.Errorf("key %q, want %q", f.Key, want)
 		}
@@ -287,6 +325,18 @@ func checkScenario(t *testing.T, sc scenario, fs []Finding, ids map[string]bool)
 		for _, r := range sc.never {
 			if f.Rule == r {
 				t.Errorf("%s must not fire: %s", r, f.Summary())
+			}
+			for _, x := range f.Related {
+				if x.Rule == r {
+					t.Errorf("%s must not fire, not even folded into %s", r, f.Key)
+				}
+			}
+		}
+		// One cause, one finding: no two of a host's findings of one rule
+		// share their remedy.
+		for _, g := range fs[i+1:] {
+			if g.Rule == f.Rule && g.Host == f.Host && g.DistributionID == f.DistributionID && g.Remedy == f.Remedy {
+				t.Errorf("%s and %s have the same remedy: not folded", f.Key, g.Key)
 			}
 		}
 	}
@@ -346,6 +396,10 @@ func TestScenariosCoverEveryRule(t *testing.T) {
 	for _, sc := range scenarios() {
 		for _, w := range sc.want {
 			fires[w.rule] = true
+			// A rule folded into another finding fired too.
+			for _, r := range w.related {
+				fires[strings.Fields(r)[0]] = true
+			}
 		}
 		for _, r := range Rules() {
 			wanted := false

@@ -87,7 +87,7 @@ type htmlCard struct {
 
 type htmlFinding struct {
 	Severity, Class, Rule, Where, Short, Summary, Cause, Remedy, Settings string
-	Paths, Examples                                                       []string
+	Paths, Examples, Related                                              []string
 }
 
 type htmlCheck struct {
@@ -241,7 +241,8 @@ func htmlFindings(fv findingsView) []htmlFinding {
 		}
 		out = append(out, htmlFinding{Severity: vis(f.Severity), Class: sevClass(f.Level),
 			Rule: vis(f.Rule), Where: vis(where), Short: vis(f.Where), Summary: vis(f.Summary), Cause: vis(f.Cause),
-			Remedy: vis(f.Remedy), Settings: vis(f.Settings), Paths: visAll(f.Paths), Examples: visAll(f.Examples)})
+			Remedy: vis(f.Remedy), Settings: vis(f.Settings), Paths: visAll(f.Paths), Examples: visAll(f.Examples),
+			Related: visAll(f.Related)})
 	}
 	return out
 }

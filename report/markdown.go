@@ -99,6 +99,12 @@ func (mw *mdWriter) findings(fv findingsView) {
 		if len(f.Examples) > 0 {
 			mw.p("- **Request IDs:** %s\n", codeList(f.Examples, false))
 		}
+		if len(f.Related) > 0 {
+			mw.p("- **Related (folded in, same cause):**\n")
+			for _, r := range f.Related {
+				mw.p("  - %s\n", mdEscape(r))
+			}
+		}
 		mw.p("\n")
 	}
 }

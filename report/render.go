@@ -207,6 +207,13 @@ func (tw *textWriter) findings(fv findingsView) {
 		field("Settings:", f.Settings)
 		field("Paths:", strings.Join(f.Paths, ", "))
 		field("Req IDs:", strings.Join(f.Examples, " "))
+		for i, r := range f.Related {
+			label := ""
+			if i == 0 {
+				label = "Related:"
+			}
+			b.WriteString(wrap(fmt.Sprintf("            %-9s - ", label), r, textWidth))
+		}
 		b.WriteByte('\n')
 	}
 }

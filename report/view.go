@@ -153,6 +153,9 @@ type findingView struct {
 	Settings     string
 	Paths        []string
 	Examples     []string
+	// Related are the findings folded into this one, one line each
+	// (detectors.Related.Summary).
+	Related []string
 }
 
 type checkView struct {
@@ -308,9 +311,13 @@ func plainInput(parts []phrase) string {
 func (rep *Report) findingsView() findingsView {
 	fv := findingsView{NoData: rep.Coverage.NoData}
 	for _, f := range rep.Findings {
+		var related []string
+		for _, r := range f.Related {
+			related = append(related, r.Summary())
+		}
 		fv.Items = append(fv.Items, findingView{Severity: strings.ToUpper(string(f.Severity)), Level: f.Severity, Rule: f.Rule,
 			Where: f.Host + " " + f.Group, Distribution: f.DistributionID, Summary: f.Summary(), Cause: f.Cause, Remedy: f.Remedy,
-			Settings: f.Settings, Paths: f.Paths, Examples: f.Examples})
+			Settings: f.Settings, Paths: f.Paths, Examples: f.Examples, Related: related})
 	}
 	return fv
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfwatch/cfwatch/detectors"
 	"github.com/cfwatch/cfwatch/internal/visible/visibletest"
 	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/source"
@@ -65,6 +66,9 @@ func hostileReport(t *testing.T) *report.Report {
 		f.Host, f.Group, f.DistributionID, f.Key = v("host"), v("group"), v("dist"), v("key")
 		f.Paths, f.Examples = []string{v("fpath"), "/ok"}, []string{v("reqid"), "ok"}
 		f.Cause, f.Remedy, f.DenominatorLabel = "because "+v("cause")+" said", "do "+v("remedy"), v("denom")
+		// A finding folded into it: its group is a path segment (origin-errors).
+		f.Related = []detectors.Related{{Rule: detectors.RuleOriginErrors, Group: v("relgroup"), Severity: detectors.SeverityWarning,
+			How: detectors.FoldSameFix, Count: 3, Denominator: 9, DenominatorLabel: "requests", FirstSeen: f.FirstSeen, LastSeen: f.LastSeen}}
 	}
 	for i := range rep.Checks {
 		rep.Checks[i].Evidence = "seen " + v("evidence")
@@ -85,7 +89,7 @@ func hostileReport(t *testing.T) *report.Report {
 }
 
 // shown are the fields of hostileReport every human format shows.
-var shown = []string{"host", "group", "dist", "fpath", "reqid", "cause", "remedy", "denom", "evidence",
+var shown = []string{"host", "group", "dist", "fpath", "reqid", "cause", "remedy", "denom", "evidence", "relgroup",
 	"toppath", "errpath", "result", "failederr", "lineerr", "changedpath"}
 
 // ownSGR are the report's own colours.

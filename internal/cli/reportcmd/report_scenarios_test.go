@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +51,8 @@ func TestReportScenarios(t *testing.T) {
 		{"auth-cache-hit", detectors.RuleAuthCacheHit, "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
 		{"auth-403-callback", detectors.RuleAuth403Burst, "216adef6-5c7f-47e4-b989-5492eafa07d3"},
 		{"auth-403-session", detectors.RuleAuth403Burst, "216adef6-5c7f-47e4-b989-5492eafa07d3"},
-		{"auth-cookie-missing", detectors.RuleAuthCookieMissing, "NEXTAUTH_URL"},
+		// One finding for one cause: auth-403-burst takes in auth-cookie-missing.
+		{"auth-cookie-missing", detectors.RuleAuth403Burst, "NEXTAUTH_URL"},
 		{"cors-preflight-rejected", detectors.RuleCORSPreflightRejected, "Access-Control-Allow-Origin"},
 		{"api-origin-403", detectors.RuleAPIOriginForbidden, "b689b0a8-53d0-40ab-baf2-68738e2966ac"},
 		{"origin-5xx", detectors.RuleOriginErrors, ""},
@@ -92,6 +94,10 @@ func TestReportScenarios(t *testing.T) {
 			}
 			if found == nil {
 				t.Fatalf("no %s finding in %+v", c.rule, r.Findings)
+			}
+			if c.scenario == "auth-cookie-missing" && (len(r.Findings) != 1 ||
+				!slices.ContainsFunc(found.Related, func(x detectors.Related) bool { return x.Rule == detectors.RuleAuthCookieMissing })) {
+				t.Errorf("%d findings, want one with auth-cookie-missing folded in: %+v", len(r.Findings), r.Findings)
 			}
 			if !strings.Contains(found.Remedy, c.remedy) || found.Cause == "" || len(found.Examples) == 0 ||
 				found.Count == 0 || found.Denominator < found.Count || found.FirstSeen.Before(start.Add(time.Hour)) {
