@@ -44,6 +44,18 @@
 //	origin-errors            warning,  5xx and Origin*Error per path group: /api/auth/*,
 //	                         critical  /api/<segment>, /* (static); critical from
 //	                                   OriginErrors.CriticalRate (group; its requests)
+//	api-routed-to-static-origin critical  API requests, NextAuth's included, answered by S3: XML
+//	                                   error documents (400/403/404 application/xml, also from
+//	                                   the error cache) from at least 10 clients or on NextAuth's
+//	                                   endpoints; the default behavior serves /api/* (/api/*; API
+//	                                   requests); takes in method-rejected and the auth bursts
+//	post-signature-rejected  critical  POST, PUT, PATCH answered 403 by the origin (not
+//	                                   InvalidRequestMethod, not a configured refusal, not S3)
+//	                                   while fewer than a quarter of the behavior's GET/HEAD get
+//	                                   403: OAC before a Lambda URL (/api/*; POST, PUT, PATCH)
+//	auth-html-response       critical  session, csrf, providers answered 2xx text/html by the
+//	                                   origin or the cache: custom error responses serving the
+//	                                   SPA's index.html (/api/auth/*; their requests)
 //
 // On the default (static) behavior, a refused method is normally a scanner
 // (POST /xmlrpc.php) and the behavior doing its job: method-rejected counts
@@ -64,7 +76,12 @@
 // When api-origin-forbidden fires, the auth-403-burst, auth-cookie-missing
 // and cors-preflight-rejected bursts of the same host that overlap it in
 // time are folded into it (Evidence "folded_<rule>") instead of being
-// reported on their own: the cause is the same. auth-cookie-missing and
+// reported on their own: the cause is the same. So are, into
+// api-routed-to-static-origin, the overlapping auth-403-burst,
+// auth-cookie-missing and method-rejected bursts (S3's 403s and the default
+// behavior's refused POSTs), and into post-signature-rejected the
+// overlapping auth-403-burst and auth-cookie-missing bursts (the refused
+// NextAuth POSTs). auth-cookie-missing and
 // auth-403-burst may both fire for one incident: the first says which
 // requests lacked cookies, the second how badly sign-in fails.
 //
@@ -193,7 +210,9 @@
 // window, lookback, reorder (durations as "5m"), max_hosts, max_path_groups,
 // max_clients, ignore_paths, and per rule auth_cache_hit, auth_403_burst,
 // method_rejected, cors_preflight_rejected, auth_cookie_missing,
-// auth_insecure_scheme, api_origin_forbidden, origin_errors, each an object
+// auth_insecure_scheme, api_origin_forbidden, origin_errors,
+// api_routed_to_static_origin, post_signature_rejected, auth_html_response,
+// each an object
 // with enabled, min_count and min_rate (auth_403_burst also
 // baseline_factor and baseline_min_requests, method_rejected also
 // static_min_count, static_min_clients, static_min_rate and

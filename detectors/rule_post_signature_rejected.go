@@ -1,0 +1,108 @@
+package detectors
+
+import "fmt"
+
+// RulePostSignatureRejected: writes to the API refused by the origin while
+// reads pass: Origin Access Control in front of a Lambda function URL.
+const RulePostSignatureRejected = "post-signature-rejected"
+
+// post-signature-rejected counters.
+const (
+	evSigPost   = 0 // failing POSTs
+	evSigPut    = 1 // failing PUTs
+	evSigPatch  = 2 // failing PATCHes
+	evSigAuth   = 3 // failing writes on NextAuth's paths
+	evSigReads  = 4 // GET/HEAD requests of the same behavior in the same buckets (all)
+	evSigRead43 = 5 // their 403s
+)
+
+var rulePostSignatureRejectedDef = rule{
+	id:        RulePostSignatureRejected,
+	severity:  SeverityCritical,
+	scope:     ScopeAPI,
+	doc:       "POST, PUT and PATCH under an API behavior answered 403 by the origin (not InvalidRequestMethod, not a configured refusal) while its GETs pass: Origin Access Control signing requests to a Lambda function URL without the body's hash (/api/*; POST, PUT and PATCH requests)",
+	settings:  func(c *Config) Threshold { return c.PostSignatureRejected },
+	series:    signatureSeries,
+	fails:     signatureFails,
+	tally:     signatureTally,
+	qualifies: signatureQualifies,
+	// The NextAuth POSTs (callback, signin, signout) refused in this
+	// outage are these 403s, not cookies.
+	absorbs:   []string{RuleAuth403Burst, RuleAuthCookieMissing},
+	evidence:  [numEv]string{"post_403", "put_403", "patch_403", "auth_403", "get_head_requests", "get_head_403"},
+	explain:   signatureExplain,
+	failsSQL:  "cs_method IN ('POST', 'PUT', 'PATCH') AND sc_status = 403 AND " + reasonIn(ReasonApp, ReasonAPIGatewayJSON403),
+	countsSQL: "cs_method IN ('POST', 'PUT', 'PATCH')",
+}
+
+// isWrite reports a method whose request carries a body Origin Access
+// Control does not sign.
+func isWrite(m string) bool { return m == "POST" || m == "PUT" || m == "PATCH" }
+
+// signatureSeries: the writes of each API behavior. A GET or HEAD is not
+// counted, but adds to the reads counters of the behavior's current
+// bucket: the burst compares its writes with the reads of the same time.
+func signatureSeries(e *Engine, r *rule, h *hostState, x *request) *series {
+	m := x.rec.Method
+	read := m == "GET" || m == "HEAD"
+	if !read && !isWrite(m) {
+		return nil
+	}
+	p := e.seriesSlot(h, r, x.pc.api)
+	if *p == nil {
+		*p = e.newSeries(r, e.apiLabel(x.pc.api), "POST, PUT and PATCH requests")
+	}
+	if !read {
+		return *p
+	}
+	if bk := e.bucket(*p); bk != nil {
+		bk.ev[evSigReads]++
+		if x.rec.Status == 403 {
+			bk.ev[evSigRead43]++
+		}
+	}
+	return nil
+}
+
+// signatureFails: a 403 the origin answered (the application, API Gateway
+// or a Lambda function URL): not CloudFront refusing the method, not a
+// geo, WAF or signed URL refusal, not S3's error document (the default
+// behavior's, api-routed-to-static-origin), not an error from the cache.
+func signatureFails(x *request) bool {
+	if x.rec.Status != 403 || x.refused {
+		return false
+	}
+	r := Classify(x.rec)
+	return r == ReasonApp || r == ReasonAPIGatewayJSON403
+}
+
+func signatureTally(x *request, ev *[numEv]int64) {
+	switch x.rec.Method {
+	case "POST":
+		ev[evSigPost]++
+	case "PUT":
+		ev[evSigPut]++
+	default:
+		ev[evSigPatch]++
+	}
+	if x.pc.ep != epNone {
+		ev[evSigAuth]++
+	}
+}
+
+// signatureQualifies: the reads of the same behavior and time pass: at
+// least one, and fewer than a quarter of them refused with 403 (all API
+// requests failing is api-origin-forbidden's, cookies auth-403-burst's).
+func signatureQualifies(_ Threshold, ev *[numEv]int64) bool {
+	reads := ev[evSigReads]
+	return reads > 0 && 4*ev[evSigRead43] < reads
+}
+
+func signatureExplain(e *Engine, f *Finding, c *cand, ev [numEv]int64) {
+	f.Cause = fmt.Sprintf("%s under %s got 403 from the origin (%s; %s on NextAuth's sign-in, callback and sign-out), while %s GET and HEAD requests of the same behavior at the same time passed (%s refused): CloudFront reached the origin and the origin refused only the requests with a body. The signature of Origin Access Control in front of a Lambda function URL: CloudFront signs each request, but Lambda does not accept an unsigned payload, so a POST or PUT without the body's SHA-256 in x-amz-content-sha256 is refused. Not CloudFront refusing the method (that would be InvalidRequestMethod) nor NextAuth refusing cookies (the same viewers' GETs pass)",
+		ofText(f), f.Group, counts(ev, []string{"POST", "PUT", "PATCH"}, evSigPost), fmtCount(ev[evSigAuth]), fmtCount(ev[evSigReads]), fmtCount(ev[evSigRead43]))
+	if len(c.extra) > 0 {
+		f.Cause += "; the overlapping NextAuth 403 bursts are folded in here (same cause)"
+	}
+	f.Remedy = fmt.Sprintf("AWS: \"If you use PUT or POST methods with your Lambda function URL, your users must include the payload hash value in the x-amz-content-sha256 header\". Either have the client send x-amz-content-sha256 (the hex SHA-256 of the body) on every POST and PUT (NextAuth's own form POSTs cannot: prefer the next options), add it at the edge with a Lambda@Edge origin-request function with body access that hashes the body, or stop using Origin Access Control for the %s behavior (set the function URL's auth type to NONE and protect it with a secret origin custom header the function checks).", f.Group)
+}
