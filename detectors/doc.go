@@ -212,8 +212,7 @@
 // method_rejected, cors_preflight_rejected, auth_cookie_missing,
 // auth_insecure_scheme, api_origin_forbidden, origin_errors,
 // api_routed_to_static_origin, post_signature_rejected, auth_html_response,
-// each an object
-// with enabled, min_count and min_rate (auth_403_burst also
+// each an object with enabled, min_count and min_rate (auth_403_burst also
 // baseline_factor and baseline_min_requests, method_rejected also
 // static_min_count, static_min_clients, static_min_rate and
 // page_min_clients, origin_errors also critical_rate), and checks with

@@ -22,7 +22,7 @@ var ruleAuthHTMLResponseDef = rule{
 	id:        RuleAuthHTMLResponse,
 	severity:  SeverityCritical,
 	scope:     ScopeEndpoint,
-	doc:       "NextAuth's JSON endpoints (session, csrf, providers) answered with HTML (text/html) by the origin or the cache, typically a 200 index.html from custom error responses (x-edge-result-type Error with status 200) (/api/auth/*; session, csrf and providers requests)",
+	doc:       "NextAuth's JSON endpoints (session, csrf, providers) answered 2xx with HTML (text/html) by the origin or the cache, typically a 200 index.html from custom error responses (x-edge-result-type Error with status 200) (/api/auth/*; session, csrf and providers requests)",
 	settings:  func(c *Config) Threshold { return c.AuthHTMLResponse },
 	series:    authHTMLSeries,
 	fails:     authHTMLFails,
