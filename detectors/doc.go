@@ -46,9 +46,10 @@
 //	                                   OriginErrors.CriticalRate (group; its requests)
 //	api-routed-to-static-origin critical  API requests, NextAuth's included, answered by S3: XML
 //	                                   error documents (400/403/404 application/xml, also from
-//	                                   the error cache) from at least 10 clients or on NextAuth's
-//	                                   endpoints; the default behavior serves /api/* (/api/*; API
-//	                                   requests); takes in method-rejected and the auth bursts
+//	                                   the error cache) on paths without a file extension, from
+//	                                   at least 10 clients or on NextAuth's endpoints; the default
+//	                                   behavior serves /api/* (/api/*; API requests); takes in
+//	                                   method-rejected and the auth bursts
 //	post-signature-rejected  critical  POST, PUT, PATCH answered 403 by the origin (not
 //	                                   InvalidRequestMethod, not a configured refusal, not S3)
 //	                                   while fewer than a quarter of the behavior's GET/HEAD get

@@ -1,6 +1,9 @@
 package detectors
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // RuleAPIRoutedToStaticOrigin: API requests answered by the S3 origin of the
 // default behavior.
@@ -31,7 +34,7 @@ var ruleAPIRoutedToStaticOriginDef = rule{
 	absorbs:   []string{RuleAuth403Burst, RuleAuthCookieMissing, RuleMethodRejected},
 	evidence:  [numEv]string{"s3_access_denied_403", "s3_no_such_key_404", "s3_400", "auth_s3_errors", "invalid_request_method"},
 	explain:   staticOriginExplain,
-	failsSQL:  reasonIn(ReasonS3XMLError),
+	failsSQL:  sqlNotFileLike + " AND " + reasonIn(ReasonS3XMLError),
 	countsSQL: "",
 }
 
@@ -54,7 +57,22 @@ func staticOriginCount(x *request, ev *[numEv]int64) {
 // from the origin or CloudFront's error cache: on a path of the API, the
 // request reached the S3 bucket. A signed URL refusal (CloudFront's own
 // text/xml) or a WAF block is not one (see Classify).
-func staticOriginFails(x *request) bool { return Classify(x.rec) == ReasonS3XMLError }
+//
+// A path whose last segment has a dot (/api/.env, /api/config.php) is a
+// scanner's probe for a file, not a call of the API: it is counted, never
+// a failure.
+func staticOriginFails(x *request) bool {
+	return !fileLike(x.pc.path) && Classify(x.rec) == ReasonS3XMLError
+}
+
+// fileLike reports a path whose last segment has a dot: a file name or a
+// dotfile, which API routes are not.
+func fileLike(p string) bool {
+	return strings.IndexByte(p[strings.LastIndexByte(p, '/')+1:], '.') >= 0
+}
+
+// sqlNotFileLike is !fileLike in SQL, on the path as logged.
+const sqlNotFileLike = `NOT regexp_like(coalesce(cs_uri_stem, ''), '\.[^/]*$')`
 
 func staticOriginTally(x *request, ev *[numEv]int64) {
 	switch x.rec.Status {
