@@ -52,8 +52,9 @@
 //	                                   method-rejected and the auth bursts
 //	post-signature-rejected  critical  POST, PUT, PATCH answered 403 by the origin (not
 //	                                   InvalidRequestMethod, not a configured refusal, not S3)
-//	                                   while fewer than a quarter of the behavior's GET/HEAD get
-//	                                   403: OAC before a Lambda URL (/api/*; POST, PUT, PATCH)
+//	                                   while fewer than a tenth of the GET/HEAD of the paths also
+//	                                   written to (the API, callback, signin, signout) get 403:
+//	                                   OAC before a Lambda URL (/api/*; POST, PUT, PATCH)
 //	auth-html-response       critical  session, csrf, providers answered 2xx text/html by the
 //	                                   origin or the cache: custom error responses serving the
 //	                                   SPA's index.html (/api/auth/*; their requests)

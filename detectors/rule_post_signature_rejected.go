@@ -20,7 +20,7 @@ var rulePostSignatureRejectedDef = rule{
 	id:        RulePostSignatureRejected,
 	severity:  SeverityCritical,
 	scope:     ScopeAPI,
-	doc:       "POST, PUT and PATCH under an API behavior answered 403 by the origin (not InvalidRequestMethod, not a configured refusal) while its GETs pass: Origin Access Control signing requests to a Lambda function URL without the body's hash (/api/*; POST, PUT and PATCH requests)",
+	doc:       "POST, PUT and PATCH under an API behavior answered 403 by the origin (not InvalidRequestMethod, not a configured refusal) while GETs of the same paths pass: Origin Access Control signing requests to a Lambda function URL without the body's hash (/api/*; POST, PUT and PATCH requests)",
 	settings:  func(c *Config) Threshold { return c.PostSignatureRejected },
 	series:    signatureSeries,
 	fails:     signatureFails,
@@ -29,7 +29,7 @@ var rulePostSignatureRejectedDef = rule{
 	// The NextAuth POSTs (callback, signin, signout) refused in this
 	// outage are these 403s, not cookies.
 	absorbs:   []string{RuleAuth403Burst, RuleAuthCookieMissing},
-	evidence:  [numEv]string{"post_403", "put_403", "patch_403", "auth_403", "get_head_requests", "get_head_403"},
+	evidence:  [numEv]string{"post_403", "put_403", "patch_403", "auth_403", "get_head_requests", "get_head_origin_403"},
 	explain:   signatureExplain,
 	failsSQL:  "cs_method IN ('POST', 'PUT', 'PATCH') AND sc_status = 403 AND " + reasonIn(ReasonApp, ReasonAPIGatewayJSON403),
 	countsSQL: "cs_method IN ('POST', 'PUT', 'PATCH')",
@@ -39,13 +39,23 @@ var rulePostSignatureRejectedDef = rule{
 // Control does not sign.
 func isWrite(m string) bool { return m == "POST" || m == "PUT" || m == "PATCH" }
 
-// signatureSeries: the writes of each API behavior. A GET or HEAD is not
+// signatureSeries: the writes of each API behavior. A GET or HEAD of a
+// path that is also written to (the app's API, NextAuth's callback, signin
+// and signout: not the read-only session, csrf and providers) is not
 // counted, but adds to the reads counters of the behavior's current
-// bucket: the burst compares its writes with the reads of the same time.
+// bucket: the burst compares its writes with the reads of the same paths
+// at the same time. Callbacks refused to GET and POST alike are NextAuth's
+// (auth-403-burst), not a signature's.
 func signatureSeries(e *Engine, r *rule, h *hostState, x *request) *series {
 	m := x.rec.Method
 	read := m == "GET" || m == "HEAD"
-	if !read && !isWrite(m) {
+	if read {
+		switch x.pc.ep {
+		case epNone, epCallback, epSignin, epSignout:
+		default:
+			return nil
+		}
+	} else if !isWrite(m) {
 		return nil
 	}
 	p := e.seriesSlot(h, r, x.pc.api)
@@ -57,7 +67,7 @@ func signatureSeries(e *Engine, r *rule, h *hostState, x *request) *series {
 	}
 	if bk := e.bucket(*p); bk != nil {
 		bk.ev[evSigReads]++
-		if x.rec.Status == 403 {
+		if originRefused(x) {
 			bk.ev[evSigRead43]++
 		}
 	}
@@ -68,7 +78,11 @@ func signatureSeries(e *Engine, r *rule, h *hostState, x *request) *series {
 // or a Lambda function URL): not CloudFront refusing the method, not a
 // geo, WAF or signed URL refusal, not S3's error document (the default
 // behavior's, api-routed-to-static-origin), not an error from the cache.
-func signatureFails(x *request) bool {
+func signatureFails(x *request) bool { return originRefused(x) }
+
+// originRefused reports a 403 of the application, API Gateway or a Lambda
+// function URL.
+func originRefused(x *request) bool {
 	if x.rec.Status != 403 || x.refused {
 		return false
 	}
@@ -90,16 +104,21 @@ func signatureTally(x *request, ev *[numEv]int64) {
 	}
 }
 
-// signatureQualifies: the reads of the same behavior and time pass: at
-// least one, and fewer than a quarter of them refused with 403 (all API
+// signatureMinReads is how many reads of the written paths a burst needs
+// to tell that reads pass.
+const signatureMinReads = 5
+
+// signatureQualifies: the reads of the same paths and time pass: at least
+// signatureMinReads, fewer than a tenth of them refused with 403 by the
+// origin (S3's answers and configured refusals aside; all API
 // requests failing is api-origin-forbidden's, cookies auth-403-burst's).
 func signatureQualifies(_ Threshold, ev *[numEv]int64) bool {
 	reads := ev[evSigReads]
-	return reads > 0 && 4*ev[evSigRead43] < reads
+	return reads >= signatureMinReads && 10*ev[evSigRead43] < reads
 }
 
 func signatureExplain(e *Engine, f *Finding, c *cand, ev [numEv]int64) {
-	f.Cause = fmt.Sprintf("%s under %s got 403 from the origin (%s; %s on NextAuth's sign-in, callback and sign-out), while %s GET and HEAD requests of the same behavior at the same time passed (%s refused): CloudFront reached the origin and the origin refused only the requests with a body. The signature of Origin Access Control in front of a Lambda function URL: CloudFront signs each request, but Lambda does not accept an unsigned payload, so a POST or PUT without the body's SHA-256 in x-amz-content-sha256 is refused. Not CloudFront refusing the method (that would be InvalidRequestMethod) nor NextAuth refusing cookies (the same viewers' GETs pass)",
+	f.Cause = fmt.Sprintf("%s under %s got 403 from the origin (%s; %s on NextAuth's sign-in, callback and sign-out), while %s GET and HEAD requests of the same paths (the API, callback, signin, signout) at the same time passed (%s refused): CloudFront reached the origin and the origin refused only the requests with a body. The signature of Origin Access Control in front of a Lambda function URL: CloudFront signs each request, but Lambda does not accept an unsigned payload, so a POST or PUT without the body's SHA-256 in x-amz-content-sha256 is refused. Not CloudFront refusing the method (that would be InvalidRequestMethod) nor NextAuth refusing cookies (the same viewers' GETs pass)",
 		ofText(f), f.Group, counts(ev, []string{"POST", "PUT", "PATCH"}, evSigPost), fmtCount(ev[evSigAuth]), fmtCount(ev[evSigReads]), fmtCount(ev[evSigRead43]))
 	if len(c.extra) > 0 {
 		f.Cause += "; the overlapping NextAuth 403 bursts are folded in here (same cause)"
