@@ -71,8 +71,10 @@ func fileLike(p string) bool {
 	return strings.IndexByte(p[strings.LastIndexByte(p, '/')+1:], '.') >= 0
 }
 
-// sqlNotFileLike is !fileLike in SQL, on the path as logged.
-const sqlNotFileLike = `NOT regexp_like(coalesce(cs_uri_stem, ''), '\.[^/]*$')`
+// sqlNotFileLike is !fileLike in SQL, on the path as logged: a superset of
+// the paths the detectors find not file-like once normalised (a path with
+// a %-escape, or ending in a dot segment, may normalise to anything).
+const sqlNotFileLike = `NOT (regexp_like(coalesce(cs_uri_stem, ''), '\.[^/]*$') AND NOT regexp_like(coalesce(cs_uri_stem, ''), '/\.\.?$') AND strpos(coalesce(cs_uri_stem, ''), '%') = 0)`
 
 func staticOriginTally(x *request, ev *[numEv]int64) {
 	switch x.rec.Status {

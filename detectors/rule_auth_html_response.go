@@ -86,8 +86,10 @@ func authHTMLTally(x *request, ev *[numEv]int64) {
 }
 
 // SQL of the rule's counted requests (within the finding's group) and of
-// its failures.
-const authHTMLCountsSQL = "(coalesce(cs_uri_stem, '') LIKE '%/session' OR coalesce(cs_uri_stem, '') LIKE '%/csrf' OR coalesce(cs_uri_stem, '') LIKE '%/providers')"
+// its failures. The path test is a superset of the detectors' (which read
+// the path normalised): any path naming one of the endpoints, and any
+// %-encoded one.
+const authHTMLCountsSQL = "(strpos(coalesce(cs_uri_stem, ''), '%') > 0 OR regexp_like(coalesce(cs_uri_stem, ''), '(session|csrf|providers)'))"
 
 func authHTMLFailsSQL() string {
 	return authHTMLCountsSQL + " AND sc_status BETWEEN 200 AND 299 AND " + htmlFromOriginSQL()
