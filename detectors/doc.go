@@ -52,6 +52,7 @@
 //	                                   method-rejected and the auth bursts
 //	post-signature-rejected  critical  POST, PUT, PATCH answered 403 by the origin (not
 //	                                   InvalidRequestMethod, not a configured refusal, not S3)
+//	                                   on sign-in, sign-out or the API as much as on callbacks,
 //	                                   while fewer than a tenth of the GET/HEAD of the paths also
 //	                                   written to (the API, callback, signin, signout) get 403:
 //	                                   OAC before a Lambda URL (/api/*; POST, PUT, PATCH)

@@ -8,12 +8,12 @@ const RulePostSignatureRejected = "post-signature-rejected"
 
 // post-signature-rejected counters.
 const (
-	evSigPost   = 0 // failing POSTs
-	evSigPut    = 1 // failing PUTs
-	evSigPatch  = 2 // failing PATCHes
-	evSigAuth   = 3 // failing writes on NextAuth's paths
-	evSigReads  = 4 // GET/HEAD requests of the same behavior in the same buckets (all)
-	evSigRead43 = 5 // their 403s
+	evSigPost     = 0 // failing POSTs
+	evSigPut      = 1 // failing PUTs and PATCHes
+	evSigOther    = 2 // writes not to NextAuth's callback (all, not only failures)
+	evSigOtherErr = 3 // their failures
+	evSigReads    = 4 // GET/HEAD requests of the written paths in the same buckets (all)
+	evSigRead43   = 5 // their 403s from the origin
 )
 
 var rulePostSignatureRejectedDef = rule{
@@ -23,13 +23,14 @@ var rulePostSignatureRejectedDef = rule{
 	doc:       "POST, PUT and PATCH under an API behavior answered 403 by the origin (not InvalidRequestMethod, not a configured refusal) while GETs of the same paths pass: Origin Access Control signing requests to a Lambda function URL without the body's hash (/api/*; POST, PUT and PATCH requests)",
 	settings:  func(c *Config) Threshold { return c.PostSignatureRejected },
 	series:    signatureSeries,
+	count:     signatureCount,
 	fails:     signatureFails,
 	tally:     signatureTally,
 	qualifies: signatureQualifies,
 	// The NextAuth POSTs (callback, signin, signout) refused in this
 	// outage are these 403s, not cookies.
 	absorbs:   []string{RuleAuth403Burst, RuleAuthCookieMissing},
-	evidence:  [numEv]string{"post_403", "put_403", "patch_403", "auth_403", "get_head_requests", "get_head_origin_403"},
+	evidence:  [numEv]string{"post_403", "put_patch_403", "non_callback_writes", "non_callback_403", "get_head_requests", "get_head_origin_403"},
 	explain:   signatureExplain,
 	failsSQL:  "cs_method IN ('POST', 'PUT', 'PATCH') AND sc_status = 403 AND " + reasonIn(ReasonApp, ReasonAPIGatewayJSON403),
 	countsSQL: "cs_method IN ('POST', 'PUT', 'PATCH')",
@@ -90,17 +91,20 @@ func originRefused(x *request) bool {
 	return r == ReasonApp || r == ReasonAPIGatewayJSON403
 }
 
-func signatureTally(x *request, ev *[numEv]int64) {
-	switch x.rec.Method {
-	case "POST":
-		ev[evSigPost]++
-	case "PUT":
-		ev[evSigPut]++
-	default:
-		ev[evSigPatch]++
+func signatureCount(x *request, ev *[numEv]int64) {
+	if x.pc.ep != epCallback {
+		ev[evSigOther]++
 	}
-	if x.pc.ep != epNone {
-		ev[evSigAuth]++
+}
+
+func signatureTally(x *request, ev *[numEv]int64) {
+	if x.rec.Method == "POST" {
+		ev[evSigPost]++
+	} else {
+		ev[evSigPut]++
+	}
+	if x.pc.ep != epCallback {
+		ev[evSigOtherErr]++
 	}
 }
 
@@ -108,20 +112,24 @@ func signatureTally(x *request, ev *[numEv]int64) {
 // to tell that reads pass.
 const signatureMinReads = 5
 
-// signatureQualifies: the reads of the same paths and time pass: at least
-// signatureMinReads, fewer than a tenth of them refused with 403 by the
-// origin (S3's answers and configured refusals aside; all API
-// requests failing is api-origin-forbidden's, cookies auth-403-burst's).
+// signatureQualifies: the writes other than NextAuth's callbacks (sign-in,
+// sign-out, the app's API) fail too, at least half of them: a signature
+// refuses every body, while NextAuth refusing a callback's state or
+// cookies (auth-403-burst) fails callbacks alone. And the reads of the
+// same paths and time pass: at least signatureMinReads, fewer than a tenth
+// of them refused with 403 by the origin (S3's answers and configured
+// refusals aside): every API request failing is api-origin-forbidden's.
 func signatureQualifies(_ Threshold, ev *[numEv]int64) bool {
-	reads := ev[evSigReads]
-	return reads >= signatureMinReads && 10*ev[evSigRead43] < reads
+	other, reads := ev[evSigOther], ev[evSigReads]
+	return ev[evSigOtherErr] > 0 && 2*ev[evSigOtherErr] >= other &&
+		reads >= signatureMinReads && 10*ev[evSigRead43] < reads
 }
 
 func signatureExplain(e *Engine, f *Finding, c *cand, ev [numEv]int64) {
-	f.Cause = fmt.Sprintf("%s under %s got 403 from the origin (%s; %s on NextAuth's sign-in, callback and sign-out), while %s GET and HEAD requests of the same paths (the API, callback, signin, signout) at the same time passed (%s refused): CloudFront reached the origin and the origin refused only the requests with a body. The signature of Origin Access Control in front of a Lambda function URL: CloudFront signs each request, but Lambda does not accept an unsigned payload, so a POST or PUT without the body's SHA-256 in x-amz-content-sha256 is refused. Not CloudFront refusing the method (that would be InvalidRequestMethod) nor NextAuth refusing cookies (the same viewers' GETs pass)",
-		ofText(f), f.Group, counts(ev, []string{"POST", "PUT", "PATCH"}, evSigPost), fmtCount(ev[evSigAuth]), fmtCount(ev[evSigReads]), fmtCount(ev[evSigRead43]))
+	f.Cause = fmt.Sprintf("%s under %s got 403 from the origin (%s; also %s of the %s other writes: sign-in, sign-out, the app's API, not only NextAuth's callbacks), while %s GET and HEAD requests of the same paths (the API, callback, signin, signout) at the same time passed (%s refused): CloudFront reached the origin and the origin refused only the requests with a body. The signature of Origin Access Control in front of a Lambda function URL: CloudFront signs each request, but Lambda does not accept an unsigned payload, so a POST or PUT without the body's SHA-256 in x-amz-content-sha256 is refused. Not CloudFront refusing the method (that would be InvalidRequestMethod) nor NextAuth refusing cookies (the same viewers' GETs pass)",
+		ofText(f), f.Group, counts(ev, []string{"POST", "PUT or PATCH"}, evSigPost), fmtCount(ev[evSigOtherErr]), fmtCount(ev[evSigOther]), fmtCount(ev[evSigReads]), fmtCount(ev[evSigRead43]))
 	if len(c.extra) > 0 {
 		f.Cause += "; the overlapping NextAuth 403 bursts are folded in here (same cause)"
 	}
-	f.Remedy = fmt.Sprintf("AWS: \"If you use PUT or POST methods with your Lambda function URL, your users must include the payload hash value in the x-amz-content-sha256 header\". Either have the client send x-amz-content-sha256 (the hex SHA-256 of the body) on every POST and PUT (NextAuth's own form POSTs cannot: prefer the next options), add it at the edge with a Lambda@Edge origin-request function with body access that hashes the body, or stop using Origin Access Control for the %s behavior (set the function URL's auth type to NONE and protect it with a secret origin custom header the function checks).", f.Group)
+	f.Remedy = fmt.Sprintf("With Origin Access Control on a Lambda function URL, AWS requires PUT and POST requests to carry the SHA-256 of their body in the x-amz-content-sha256 header (Lambda does not support unsigned payloads). Either have the client send x-amz-content-sha256 (the hex SHA-256 of the body) on every POST and PUT (NextAuth's own form POSTs cannot: prefer the next options), add it at the edge with a Lambda@Edge origin-request function with body access (Include body) that hashes the body (a CloudFront Function cannot read the body), or stop using Origin Access Control for the %s behavior (set the function URL's auth type to NONE and protect it with a secret origin custom header the function checks).", f.Group)
 }

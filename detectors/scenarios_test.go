@@ -179,10 +179,15 @@ func scenarios() []scenario {
 			rule: RulePostSignatureRejected, severity: SeverityCritical, group: "/api/*",
 			remedy:   []string{"x-amz-content-sha256", "Lambda@Edge", "Origin Access Control"},
 			cause:    []string{"Origin Access Control", "Lambda function URL", "GET and HEAD requests"},
-			evidence: []string{"post_403", "put_403", "auth_403", "get_head_requests", "folded_auth_403_burst"},
+			evidence: []string{"post_403", "put_patch_403", "non_callback_403", "get_head_requests", "folded_auth_403_burst"},
 		}}},
 		{name: "post-signature-rejected-modest", checks: map[string]string{CheckCallbackRedirects: CheckFail}, rph: 2000, incidents: lastHour(loggen.PostSignatureRejected), wantOnly: true, want: []want{{
 			rule: RulePostSignatureRejected, severity: SeverityCritical, group: "/api/*",
+		}}},
+		// Callbacks refused at 0.8, GET and POST: NextAuth's 403s, not a
+		// signature's (the other writes pass). One finding, auth-403-burst.
+		{name: "auth-403-callback-high", checks: map[string]string{CheckCallbackRedirects: CheckFail}, rph: busy, incidents: []loggen.Incident{incident(loggen.Auth403Callback, scenarioDuration-time.Hour, scenarioDuration, 0.8)}, wantOnly: true, want: []want{{
+			rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*",
 		}}},
 		// Custom error responses: session, csrf and providers answered with
 		// the SPA's index.html (200, x-edge-result-type Error). The checks
