@@ -67,7 +67,7 @@
 //     hit, plain http, or the *.cloudfront.net host name;
 //   - every other request, counted per detector bucket, distribution,
 //     host, distribution domain, path class, method, status, content-type
-//     class and cookie class, and replayed as that many requests with those
+//     class (JSON, HTML or other) and cookie class, and replayed as that many requests with those
 //     values. For such requests the rules read nothing else: which series
 //     count them (the NextAuth endpoint, the API prefix and its
 //     "<prefix>/<segment>" origin-errors group, or the default behavior),

@@ -468,7 +468,7 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN detail = 1 THEN dt ELSE '' END AS o_dt,
     CASE WHEN detail = 1 THEN proto ELSE 'https' END AS o_proto,
     CASE WHEN detail = 1 THEN ttfb ELSE 0 END AS o_ttfb,
-    CASE WHEN detail = 1 THEN ct WHEN kind = 0 OR ct = '' THEN '' WHEN strpos(ct, 'json') > 0 THEN 'application/json' ELSE 'text/html' END AS o_ct,
+    CASE WHEN detail = 1 THEN ct WHEN kind = 0 OR ct = '' THEN '' WHEN strpos(ct, 'json') > 0 THEN 'application/json' WHEN lower(ct) LIKE 'text/html%%' THEN 'text/html' ELSE 'text/plain' END AS o_ct,
     CASE WHEN detail = 1 THEN cl ELSE 0 END AS o_cl,
     CASE WHEN detail = 1 OR ck = '' THEN ck
       WHEN strpos(ck, '%%3B') > 0 OR strpos(ck, '%%3b') > 0 OR strpos(ck, '%%253B') > 0 THEN ck

@@ -167,6 +167,23 @@ type Config struct {
 	// (cold starts) are normal, one request in twenty failing is not, and one
 	// in four is an outage.
 	OriginErrors OriginErrorsThreshold `json:"origin_errors"`
+	// APIRoutedToStaticOrigin [api_routed_to_static_origin]: API requests
+	// answered with S3's XML error documents. Default 10 and 10%: a
+	// behavior that sends /api/* to the app never gets an S3 error there,
+	// so a tenth of the API answered by S3 is a routing fault, not a stray
+	// probe.
+	APIRoutedToStaticOrigin Threshold `json:"api_routed_to_static_origin"`
+	// PostSignatureRejected [post_signature_rejected]: origin 403s on POST,
+	// PUT and PATCH while GETs of the same behavior succeed. Default 10 and
+	// 80% of those writes: Origin Access Control in front of a Lambda
+	// function URL refuses every write whose body hash is missing, while an
+	// authorization failure of some users fails a few.
+	PostSignatureRejected Threshold `json:"post_signature_rejected"`
+	// AuthHTMLResponse [auth_html_response]: NextAuth's JSON endpoints
+	// (session, csrf, providers) answered with HTML. Default 5 and 20%:
+	// NextAuth always answers them with JSON, so repeated HTML is a
+	// distribution-wide error page, not a client's mistake.
+	AuthHTMLResponse Threshold `json:"auth_html_response"`
 
 	// Checks [checks] decides when a post-deploy check fails. Default 5
 	// failures and more than 2%: a stray 403 in a busy day is evidence in
@@ -217,7 +234,10 @@ func DefaultConfig() Config {
 			Threshold:    Threshold{MinCount: 10, MinRate: 0.05},
 			CriticalRate: 0.25,
 		},
-		Checks: CheckConfig{MinFailures: 5, MaxFailureRate: 0.02},
+		APIRoutedToStaticOrigin: Threshold{MinCount: 10, MinRate: 0.1},
+		PostSignatureRejected:   Threshold{MinCount: 10, MinRate: 0.8},
+		AuthHTMLResponse:        Threshold{MinCount: 5, MinRate: 0.2},
+		Checks:                  CheckConfig{MinFailures: 5, MaxFailureRate: 0.02},
 	}
 }
 
@@ -279,6 +299,9 @@ func (c Config) Validate() error {
 		{"auth_insecure_scheme", c.AuthInsecureScheme},
 		{"api_origin_forbidden", c.APIOriginForbidden},
 		{"origin_errors", c.OriginErrors.Threshold},
+		{"api_routed_to_static_origin", c.APIRoutedToStaticOrigin},
+		{"post_signature_rejected", c.PostSignatureRejected},
+		{"auth_html_response", c.AuthHTMLResponse},
 	} {
 		if t.th.MinCount < 1 {
 			return fmt.Errorf("detectors: %s.min_count %d must be at least 1", t.name, t.th.MinCount)
@@ -456,6 +479,7 @@ func decodeStrict(data []byte, v any) error {
 var ruleKeys = [...]string{
 	"auth_cache_hit", "auth_403_burst", "method_rejected", "cors_preflight_rejected",
 	"auth_cookie_missing", "auth_insecure_scheme", "api_origin_forbidden", "origin_errors",
+	"api_routed_to_static_origin", "post_signature_rejected", "auth_html_response",
 }
 
 // rulesOverlay decodes the "rules" object over the rules' settings of c.
@@ -472,8 +496,12 @@ func (r *rulesOverlay) UnmarshalJSON(data []byte) error {
 		AuthInsecureScheme    *Threshold               `json:"auth_insecure_scheme"`
 		APIOriginForbidden    *Threshold               `json:"api_origin_forbidden"`
 		OriginErrors          *OriginErrorsThreshold   `json:"origin_errors"`
+		APIRoutedToStatic     *Threshold               `json:"api_routed_to_static_origin"`
+		PostSignatureRejected *Threshold               `json:"post_signature_rejected"`
+		AuthHTMLResponse      *Threshold               `json:"auth_html_response"`
 	}{&c.AuthCacheHit, &c.Auth403Burst, &c.MethodRejected, &c.CORSPreflightRejected,
-		&c.AuthCookieMissing, &c.AuthInsecureScheme, &c.APIOriginForbidden, &c.OriginErrors}
+		&c.AuthCookieMissing, &c.AuthInsecureScheme, &c.APIOriginForbidden, &c.OriginErrors,
+		&c.APIRoutedToStaticOrigin, &c.PostSignatureRejected, &c.AuthHTMLResponse}
 	if err := decodeStrict(data, &fields); err != nil {
 		return fmt.Errorf("rules: %w", err)
 	}

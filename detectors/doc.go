@@ -44,6 +44,21 @@
 //	origin-errors            warning,  5xx and Origin*Error per path group: /api/auth/*,
 //	                         critical  /api/<segment>, /* (static); critical from
 //	                                   OriginErrors.CriticalRate (group; its requests)
+//	api-routed-to-static-origin critical  API requests, NextAuth's included, answered by S3: XML
+//	                                   error documents (400/403/404 application/xml, also from
+//	                                   the error cache) on paths without a file extension, from
+//	                                   at least 10 clients or on NextAuth's endpoints; the default
+//	                                   behavior serves /api/* (/api/*; API requests); takes in
+//	                                   method-rejected and the auth bursts
+//	post-signature-rejected  critical  POST, PUT, PATCH answered 403 by the origin (not
+//	                                   InvalidRequestMethod, not a configured refusal, not S3)
+//	                                   on sign-in, sign-out or the API as much as on callbacks,
+//	                                   while fewer than a tenth of the GET/HEAD of the paths also
+//	                                   written to (the API, callback, signin, signout) get 403:
+//	                                   OAC before a Lambda URL (/api/*; POST, PUT, PATCH)
+//	auth-html-response       critical  session, csrf, providers answered 2xx text/html by the
+//	                                   origin or the cache: custom error responses serving the
+//	                                   SPA's index.html (/api/auth/*; their requests)
 //
 // On the default (static) behavior, a refused method is normally a scanner
 // (POST /xmlrpc.php) and the behavior doing its job: method-rejected counts
@@ -69,8 +84,12 @@
 // Absorbed: a rule's absorbs list names the rules whose bursts on the same
 // host, overlapping its own in time, it takes in (Evidence "folded_<rule>"):
 // api-origin-forbidden takes in auth-403-burst, auth-cookie-missing and
-// cors-preflight-rejected; auth-403-burst takes in auth-cookie-missing
-// (the same 403s, its cause says they carried no NextAuth cookie). Same
+// cors-preflight-rejected; api-routed-to-static-origin takes in
+// auth-403-burst, auth-cookie-missing and method-rejected (S3's 403s and the
+// default behavior's refused POSTs); post-signature-rejected takes in
+// auth-403-burst and auth-cookie-missing (the refused NextAuth POSTs);
+// auth-403-burst takes in auth-cookie-missing (the same 403s, its cause
+// says they carried no NextAuth cookie). Same
 // fix: findings of the same host, distribution and rule with the same
 // Remedy fold into the most severe, then largest (origin-errors of several
 // path groups when the origin cannot be reached).
@@ -200,8 +219,9 @@
 // window, lookback, reorder (durations as "5m"), max_hosts, max_path_groups,
 // max_clients, ignore_paths, and per rule auth_cache_hit, auth_403_burst,
 // method_rejected, cors_preflight_rejected, auth_cookie_missing,
-// auth_insecure_scheme, api_origin_forbidden, origin_errors, each an object
-// with enabled, min_count and min_rate (auth_403_burst also
+// auth_insecure_scheme, api_origin_forbidden, origin_errors,
+// api_routed_to_static_origin, post_signature_rejected, auth_html_response,
+// each an object with enabled, min_count and min_rate (auth_403_burst also
 // baseline_factor and baseline_min_requests, method_rejected also
 // static_min_count, static_min_clients, static_min_rate and
 // page_min_clients, origin_errors also critical_rate), and checks with

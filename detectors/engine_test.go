@@ -333,6 +333,15 @@ func TestObserveDoesNotAllocate(t *testing.T) {
 		s.rec(0, "PUT", "/api/items/12", 200, 6),
 	}
 	recs[2].Cookie = "__Secure-next-auth.session-token=x"
+	// Failures of the issue-16 rules: S3's error on the API, HTML for
+	// NextAuth's JSON, a write refused by the origin.
+	s3 := s.rec(0, "GET", "/api/auth/csrf", 403, 10)
+	s3.ContentType, s3.EdgeResultType, s3.EdgeDetailedResultType = "application/xml", "Error", "Error"
+	html := s.rec(0, "GET", "/api/auth/providers", 200, 11)
+	html.ContentType, html.EdgeResultType = "text/html", "Error"
+	write := s.rec(0, "POST", "/api/items", 403, 12)
+	write.ContentType = "application/json"
+	recs = append(recs, s3, html, write)
 	for _, r := range recs { // create the state
 		e.Observe(r, "E1")
 	}

@@ -340,7 +340,8 @@ func IsFailure(rec *logparse.Record) bool {
 // values; then field-level encryption refusals; then the generic reading:
 // a 4xx Error the origin was not asked about (time-to-first-byte logged and
 // at most EdgeOnlyTTFB) is an edge refusal (a signed URL refusal with a
-// credential in the request), a 5xx one a cached origin error; anything
+// credential in the request; an S3 XML error document from the error cache
+// stays S3's), a 5xx one a cached origin error; anything
 // else the origin answered, read from the status, content type and length.
 func Classify(rec *logparse.Record) Reason {
 	if !IsFailure(rec) {
@@ -373,6 +374,12 @@ func Classify(rec *logparse.Record) Reason {
 			// it cached (10 s by default) and serves again.
 			return ReasonCachedError
 		}
+		if s3ErrorDocument(rec) {
+			// S3's error document served again from CloudFront's error
+			// cache (AccessDenied, NoSuchKey): the origin answered it.
+			// CloudFront's own refusals are text/xml or text/html.
+			return ReasonS3XMLError
+		}
 		if signedCredential(rec) {
 			return ReasonSignedURL
 		}
@@ -382,10 +389,17 @@ func Classify(rec *logparse.Record) Reason {
 	case rec.Status == 403 && hasPrefixFold(rec.ContentType, "application/json") &&
 		(rec.ContentLength == 16 || rec.ContentLength == 23 || rec.ContentLength == 42):
 		return ReasonAPIGatewayJSON403
-	case (rec.Status == 400 || rec.Status == 403 || rec.Status == 404) && hasPrefixFold(rec.ContentType, "application/xml"):
+	case s3ErrorDocument(rec):
 		return ReasonS3XMLError
 	}
 	return ReasonApp
+}
+
+// s3ErrorDocument reports a 400, 403 or 404 with S3's error content type,
+// application/xml (CloudFront's own XML errors, such as a signed URL's
+// MissingKey, are text/xml).
+func s3ErrorDocument(rec *logparse.Record) bool {
+	return (rec.Status == 400 || rec.Status == 403 || rec.Status == 404) && hasPrefixFold(rec.ContentType, "application/xml")
 }
 
 // OriginNotAsked reports whether rec's time-to-first-byte is logged and at
@@ -458,10 +472,7 @@ var jsonEndpoints = [...]string{"/session", "/csrf", "/providers"}
 // response. CloudFront's own error pages (a failure of another layer) are
 // not. The path is matched as logged (no normalisation).
 func JSONEndpointHTML(rec *logparse.Record, authPrefix string) bool {
-	if !hasPrefixFold(rec.ContentType, "text/html") || !strings.HasPrefix(rec.URIStem, authPrefix) {
-		return false
-	}
-	if r := Classify(rec); r != ReasonNone && r.Layer() != LayerOrigin {
+	if !strings.HasPrefix(rec.URIStem, authPrefix) || !htmlFromOrigin(rec) {
 		return false
 	}
 	rest := rec.URIStem[len(authPrefix):]
@@ -471,6 +482,17 @@ func JSONEndpointHTML(rec *logparse.Record, authPrefix string) bool {
 		}
 	}
 	return false
+}
+
+// htmlFromOrigin reports an HTML answer (text/html) of the origin or the
+// cache, whatever the status: not CloudFront's own error page of a failure
+// of another layer.
+func htmlFromOrigin(rec *logparse.Record) bool {
+	if !hasPrefixFold(rec.ContentType, "text/html") {
+		return false
+	}
+	r := Classify(rec)
+	return r == ReasonNone || r.Layer() == LayerOrigin
 }
 
 // ConfiguredRefusal reports a refusal the owner configures on purpose (see

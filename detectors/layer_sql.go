@@ -21,6 +21,7 @@ const (
 	sqlResponse = "coalesce(x_edge_response_result_type, '')"
 	sqlFLE      = "coalesce(fle_status, '')"
 	sqlCType    = "lower(coalesce(sc_content_type, ''))"
+	sqlS3Error  = "(sc_status IN (400, 403, 404) AND " + sqlCType + " LIKE 'application/xml%')"
 	sqlSigned   = "(strpos(coalesce(cs_uri_query, ''), 'Key-Pair-Id=') > 0 OR strpos(coalesce(cs_cookie, ''), 'CloudFront-Key-Pair-Id=') > 0)"
 )
 
@@ -57,10 +58,11 @@ func ReasonSQL() string {
 	writeRules(&b, fleRules[:], sqlFLE)
 	generic := fmt.Sprintf("(%s = 'Error' OR (%s = '' AND %s = 'Error')) AND %s", sqlDetailed, sqlDetailed, sqlResult, OriginNotAskedSQL())
 	fmt.Fprintf(&b, "  WHEN %s AND sc_status >= 500 THEN %s\n", generic, sqlQuote(ReasonCachedError.String()))
+	fmt.Fprintf(&b, "  WHEN %s AND %s THEN %s\n", generic, sqlS3Error, sqlQuote(ReasonS3XMLError.String()))
 	fmt.Fprintf(&b, "  WHEN %s AND %s THEN %s\n", generic, sqlSigned, sqlQuote(ReasonSignedURL.String()))
 	fmt.Fprintf(&b, "  WHEN %s THEN %s\n", generic, sqlQuote(ReasonEdgeRefusal.String()))
 	fmt.Fprintf(&b, "  WHEN sc_status = 403 AND %s LIKE 'application/json%%' AND sc_content_len IN (16, 23, 42) THEN %s\n", sqlCType, sqlQuote(ReasonAPIGatewayJSON403.String()))
-	fmt.Fprintf(&b, "  WHEN sc_status IN (400, 403, 404) AND %s LIKE 'application/xml%%' THEN %s\n", sqlCType, sqlQuote(ReasonS3XMLError.String()))
+	fmt.Fprintf(&b, "  WHEN %s THEN %s\n", sqlS3Error, sqlQuote(ReasonS3XMLError.String()))
 	fmt.Fprintf(&b, "  ELSE %s\nEND)", sqlQuote(ReasonApp.String()))
 	return b.String()
 }
@@ -126,11 +128,16 @@ func JSONEndpointHTMLSQL(authPrefix string) string {
 	for i, ep := range jsonEndpoints {
 		paths[i] = sqlQuote(authPrefix + ep)
 	}
+	return fmt.Sprintf("(coalesce(cs_uri_stem, '') IN (%s) AND %s)", strings.Join(paths, ", "), htmlFromOriginSQL())
+}
+
+// htmlFromOriginSQL is the SQL of htmlFromOrigin.
+func htmlFromOriginSQL() string {
 	answered := []Reason{ReasonNone}
 	for r := ReasonNone + 1; r < numReasons; r++ {
 		if r.Layer() == LayerOrigin {
 			answered = append(answered, r)
 		}
 	}
-	return fmt.Sprintf("(%s LIKE 'text/html%%' AND coalesce(cs_uri_stem, '') IN (%s) AND %s)", sqlCType, strings.Join(paths, ", "), reasonIn(answered...))
+	return fmt.Sprintf("(%s LIKE 'text/html%%' AND %s)", sqlCType, reasonIn(answered...))
 }

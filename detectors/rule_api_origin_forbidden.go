@@ -104,6 +104,6 @@ func forbiddenExplain(e *Engine, f *Finding, c *cand, ev [numEv]int64) {
 	if n := len(c.extra); n > 0 {
 		f.Cause += "; the overlapping NextAuth and CORS failures are folded in here (same cause)"
 	}
-	f.Remedy = fmt.Sprintf("Attach the managed origin request policy %s to the %s cache behavior, or a custom policy forwarding only what the app needs (all cookies, all query strings, headers such as Accept and Accept-Language), never Host; %s forwards Host and causes exactly this.",
-		allViewerExceptHostHeader, f.Group, allViewer)
+	f.Remedy = fmt.Sprintf("Attach the managed origin request policy %s to the %s cache behavior, or a custom policy forwarding only what the app needs (all cookies, all query strings, headers such as Accept and Accept-Language), never Host; %s forwards Host and causes exactly this. The origin then no longer sees the public host, so tell NextAuth: set NEXTAUTH_URL (AUTH_URL for Auth.js v5) to https://%s, or set AUTH_TRUST_HOST=true and add an origin custom header X-Forwarded-Host: %s to the distribution's origin; otherwise NextAuth builds its callback URLs and cookies for the origin's own domain.",
+		allViewerExceptHostHeader, f.Group, allViewer, f.Host, f.Host)
 }

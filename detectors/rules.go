@@ -127,6 +127,9 @@ func ruleTable() []rule {
 		ruleAuthInsecureSchemeDef,
 		ruleAPIOriginForbiddenDef,
 		ruleOriginErrorsDef,
+		ruleAPIRoutedToStaticOriginDef,
+		rulePostSignatureRejectedDef,
+		ruleAuthHTMLResponseDef,
 	}
 }
 

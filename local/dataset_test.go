@@ -142,9 +142,9 @@ func TestDatasetMatchesLogs(t *testing.T) {
 		}
 	}
 	slices.Sort(rules)
-	want := []string{detectors.RuleAPIOriginForbidden, detectors.RuleAuth403Burst, detectors.RuleAuthCacheHit,
-		detectors.RuleAuthCookieMissing, detectors.RuleAuthInsecureScheme, detectors.RuleCORSPreflightRejected,
-		detectors.RuleMethodRejected, detectors.RuleOriginErrors}
+	want := []string{detectors.RuleAPIOriginForbidden, detectors.RuleAPIRoutedToStaticOrigin, detectors.RuleAuth403Burst,
+		detectors.RuleAuthCacheHit, detectors.RuleAuthCookieMissing, detectors.RuleAuthHTMLResponse, detectors.RuleAuthInsecureScheme,
+		detectors.RuleCORSPreflightRejected, detectors.RuleMethodRejected, detectors.RuleOriginErrors, detectors.RulePostSignatureRejected}
 	if !slices.Equal(rules, want) {
 		t.Errorf("rules found over the logs: %v, want every rule %v", rules, want)
 	}

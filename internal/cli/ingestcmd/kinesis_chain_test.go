@@ -28,13 +28,17 @@ const rtStream = "cfwatch-realtime"
 // rtLine writes one request as a real-time log line in
 // logparse.RealtimeRecommendedFields (CloudFront's canonical order).
 func rtLine(ts time.Time, ip, method, path string, status int, result, detail, id string) string {
+	ctype := "text/html"
+	if status < 400 && strings.HasPrefix(path, "/api/") {
+		ctype = "application/json" // NextAuth's answers
+	}
 	v := map[string]string{
 		"timestamp": fmt.Sprintf("%d.%03d", ts.Unix(), ts.Nanosecond()/1e6), "c-ip": ip, "time-to-first-byte": "0.001",
 		"sc-status": strconv.Itoa(status), "sc-bytes": "512", "cs-method": method, "cs-protocol": "https",
 		"cs-host": "app.example.com", "cs-uri-stem": path, "x-edge-location": "SOF50-P2", "x-edge-request-id": id,
 		"x-host-header": "d111111abcdef8.cloudfront.net", "time-taken": "0.002", "cs-protocol-version": "HTTP/2.0",
 		"cs-user-agent": "Mozilla/5.0", "cs-cookie": "-", "cs-uri-query": "-", "x-edge-response-result-type": result,
-		"x-edge-result-type": result, "sc-content-type": "text/html", "sc-content-len": "915", "x-edge-detailed-result-type": detail,
+		"x-edge-result-type": result, "sc-content-type": ctype, "sc-content-len": "915", "x-edge-detailed-result-type": detail,
 	}
 	out := make([]string, len(logparse.RealtimeRecommendedFields))
 	for i, f := range logparse.RealtimeRecommendedFields {
