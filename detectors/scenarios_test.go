@@ -196,9 +196,11 @@ func scenarios() []scenario {
 			remedy:   []string{"path pattern /api/*", "Do not open the default (S3) behavior to POST", wantCachingDisabled},
 			cause:    []string{"answered by S3", "InvalidRequestMethod", "missing"},
 			evidence: []string{"s3_access_denied_403", "s3_no_such_key_404", "auth_s3_errors", "invalid_request_method", "folded_auth_403_burst", "folded_method_rejected"},
+			related:  []string{"auth-403-burst /api/auth/session", "auth-403-burst /api/auth/csrf", "method-rejected /api/*"},
 		}}},
 		{name: "api-routed-to-static-origin-modest", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail, CheckCallbackRedirects: CheckFail}, rph: 2000, incidents: lastHour(loggen.APIRoutedToStatic), wantOnly: true, want: []want{{
 			rule: RuleAPIRoutedToStaticOrigin, severity: SeverityCritical, group: "/api/*",
+			related: []string{"auth-403-burst /api/auth/session", "auth-403-burst /api/auth/csrf", "method-rejected /api/*"},
 		}}},
 		// Origin Access Control before a Lambda function URL: every POST and
 		// PUT refused by the origin, GETs pass. One finding: the NextAuth
@@ -208,9 +210,11 @@ func scenarios() []scenario {
 			remedy:   []string{"x-amz-content-sha256", "Lambda@Edge", "Origin Access Control"},
 			cause:    []string{"Origin Access Control", "Lambda function URL", "GET and HEAD requests"},
 			evidence: []string{"post_403", "put_patch_403", "non_callback_403", "get_head_requests", "folded_auth_403_burst"},
+			related:  []string{"auth-403-burst /api/auth/callback/*", "auth-403-burst /api/auth/signin/*", "auth-403-burst /api/auth/signout"},
 		}}},
 		{name: "post-signature-rejected-modest", checks: map[string]string{CheckCallbackRedirects: CheckFail}, rph: 2000, incidents: lastHour(loggen.PostSignatureRejected), wantOnly: true, want: []want{{
 			rule: RulePostSignatureRejected, severity: SeverityCritical, group: "/api/*",
+			related: []string{"auth-403-burst /api/auth/callback/*"},
 		}}},
 		// Callbacks refused at 0.8, GET and POST: NextAuth's 403s, not a
 		// signature's (the other writes pass). One finding, auth-403-burst.
