@@ -158,6 +158,7 @@ type layerRowView struct {
 	Statuses                    string // "403 ×12, 404 ×3"
 	Reasons                     string // reason IDs with counts
 	Detailed                    string // top detailed result types with counts
+	StatusItems, ReasonItems    []detectors.NamedCount
 	DetailedItems               []detectors.NamedCount
 }
 
@@ -191,14 +192,18 @@ func reasonTitle(id string) string {
 	return id
 }
 
-// shortReason is a reason's title without its parenthesis: "geo
-// restriction", "method not allowed by the behavior".
-func shortReason(id string) string {
-	t := reasonTitle(id)
+// shortTitle is a title without its parenthesis: "edge compute".
+func shortTitle(t string) string {
 	if i := strings.Index(t, " ("); i > 0 {
 		return t[:i]
 	}
 	return t
+}
+
+// shortReason is a reason's title without its parenthesis: "geo
+// restriction", "method not allowed by the behavior".
+func shortReason(id string) string {
+	return shortTitle(reasonTitle(id))
 }
 
 // failuresView builds the section from FailuresByLayer.
@@ -281,7 +286,7 @@ func (rep *Report) failuresView() failuresView {
 		fv.Rows = append(fv.Rows, layerRowView{Host: r.Host, Group: r.Group, Layer: r.LayerTitle, LayerID: r.Layer,
 			Requests: num(r.Requests), Share: share(r.Requests, total), Statuses: countsText(r.ByStatus, nil),
 			Reasons: countsText(r.Reasons, nil), Detailed: countsText(r.DetailedResultTypes, nil),
-			DetailedItems: r.DetailedResultTypes})
+			StatusItems: r.ByStatus, ReasonItems: r.Reasons, DetailedItems: r.DetailedResultTypes})
 	}
 	return fv
 }
