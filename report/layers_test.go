@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/cfwatch/cfwatch/detectors"
-	"github.com/cfwatch/cfwatch/logparse"
 	"github.com/cfwatch/cfwatch/loggen"
+	"github.com/cfwatch/cfwatch/logparse"
 	"github.com/cfwatch/cfwatch/report"
 	"github.com/cfwatch/cfwatch/source"
 )
