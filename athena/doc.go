@@ -149,7 +149,10 @@
 //     types, the first ones met. Past a cap, the ones kept may differ (time
 //     order here, file order locally; here only the candidate pages take
 //     a place). The path tables here rank every path: no "(other paths)"
-//     row.
+//     row. Likewise failures_by_layer keeps 1,000 (host, group) pairs and
+//     8 detailed result types per row, the first met: past those, the
+//     layers statement's order (host, then path) decides which are kept
+//     here, file order locally.
 //   - Refused methods on a path that only the detectors' normalisation
 //     turns into a page ("/api/../contact"), while the page's own loads are
 //     logged plainly: the replay counts the refusals but not the page's
