@@ -220,7 +220,7 @@ func TestRunThroughAthenaAPI(t *testing.T) {
 	if l, a := jsonOf(t, local, false), jsonOf(t, rep, false); l != a {
 		t.Errorf("reports differ:\n%s", firstDiff(l, a))
 	}
-	if rep.Input.Engine != "athena" || rep.Input.Queries != 3 || rep.Input.DataScannedBytes != 3*7<<20 {
+	if rep.Input.Engine != "athena" || rep.Input.Queries != 4 || rep.Input.DataScannedBytes != 4*7<<20 {
 		t.Errorf("input %+v", rep.Input)
 	}
 	if n := len(rec.results["detect"].Rows); px.Calls("GetQueryResults") < n/500 {
@@ -238,8 +238,8 @@ func TestRunStopsOthers(t *testing.T) {
 	if !errors.As(err, &qe) || qe.Name != "paths" || !strings.Contains(err.Error(), "paths query") {
 		t.Fatalf("err = %v", err)
 	}
-	if n := px.Calls("StopQueryExecution"); n != 2 {
-		t.Errorf("%d queries stopped, want the other 2", n)
+	if n := px.Calls("StopQueryExecution"); n != 3 {
+		t.Errorf("%d queries stopped, want the other 3", n)
 	}
 }
 

@@ -22,9 +22,9 @@
 // prices it at the list price in us-east-1, $5 per TB scanned, with
 // Athena's 10 MB minimum per statement.
 //
-// # Three statements
+// # Four statements
 //
-// Run starts three statements, one after the other, and reads their
+// Run starts four statements, one after the other, and reads their
 // results at the same time; when one fails, the others are stopped. Each
 // reads only the partitions (distribution, day, hour) that may hold the
 // window's records — the hours source.Window.MayHold allows, one hour of
@@ -41,6 +41,13 @@
 //     engine settles them — and, with a baseline, the paths whose error
 //     rate moved by about a percent or more (report decides the rest).
 //   - detect: the window's requests in the form the detectors need (below).
+//   - layers: the window's failed requests (000, 4xx, 5xx) counted per
+//     host, auth key (as in figures), API prefix, reason
+//     (detectors.ReasonSQL), status and detailed result type; report puts
+//     them into the same detectors.LayerTally the local engine fills
+//     (report.Figures.Failures), for failures_by_layer. It reads the
+//     columns the attribution reads, cs_cookie and cs_uri_query among them
+//     (a signed-URL credential), but only of the window's partitions.
 //
 // The baseline's figures come from the same statements: each record is
 // joined with the periods it falls in, so a record in both (a baseline
@@ -142,7 +149,10 @@
 //     types, the first ones met. Past a cap, the ones kept may differ (time
 //     order here, file order locally; here only the candidate pages take
 //     a place). The path tables here rank every path: no "(other paths)"
-//     row.
+//     row. Likewise failures_by_layer keeps 1,000 (host, group) pairs and
+//     8 detailed result types per row, the first met: past those, the
+//     layers statement's order (host, then path) decides which are kept
+//     here, file order locally.
 //   - Refused methods on a path that only the detectors' normalisation
 //     turns into a page ("/api/../contact"), while the page's own loads are
 //     logged plainly: the replay counts the refusals but not the page's

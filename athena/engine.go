@@ -142,6 +142,7 @@ func Run(ctx context.Context, q Querier, ro report.Options, opts Options) (*repo
 		{"figures", plan.figuresSQL(), func(r []*string) error { return figs.figuresRow(r, series.Interval) }},
 		{"paths", plan.pathsSQL(), figs.pathsRow},
 		{"detect", plan.detectSQL(), rp.row},
+		{"layers", plan.layersSQL(), figs.layersRow},
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -409,6 +410,22 @@ func (f *figures) pathsRow(r []*string) error {
 		return err
 	}
 	p.Paths = append(p.Paths, report.PathStatus{Path: strings.Clone(path), Status: int(s), Requests: n, BytesSent: b})
+	return nil
+}
+
+// layersRow adds one row of layersSQL: h, ak, api, reason, s, dt, n.
+func (f *figures) layersRow(r []*string) error {
+	c := cols{r: r}
+	fc := report.FailureCount{Host: c.str(0), AuthPath: c.str(1), API: c.str(2), Reason: c.str(3),
+		Status: int(c.int(4)), Detailed: c.str(5), Requests: c.int(6)}
+	if c.err != nil {
+		return c.err
+	}
+	fc.Host, fc.AuthPath, fc.API = strings.Clone(fc.Host), strings.Clone(fc.AuthPath), strings.Clone(fc.API)
+	fc.Reason, fc.Detailed = strings.Clone(fc.Reason), strings.Clone(fc.Detailed)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cur.Failures = append(f.cur.Failures, fc)
 	return nil
 }
 

@@ -254,6 +254,46 @@ SELECT ps.w, ps.p, ps.s, ps.n, CAST(ps.b AS BIGINT) AS b
 FROM ps JOIN sel ON sel.p = ps.p`, p.table, join, p.partitions(all...), cond, k, changed)
 }
 
+// layersSQL returns the window's failed requests (status 000 or 400–599)
+// counted by what the report's attribution tells apart
+// (report.FailureCount): host (x-host-header, else cs(Host)), the path when
+// it may lie under the auth prefix (authKey), the API prefix the path lies
+// under as logged, the reason (detectors.ReasonSQL), the status and the
+// detailed result type (else the result type, else "-").
+func (p *queryPlan) layersSQL() string {
+	api := "''"
+	if len(p.apis) > 0 {
+		var b strings.Builder
+		b.WriteString("CASE")
+		for _, a := range p.apis {
+			fmt.Fprintf(&b, " WHEN %s THEN %s", hasPrefix("p", a), str(a))
+		}
+		b.WriteString(" ELSE '' END")
+		api = b.String()
+	}
+	return fmt.Sprintf(`WITH r AS (
+  SELECT
+    CASE WHEN coalesce(x_host_header, '') <> '' THEN x_host_header ELSE coalesce(cs_host, '') END AS h,
+    coalesce(cs_uri_stem, '') AS p,
+    coalesce(cs_uri_stem_decoded, '') AS d,
+    %[1]s AS reason,
+    sc_status AS s,
+    CASE WHEN coalesce(x_edge_detailed_result_type, '') <> '' THEN x_edge_detailed_result_type
+      WHEN coalesce(x_edge_result_type, '') <> '' THEN x_edge_result_type ELSE '-' END AS dt
+  FROM %[2]s
+  WHERE %[3]s AND request_time >= %[4]s AND request_time < %[5]s
+    AND (sc_status = 0 OR sc_status BETWEEN 400 AND 599)
+), k AS (
+  SELECT h, %[6]s AS ak, %[7]s AS api, reason, s, dt FROM r WHERE reason <> ''
+)
+SELECT h, ak, api, reason, s, dt, count(*) AS n
+FROM k
+GROUP BY h, ak, api, reason, s, dt
+ORDER BY h, ak, api, reason, s, dt`,
+		detectors.ReasonSQL(), p.table, p.partitions(p.win), ts(p.win.From), ts(p.win.Until),
+		p.authKey("p", "d"), api)
+}
+
 // hasPrefix is the detectors' path-prefix test (hasPathPrefix) in SQL: x is
 // prefix or lies under it.
 func hasPrefix(x, prefix string) string {

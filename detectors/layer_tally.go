@@ -123,6 +123,18 @@ func (t *LayerTally) Add(rec *logparse.Record, host, group string) {
 	if r == ReasonNone {
 		return
 	}
+	t.AddN(host, group, r, int(rec.Status), detailedOf(rec), 1)
+}
+
+// AddN counts n failed requests of reason r, status and detailed result
+// type (x-edge-detailed-result-type, else x-edge-result-type, else "-")
+// under (host, group): what Add counts for a record, for an engine that
+// aggregated the requests elsewhere (SQL). A reason of ReasonNone or an n
+// below 1 counts nothing.
+func (t *LayerTally) AddN(host, group string, r Reason, status int, detailed string, n int64) {
+	if r == ReasonNone || r >= numReasons || n < 1 {
+		return
+	}
 	i, ok := t.index[tallyKey{host, group}]
 	if !ok {
 		k := tallyKey{OtherKey, OtherKey}
@@ -141,10 +153,21 @@ func (t *LayerTally) Add(rec *logparse.Record, host, group string) {
 		c = new(layerCounts)
 		t.cells[i].layers[l] = c
 	}
-	c.total++
-	c.status[statusClass(rec.Status)]++
-	c.reasons[r]++
-	c.addDetailed(detailedOf(rec))
+	c.total += n
+	c.status[statusClass(status)] += n
+	c.reasons[r] += n
+	c.addDetailed(detailed, n)
+}
+
+// ReasonByID returns the reason whose ID (Reason.String) is id, as
+// ReasonSQL gives it; ReasonNone for "" or an unknown ID.
+func ReasonByID(id string) Reason {
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		if reasonInfo[r].id == id {
+			return r
+		}
+	}
+	return ReasonNone
 }
 
 // detailedOf is the result type a row names: the detailed one, else the
@@ -159,7 +182,7 @@ func detailedOf(rec *logparse.Record) string {
 	return "-"
 }
 
-func (c *layerCounts) addDetailed(d string) {
+func (c *layerCounts) addDetailed(d string, n int64) {
 	if len(d) > maxDetailedLen {
 		d = d[:maxDetailedLen]
 	}
@@ -167,16 +190,16 @@ func (c *layerCounts) addDetailed(d string) {
 		e := &c.detailed[i]
 		if e.n == 0 {
 			e.name = strings.Clone(d)
-			e.n = 1
+			e.n = n
 			return
 		}
 		if e.name == d {
-			e.n++
+			e.n += n
 			return
 		}
 	}
 	c.detailed[maxDetailed].name = OtherKey
-	c.detailed[maxDetailed].n++
+	c.detailed[maxDetailed].n += n
 }
 
 // A LayerRow is the failures of one (host, endpoint group) decided by one

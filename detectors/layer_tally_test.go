@@ -221,3 +221,51 @@ func TestLayerTallyRealLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerTallyAddN: counting aggregates (what an SQL engine hands over)
+// gives the rows counting the records gives; ReasonByID reads back every
+// reason's ID.
+func TestLayerTallyAddN(t *testing.T) {
+	cases := []layerCase{
+		ec("403", "ClientGeoBlocked", "0.000", ReasonGeoRestriction),
+		ec("403", "ClientGeoBlocked", "0.000", ReasonGeoRestriction),
+		ec("403", "Error", "0.000", ReasonEdgeRefusal),
+		ec("504", "OriginCommError", "30.001", ReasonOriginTimeout),
+		ec("504", "OriginCommError", "30.001", ReasonOriginTimeout),
+		ec("504", "OriginCommError", "30.001", ReasonOriginTimeout),
+		{status: "000", rt: "Error", rrt: "Error", d: "ClientHungUpRequest", ttfb: "-", want: ReasonViewerHungUp},
+	}
+	recs := readAll(t, layerLog(cases))
+	byRecord, byCount := NewLayerTally(0), NewLayerTally(0)
+	type agg struct {
+		r        Reason
+		status   int
+		detailed string
+	}
+	counts := map[agg]int64{}
+	var order []agg
+	for i := range recs {
+		byRecord.Add(&recs[i], "app.example.com", "/api/*")
+		a := agg{Classify(&recs[i]), int(recs[i].Status), detailedOf(&recs[i])}
+		if counts[a] == 0 {
+			order = append(order, a)
+		}
+		counts[a]++
+	}
+	for _, a := range order {
+		byCount.AddN("app.example.com", "/api/*", ReasonByID(a.r.String()), a.status, a.detailed, counts[a])
+	}
+	byCount.AddN("app.example.com", "/api/*", ReasonNone, 403, "Error", 5) // not a failure: ignored
+	byCount.AddN("app.example.com", "/api/*", ReasonApp, 403, "Error", 0)  // nothing to count
+	if got, want := byCount.Rows(), byRecord.Rows(); !reflect.DeepEqual(got, want) {
+		t.Errorf("AddN rows %+v\nAdd rows %+v", got, want)
+	}
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		if got := ReasonByID(r.String()); got != r {
+			t.Errorf("ReasonByID(%q) = %v", r.String(), got)
+		}
+	}
+	if ReasonByID("") != ReasonNone || ReasonByID("nope") != ReasonNone {
+		t.Error("an unknown ID is a reason")
+	}
+}

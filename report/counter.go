@@ -23,6 +23,8 @@ type Counter struct {
 	near      source.Near // the nearest data outside the window seen in the records
 	cur, base *tally
 	engine    *detectors.Engine
+	layers    *detectors.LayerTally // the window's failures by layer
+	groups    *layerGroups
 }
 
 // NewCounter returns the Counter of the audit opts (Options.Validate).
@@ -34,7 +36,9 @@ func NewCounter(opts Options) (*Counter, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Counter{opts: opts, win: opts.Window, prefix: cleanPrefix(opts.Detectors.AuthPrefix), engine: eng}
+	c := &Counter{opts: opts, win: opts.Window, prefix: cleanPrefix(opts.Detectors.AuthPrefix), engine: eng,
+		layers: detectors.NewLayerTally(0)}
+	c.groups = newLayerGroups(c.prefix, opts.Detectors.APIPrefixes)
 	if c.cur, err = newTally(c.win, opts.Interval, time.Unix(0, 0)); err != nil {
 		return nil, fmt.Errorf("time series: %w", err)
 	}
@@ -89,6 +93,9 @@ func (c *Counter) Observe(rec *logparse.Record, dist string) {
 	if inWin {
 		c.cur.add(rec, under, ep)
 		c.engine.Observe(rec, dist)
+		if detectors.IsFailure(rec) {
+			c.layers.Add(rec, failureHost(rec), c.groups.group(rec.URIStem, under, ep))
+		}
 	}
 	if inBase {
 		c.base.add(rec, under, ep)
@@ -162,6 +169,7 @@ func (c *Counter) fill() {
 	rep.Totals, rep.Status, rep.Cache = figures(s)
 	rep.Findings = c.engine.Findings()
 	rep.Checks = c.engine.Checks()
+	rep.FailuresByLayer = c.layers.Rows()
 	rep.Paths = rows(s.TopPaths(topN))
 	rep.Errors = rows(s.ErrorPaths(topN))
 	rep.Series = seriesJSON(c.cur.series)

@@ -52,6 +52,10 @@ type Figures struct {
 	// 4xx and 5xx. A path in neither is taken to lie outside the prefix.
 	AuthStatuses []PathStatus
 	AuthPoints   []AuthPoint
+	// Failures are the period's failed requests (detectors.IsFailure),
+	// aggregated by what the attribution tells apart; only the window's
+	// are used (Report.FailuresByLayer).
+	Failures []FailureCount
 }
 
 // A PathStatus is the requests of one path answered with one status.
@@ -94,6 +98,7 @@ func FromFigures(opts Options, in Input, near source.Near, cur Figures, base *Fi
 		return nil, fmt.Errorf("time series: %w", err)
 	}
 	rep.Totals, rep.Status, rep.Cache = cur.figures()
+	rep.FailuresByLayer = cur.layerRows(prefix, opts.Detectors.APIPrefixes)
 	rows := cur.pathRows()
 	rep.Paths = rows.top(opts.TopN, func(r traffic.PathRow) int64 { return r.Requests })
 	rep.Errors = rows.top(opts.TopN, func(r traffic.PathRow) int64 { return r.Errors4xx + r.Errors5xx })

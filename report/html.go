@@ -79,6 +79,39 @@ type htmlPage struct {
 	ErrorPaths []htmlPath
 	Problems   []string
 	Interval   string
+	Failures   *htmlFailures // nil without requests
+}
+
+// htmlFailures is the "Where failures come from" section: a bar of the
+// layers' shares, the layers, the rows.
+type htmlFailures struct {
+	Empty      bool
+	Failures   string
+	Configured string
+	Bar        []htmlShare
+	Layers     []htmlLayer
+	Rows       []htmlLayerRow
+	More       string
+}
+
+type htmlLayer struct {
+	ID, Title, Means, Requests, Share, OfAll, Reasons, Class string
+}
+
+type htmlLayerRow struct {
+	Host, Group, Layer, LayerID, Requests, Share string
+	Statuses, Reasons, Detailed                  []htmlCount
+}
+
+type htmlCount struct{ Name, Count string }
+
+// htmlCounts are counted values (from the logs) as visible.String shows them.
+func htmlCounts(cs []detectors.NamedCount) []htmlCount {
+	out := make([]htmlCount, len(cs))
+	for i, nc := range cs {
+		out[i] = htmlCount{Name: visible.String(nc.Name), Count: num(nc.Count)}
+	}
+	return out
 }
 
 type htmlCard struct {
@@ -176,7 +209,33 @@ func (rep *Report) htmlPage() htmlPage {
 		Problems:   htmlProblems(v.Problems),
 	}
 	pg.StatusBar, pg.Codes, pg.Results = htmlMix(v.Traffic)
+	if !v.Traffic.Empty {
+		pg.Failures = htmlFailuresOf(v.Failures)
+	}
 	return pg
+}
+
+// htmlFailuresOf is the HTML of the failures section; the values from the
+// logs (hosts, groups, result types) as visible.String shows them, then
+// escaped by html/template.
+func htmlFailuresOf(fv failuresView) *htmlFailures {
+	hf := &htmlFailures{Empty: fv.Empty, Failures: upperFirst(fv.Failures), Configured: fv.Configured, More: fv.More}
+	x := 0.0
+	for _, l := range fv.Layers {
+		hl := htmlLayer{ID: l.ID, Title: l.Title, Means: l.Means, Requests: l.Requests, Share: l.Share, OfAll: l.OfAll,
+			Reasons: l.Reasons, Class: toneClass(l.Tone)}
+		hf.Layers = append(hf.Layers, hl)
+		w := l.ShareOfTotal * 1000
+		hf.Bar = append(hf.Bar, htmlShare{Label: l.Title, Count: l.Requests, Share: l.Share, Class: "l-" + l.ID, X: x, W: w})
+		x += w
+	}
+	for _, r := range fv.Rows {
+		hr := htmlLayerRow{Host: visible.String(r.Host), Group: visible.String(r.Group), Layer: shortTitle(r.Layer), LayerID: r.LayerID,
+			Requests: r.Requests, Share: r.Share, Statuses: htmlCounts(r.StatusItems), Reasons: htmlCounts(r.ReasonItems),
+			Detailed: htmlCounts(r.DetailedItems)}
+		hf.Rows = append(hf.Rows, hr)
+	}
+	return hf
 }
 
 // htmlCards are the figures at a glance, with the baseline's beside them.

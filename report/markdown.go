@@ -20,6 +20,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	mw.head(v)
 	mw.findings(v.Findings)
 	mw.checks(v.Checks)
+	if !v.Traffic.Empty {
+		mw.failures(v.Failures)
+	}
 	mw.traffic(v.Traffic)
 	if !v.Traffic.Empty {
 		var tl strings.Builder
@@ -226,4 +229,42 @@ func codeList(items []string, inTable bool) string {
 		out[i] = mdCode(s, inTable)
 	}
 	return strings.Join(out, ", ")
+}
+
+func (mw *mdWriter) failures(fv failuresView) {
+	mw.p("### Where failures come from\n\n")
+	if fv.Empty {
+		mw.p("No request failed.\n\n")
+		return
+	}
+	mw.p("%s.\n\n", mdEscape(upperFirst(fv.Failures)))
+	if fv.Configured != "" {
+		mw.p("> %s\n\n", mdEscape(fv.Configured))
+	}
+	mw.p("| layer | what decided | failed | share | of all requests | reasons |\n|---|---|--:|--:|--:|---|\n")
+	for _, l := range fv.Layers {
+		title := mdEscape(l.Title)
+		if l.Tone == toneBad {
+			title = "**" + title + "**"
+		}
+		mw.p("| %s | %s | %s | %s | %s | %s |\n", title, mdEscape(l.Means), l.Requests, l.Share, l.OfAll, mdEscape(l.Reasons))
+	}
+	mw.p("\n| host | group | layer | failed | share | status | reasons | detailed result types |\n|---|---|---|--:|--:|---|---|---|\n")
+	for _, r := range fv.Rows {
+		mw.p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCode(r.Host, true), mdCode(r.Group, true), mdEscape(r.LayerID),
+			r.Requests, r.Share, mdEscape(r.Statuses), mdEscape(r.Reasons), mdCounts(r.DetailedItems))
+	}
+	if fv.More != "" {
+		mw.p("\n%s\n", mdEscape(fv.More))
+	}
+	mw.p("\n")
+}
+
+// mdCounts lists values from the logs as code spans with their counts.
+func mdCounts(cs []detectors.NamedCount) string {
+	parts := make([]string, len(cs))
+	for i, nc := range cs {
+		parts[i] = mdCode(nc.Name, true) + " ×" + num(nc.Count)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -23,6 +23,9 @@ func (rep *Report) writeText(w io.Writer, st style) error {
 	tw.head(v)
 	tw.findings(v.Findings)
 	tw.checks(v.Checks)
+	if !v.Traffic.Empty {
+		tw.failures(v.Failures)
+	}
 	tw.traffic(v.Traffic)
 	if !v.Traffic.Empty {
 		rep.writeTimeline(&tw.b, st, "")
@@ -284,4 +287,35 @@ func upperFirst(s string) string {
 		return string(s[0]-'a'+'A') + s[1:]
 	}
 	return s
+}
+
+// failures writes where the failures come from: the layers, then the
+// largest rows per host, endpoint group and layer.
+func (tw *textWriter) failures(fv failuresView) {
+	b, st := &tw.b, tw.st
+	if fv.Empty {
+		b.WriteString(st.paint(sgrBold, "Where failures come from") + "\n  no request failed\n\n")
+		return
+	}
+	lt := textTable{indent: "  ", right: []bool{false, true, true, true, false}}
+	lt.heading("Where failures come from", "FAILED", "SHARE", "OF ALL", "REASONS")
+	for _, l := range fv.Layers {
+		lt.add(cell{text: l.Title, sgr: toneSGR(l.Tone)}, c(l.Requests), c(l.Share), c(l.OfAll), c(l.Reasons))
+	}
+	lt.render(b, st)
+	b.WriteString(wrap("  ", fv.Failures+"; SHARE is of the failures, OF ALL of all requests.", textWidth))
+	if fv.Configured != "" {
+		b.WriteString(wrap("  ", fv.Configured, textWidth))
+	}
+	b.WriteByte('\n')
+	rt := textTable{indent: "  ", right: []bool{false, false, false, true, true, false, false}}
+	rt.heading("By host and endpoint group", "GROUP", "LAYER", "FAILED", "SHARE", "STATUS", "DETAILED RESULT TYPES")
+	for _, r := range fv.Rows {
+		rt.add(c(r.Host), c(r.Group), c(r.LayerID), c(r.Requests), c(r.Share), c(r.Statuses), c(r.Detailed))
+	}
+	rt.render(b, st)
+	if fv.More != "" {
+		b.WriteString(wrap("  ", fv.More, textWidth))
+	}
+	b.WriteByte('\n')
 }

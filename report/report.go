@@ -97,6 +97,11 @@ type Report struct {
 	Cache    Cache               `json:"cache"`
 	Paths    []PathRow           `json:"top_paths"`
 	Errors   []PathRow           `json:"errors_by_path"`
+	// FailuresByLayer is where the window's failed requests (4xx, 5xx,
+	// 000) come from: per host and endpoint group, the layer that decided
+	// them, by status, with their reasons and detailed result types (see
+	// docs/layers.md). Hosts and result types are as logged.
+	FailuresByLayer []detectors.LayerRow `json:"failures_by_layer"`
 
 	// AuthPrefix is the path NextAuth is mounted at ("/api/auth").
 	AuthPrefix string `json:"auth_prefix"`

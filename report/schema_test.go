@@ -134,6 +134,9 @@ func TestSchemaCatches(t *testing.T) {
 		{"no coverage", `"coverage": {`, `"coverage_": {`},
 		{"null checks", `"checks": [`, `"checks": null, "y": [`},
 		{"a status the schema does not know", `"status": "pass"`, `"status": "ok"`},
+		{"null failures_by_layer", `"failures_by_layer": [`, `"failures_by_layer": null, "z": [`},
+		{"a layer the schema does not know", `"layer": "origin",`, `"layer": "cdn",`},
+		{"a reason the schema does not know", `"name": "invalid-method",`, `"name": "blocked",`},
 		{"a time that is not one", `"from": "2026-11-20T02:00:00Z"`, `"from": "2026-11-20 02:00"`},
 	} {
 		doc := strings.Replace(string(good), c.old, c.new, 1)

@@ -104,6 +104,7 @@ type view struct {
 	Baseline   *baselineView
 	TopPaths   []pathView
 	ErrorPaths []pathView
+	Failures   failuresView // where failures come from
 	Problems   []problemView
 }
 
@@ -241,6 +242,7 @@ func (rep *Report) view() *view {
 		Traffic:    rep.trafficView(),
 		Endpoints:  rep.endpointsView(),
 		Baseline:   rep.baselineView(),
+		Failures:   rep.failuresView(),
 		Problems:   rep.problemsView(),
 	}
 	for _, ch := range rep.Checks {

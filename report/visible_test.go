@@ -80,6 +80,14 @@ func hostileReport(t *testing.T) *report.Report {
 		rep.Errors[i].Path = v("errpath")
 	}
 	rep.Cache.ResultTypes[v("result")] = 1
+	if len(rep.FailuresByLayer) == 0 {
+		t.Fatal("no failures_by_layer row")
+	}
+	for i := range rep.FailuresByLayer {
+		r := &rep.FailuresByLayer[i]
+		r.Host, r.Group = v("layerhost"), v("layergroup")
+		r.DetailedResultTypes = append(r.DetailedResultTypes, detectors.NamedCount{Name: v("detailed"), Count: 1})
+	}
 	rep.Input.FailedFiles = append(rep.Input.FailedFiles, report.FileError{File: v("failedfile"), Error: v("failederr") + ": read failed"})
 	for i := range rep.Input.LineErrors {
 		rep.Input.LineErrors[i].File, rep.Input.LineErrors[i].Error = v("linefile"), v("lineerr")+":line 3: invalid"
@@ -90,7 +98,7 @@ func hostileReport(t *testing.T) *report.Report {
 
 // shown are the fields of hostileReport every human format shows.
 var shown = []string{"host", "group", "dist", "fpath", "reqid", "cause", "remedy", "denom", "evidence", "relgroup",
-	"toppath", "errpath", "result", "failederr", "lineerr", "changedpath"}
+	"toppath", "errpath", "result", "failederr", "lineerr", "changedpath", "layerhost", "layergroup", "detailed"}
 
 // ownSGR are the report's own colours.
 var ownSGR = regexp.MustCompile("\x1b\\[[0-9;]*m")

@@ -76,8 +76,8 @@ func TestNoDataAthena(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "ds")
 	datasettest.Write(t, logs, root, dataset.Options{})
 	from, until := time.Date(2026, 11, 19, 6, 0, 0, 0, time.UTC), time.Date(2026, 11, 19, 12, 0, 0, 0, time.UTC)
-	if results, _ := serveAthena(t, root, from, until); len(results) != 4 {
-		t.Fatalf("%d statements, want the three and the nearest one", len(results))
+	if results, _ := serveAthena(t, root, from, until); len(results) != 5 {
+		t.Fatalf("%d statements, want the four and the nearest one", len(results))
 	}
 
 	args := []string{"--from", from.Format(time.RFC3339), "--until", until.Format(time.RFC3339), "--format", "json"}
@@ -99,7 +99,7 @@ func TestNoDataAthena(t *testing.T) {
 		!l.Coverage.NearestAfter.Equal(start) || a.Coverage.NearestAfter.Before(start) || a.Coverage.NearestAfter.After(start.Add(time.Minute)) {
 		t.Errorf("coverage: local %+v, athena %+v", l.Coverage, a.Coverage)
 	}
-	if !strings.Contains(errA, "athena: 4 queries") {
+	if !strings.Contains(errA, "athena: 5 queries") {
 		t.Errorf("stderr: %s", errA)
 	}
 }

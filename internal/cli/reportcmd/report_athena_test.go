@@ -84,10 +84,10 @@ func TestAthenaEngine(t *testing.T) {
 	if withoutInput(t, outA) != withoutInput(t, outL) {
 		t.Errorf("the Athena engine's report differs from the local one:\n%s\n%s", outA, outL)
 	}
-	if !strings.Contains(outA, `"engine": "athena"`) || !strings.Contains(outA, `"queries": 3`) {
+	if !strings.Contains(outA, `"engine": "athena"`) || !strings.Contains(outA, `"queries": 4`) {
 		t.Errorf("the input does not name Athena:\n%s", outA)
 	}
-	if !strings.Contains(errA, "athena: 3 queries in workgroup primary (us-east-1) scanned 126 MiB: about $0.0006 at $5 per TB scanned (list price in us-east-1") {
+	if !strings.Contains(errA, "athena: 4 queries in workgroup primary (us-east-1) scanned 168 MiB: about $0.0008 at $5 per TB scanned (list price in us-east-1") {
 		t.Errorf("stderr: %s", errA)
 	}
 
