@@ -43,7 +43,19 @@
 //	                                   (/api/*; API requests other than OPTIONS) seed 001
 //	origin-errors            warning,  5xx and Origin*Error per path group: /api/auth/*,
 //	                         critical  /api/<segment>, /* (static); critical from
-//	                                   OriginErrors.CriticalRate (group; its requests)
+//	                                   OriginErrors.CriticalRate; not edge-compute failures;
+//	                                   the cause tells read timeouts, connection, DNS and
+//	                                   invalid-response failures apart (group; its requests)
+//	edge-function-error      critical, Lambda@Edge (Lambda*Error, LambdaLimitExceeded) or
+//	                         warning   CloudFront Functions (FunctionExecutionError,
+//	                                   FunctionThrottledError) failing or throttled, in any of
+//	                                   the three result types; critical on an API behavior,
+//	                                   the auth prefix included (/api/* or /*; its requests)
+//	edge-refusals-on-auth    warning   geo, AWS WAF (generic Error, origin not asked) or
+//	                                   signed-URL refusals on NextAuth's endpoints, over a
+//	                                   span at least BaselineFactor (4) times the host's rate
+//	                                   around it, from MinClients (15) clients
+//	                                   (/api/auth/*; requests to NextAuth's endpoints)
 //
 // On the default (static) behavior, a refused method is normally a scanner
 // (POST /xmlrpc.php) and the behavior doing its job: method-rejected counts

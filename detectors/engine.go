@@ -356,6 +356,7 @@ func (e *Engine) Observe(rec *logparse.Record, dist string) {
 		h.authCookies = hasNextAuthCookie(rec.Cookie)
 	}
 	x.refused = isInvalidMethod(rec)
+	x.configured = rec.Status >= 400 && rec.Status <= 499 && !x.refused && ConfiguredRefusal(rec)
 	x.mi = methodIndex(rec.Method)
 
 	sc := ScopeDefault

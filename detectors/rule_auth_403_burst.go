@@ -32,7 +32,7 @@ var ruleAuth403BurstDef = rule{
 	adjust:   auth403Adjust,
 	explain:  auth403Explain,
 	// The alert query's filter since the first release: keep its text.
-	failsSQL:  "sc_status = 403 AND cs_method IN ('GET', 'POST') AND " + sqlNotRefused,
+	failsSQL:  "sc_status = 403 AND cs_method IN ('GET', 'POST') AND " + sqlNotRefused + " AND NOT " + ConfiguredRefusalSQL(),
 	countsSQL: "cs_method IN ('GET', 'POST')",
 }
 
@@ -49,8 +49,9 @@ func auth403Series(e *Engine, r *rule, h *hostState, x *request) *series {
 	return *p
 }
 
-// auth403Fails: 403, not CloudFront refusing the method.
-func auth403Fails(x *request) bool { return x.rec.Status == 403 && !x.refused }
+// auth403Fails: 403, not CloudFront refusing the method, nor a refusal the
+// owner configured (geo, WAF, signed URL: edge-refusals-on-auth's).
+func auth403Fails(x *request) bool { return x.rec.Status == 403 && !x.refused && !x.configured }
 
 func auth403Tally(x *request, ev *[numEv]int64) {
 	rec := x.rec

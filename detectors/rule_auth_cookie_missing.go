@@ -25,7 +25,7 @@ var ruleAuthCookieMissingDef = rule{
 	judge:     func(_ *Engine, c *cand) { c.drop = !c.h.cookieLogging || !c.h.authCookies },
 	evidence:  [numEv]string{"with_other_cookies", "without_cookie_header"},
 	explain:   cookieExplain,
-	failsSQL:  "cs_method IN ('GET', 'POST') AND sc_status BETWEEN 400 AND 499 AND sc_status NOT IN (401, 404) AND " + sqlNotRefused + " AND NOT " + sqlNextAuthCookie,
+	failsSQL:  "cs_method IN ('GET', 'POST') AND sc_status BETWEEN 400 AND 499 AND sc_status NOT IN (401, 404) AND " + sqlNotRefused + " AND NOT " + sqlNextAuthCookie + " AND NOT " + ConfiguredRefusalSQL(),
 	countsSQL: "cs_method IN ('GET', 'POST')",
 }
 
@@ -50,7 +50,7 @@ func cookieSeries(e *Engine, r *rule, h *hostState, x *request) *series {
 // refusing the method, without a NextAuth cookie.
 func cookieFails(x *request) bool {
 	st := x.rec.Status
-	return st >= 400 && st <= 499 && st != 401 && st != 404 && !x.refused && !hasNextAuthCookie(x.rec.Cookie)
+	return st >= 400 && st <= 499 && st != 401 && st != 404 && !x.refused && !x.configured && !hasNextAuthCookie(x.rec.Cookie)
 }
 
 func cookieTally(x *request, ev *[numEv]int64) {

@@ -49,6 +49,9 @@ type request struct {
 	t       int64 // Unix ns
 	mi      int   // methodIndex(rec.Method)
 	refused bool  // CloudFront refused the method itself (InvalidRequestMethod)
+	// configured: a 4xx refusal the owner configures (Reason.Configured:
+	// geo restriction, WAF, signed URLs), not the application's.
+	configured bool
 }
 
 // A rule is one detector. Optional fields may be nil.
@@ -127,6 +130,8 @@ func ruleTable() []rule {
 		ruleAuthInsecureSchemeDef,
 		ruleAPIOriginForbiddenDef,
 		ruleOriginErrorsDef,
+		ruleEdgeFunctionErrorDef,
+		ruleEdgeRefusalsOnAuthDef,
 	}
 }
 

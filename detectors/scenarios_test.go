@@ -62,7 +62,7 @@ func lastHour(kind loggen.Kind) []loggen.Incident {
 var authRules = []string{RuleAuthCacheHit, RuleAuth403Burst, RuleAuthCookieMissing, RuleAuthInsecureScheme}
 
 func scenarios() []scenario {
-	return []scenario{
+	return append([]scenario{
 		{name: "healthy", duration: 2 * time.Hour, wantOnly: true},
 		{name: "healthy-cookies", rph: busy, cookies: true, wantOnly: true},
 		{name: "healthy-modest", rph: 2000, duration: 6 * time.Hour, cookies: true, wantOnly: true},
@@ -173,7 +173,7 @@ func scenarios() []scenario {
 			{rule: RuleAPIOriginForbidden, severity: SeverityCritical, group: "/api/*"},
 			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*"},
 		}},
-	}
+	}, edgeScenarios()...)
 }
 
 func TestScenarios(t *testing.T) {
