@@ -32,26 +32,16 @@ var ruleOriginErrorsDef = rule{
 	tally:    func(x *request, ev *[numEv]int64) { ev[originErrorKind(x.rec)]++ },
 	evidence: [numEv]string{"OriginConnectError", "OriginCommError", "OriginReadError", "OriginDnsError", "other_origin_error", "5xx_without_origin_detail"},
 	explain:  originExplain,
-	// The alert query's filter since the first release (CloudFront logs no
-	// status above 599), less the edge-compute failures.
-	failsSQL: "(sc_status >= 500 OR x_edge_detailed_result_type LIKE 'Origin%Error') AND NOT " + edgeComputeSQL(),
+	// The alert query's filter since the first release: keep its text
+	// (CloudFront logs no status above 599). It also returns the
+	// edge-compute failures the Go predicate leaves out.
+	failsSQL: "(sc_status >= 500 OR x_edge_detailed_result_type LIKE 'Origin%Error')",
 }
 
 // originErrorsFails: a 5xx or an origin-side failure that no Lambda@Edge
 // function or CloudFront Function caused (those are edge-function-error's).
 func originErrorsFails(x *request) bool {
 	return isOriginError(x.rec) && Classify(x.rec).Layer() != LayerEdgeCompute
-}
-
-// edgeComputeSQL is the SQL of Classify(rec).Layer() == LayerEdgeCompute.
-func edgeComputeSQL() string {
-	var rs []Reason
-	for r := ReasonNone + 1; r < numReasons; r++ {
-		if r.Layer() == LayerEdgeCompute {
-			rs = append(rs, r)
-		}
-	}
-	return reasonIn(rs...)
 }
 
 // OriginResponseTimeout is CloudFront's default origin response timeout,

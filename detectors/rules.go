@@ -160,7 +160,11 @@ type RuleSpec struct {
 	// finding's failing requests; it implies CountsSQL. It is the Go
 	// predicate, but for what a row cannot tell apart: no NextAuth cookie is
 	// read from the cookie names as logged, without undoing %-encoded
-	// separators, and origin-errors takes every status from 500 up.
+	// separators; origin-errors takes every status from 500 up, the
+	// edge-compute failures (edge-function-error's) included, and
+	// auth-403-burst every 403 but InvalidRequestMethod, configured
+	// refusals (edge-refusals-on-auth's) included: both keep the alert
+	// query's filter of the first release.
 	FailsSQL string
 	Evidence []string // the counter names of Finding.Evidence
 }

@@ -148,5 +148,6 @@ func Incidents(start time.Time, seed uint64, requestsPerHour int) loggen.Config 
 			at(loggen.Auth403Session, 4, 5), at(loggen.AuthCookieMissing, 5, 6), at(loggen.CORSPreflightRejected, 6, 7),
 			at(loggen.APIOrigin403, 8, 9), at(loggen.Origin5xx, 9, 10), at(loggen.InsecureScheme, 10, 11),
 			at(loggen.ScannerFlood, 0, 12), at(loggen.Stray403, 0, 12), at(loggen.Origin403Post, 0, 12),
+			at(loggen.EdgeFunctionError, 7, 8), at(loggen.EdgeRefusalsOnAuth, 11, 12),
 		}}
 }
