@@ -202,7 +202,7 @@ type Config struct {
 	EdgeFunctionError Threshold `json:"edge_function_error"`
 	// EdgeRefusalsOnAuth [edge_refusals_on_auth]: geo, WAF or signed-URL
 	// refusals on NextAuth's endpoints, per host. Default 20 and 15% of
-	// the endpoints' requests, from min_clients 15 distinct clients, at
+	// the endpoints' requests, from min_clients 20 distinct clients, at
 	// baseline_factor 4 times the rate of the host's buckets around the
 	// burst (at least baseline_min_requests 200 requests of them): a refusal
 	// rate that stays level is the configuration at work (a country
@@ -272,7 +272,7 @@ func DefaultConfig() Config {
 			Threshold:           Threshold{MinCount: 20, MinRate: 0.15},
 			BaselineFactor:      4,
 			BaselineMinRequests: 200,
-			MinClients:          15,
+			MinClients:          20,
 		},
 		AuthCookieOversize: CookieOversizeThreshold{
 			Threshold:     Threshold{MinCount: 5, MinRate: 0},

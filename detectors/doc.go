@@ -54,7 +54,7 @@
 //	edge-refusals-on-auth    warning   geo, AWS WAF (generic Error, origin not asked) or
 //	                                   signed-URL refusals on NextAuth's endpoints, over a
 //	                                   span at least BaselineFactor (4) times the host's rate
-//	                                   around it, from MinClients (15) clients
+//	                                   around it (or 27% of the span without one), from MinClients (20) clients
 //	                                   (/api/auth/*; requests to NextAuth's endpoints)
 //
 // On the default (static) behavior, a refused method is normally a scanner

@@ -80,6 +80,11 @@ type refusalBucket struct {
 	fail, total int64
 }
 
+// refusalNoBaselineRate is the refusal rate over an episode's span that
+// fires without a baseline to compare with (a report window or an alert
+// run that holds only the burst): a quarter of sign-in refused.
+const refusalNoBaselineRate = 0.27
+
 // maxRefusalBuckets bounds refusalHistory: a week of 5-minute buckets.
 const maxRefusalBuckets = 2016
 
@@ -142,7 +147,8 @@ func (st *refusalHistory) around(from, to int64) (fail, total, inFail, inTotal i
 // BaselineMinRequests requests of them): a refusal rate that stays level
 // is the configuration at work (a country blocked on purpose, WAF turning
 // scanners away), not a change. Without such a baseline (refusals from
-// the start of the input) nothing rises, and the episode is dropped. The
+// the start of the input) the episode must refuse refusalNoBaselineRate
+// of the requests over its span. The
 // refusals must also come from MinClients distinct clients: a blocked
 // viewer retrying sign-in makes a burst of its own.
 func edgeRefusalBaseline(e *Engine, c *cand) {
@@ -161,10 +167,15 @@ func edgeRefusalBaseline(e *Engine, c *cand) {
 		// The episode's rate over its whole span, its quiet buckets
 		// included: a steady rate's bursts merge over quiet buckets.
 		bf, bt, sf, stot := st.around(ep.from, ep.to)
-		if bt == 0 || bt < th.BaselineMinRequests || stot == 0 {
-			continue
-		}
-		if float64(sf)*float64(bt) >= th.BaselineFactor*float64(bf)*float64(stot) {
+		switch {
+		case stot == 0:
+		case bt == 0 || bt < th.BaselineMinRequests:
+			// Nothing to compare with (the input is the burst): only a
+			// rate no steady restriction of a minority reaches.
+			if float64(sf) >= refusalNoBaselineRate*float64(stot) {
+				kept = append(kept, ep)
+			}
+		case float64(sf)*float64(bt) >= th.BaselineFactor*float64(bf)*float64(stot):
 			kept = append(kept, ep)
 		}
 	}
