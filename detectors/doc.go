@@ -56,6 +56,14 @@
 //	                                   span at least BaselineFactor (4) times the host's rate
 //	                                   around it (or 27% of the span without one), from MinClients (20) clients
 //	                                   (/api/auth/*; requests to NextAuth's endpoints)
+//	auth-cookie-oversize     warning,  API requests of 12,000 bytes or more (cs-bytes), or
+//	                         critical  refused for their headers' size (431, 494, 400/413
+//	                                   over 8 KiB): NextAuth's session cookie growing towards
+//	                                   CloudFront's 20 KB header limit, whose refusals are
+//	                                   not logged; critical from 16,000 bytes or on a refusal;
+//	                                   evidence: auth requests' cs-bytes p95 and max, session
+//	                                   token chunks in the first and last hour (/api/*; API
+//	                                   requests)
 //
 // On the default (static) behavior, a refused method is normally a scanner
 // (POST /xmlrpc.php) and the behavior doing its job: method-rejected counts

@@ -121,6 +121,7 @@ func New(cfg Config) (*Engine, error) {
 		r := &e.rules[i]
 		r.idx, r.th = i, r.settings(&cfg)
 	}
+	e.req.oversizeWarn, e.req.oversizeCritical = cfg.AuthCookieOversize.WarnBytes, cfg.AuthCookieOversize.CriticalBytes
 	for _, p := range cfg.APIPrefixes {
 		p = CleanPrefix(p)
 		dup := false

@@ -52,6 +52,9 @@ type request struct {
 	// configured: a 4xx refusal the owner configures (Reason.Configured:
 	// geo restriction, WAF, signed URLs), not the application's.
 	configured bool
+	// oversizeWarn, oversizeCritical: auth-cookie-oversize's byte
+	// thresholds (Config.AuthCookieOversize), set by New.
+	oversizeWarn, oversizeCritical int64
 }
 
 // A rule is one detector. Optional fields may be nil.
@@ -132,6 +135,7 @@ func ruleTable() []rule {
 		ruleOriginErrorsDef,
 		ruleEdgeFunctionErrorDef,
 		ruleEdgeRefusalsOnAuthDef,
+		ruleAuthCookieOversizeDef,
 	}
 }
 

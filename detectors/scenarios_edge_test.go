@@ -52,3 +52,21 @@ func edgeScenarios() []scenario {
 		{name: "waf-noise-geo", rph: busy, duration: 2 * time.Hour, incidents: []loggen.Incident{incident(loggen.WAFNoise, 0, 2*time.Hour, 0), incident(loggen.GeoRestricted, 0, 2*time.Hour, 0)}, wantOnly: true},
 	}
 }
+
+// oversizeScenarios: NextAuth's session cookie growing towards the 20 KB
+// limit (cookie logging on: the signature is in the cookie names and
+// sizes).
+func oversizeScenarios() []scenario {
+	return []scenario{
+		// One critical finding for the /api/* behavior: requests over 16,000
+		// bytes, Node's 431s, the session token in more chunks at the end.
+		// The 431s are no auth-403-burst (not 403) and carry cookies (no
+		// auth-cookie-missing).
+		{name: "auth-cookie-oversize", checks: map[string]string{CheckSessionOK: CheckFail, CheckCSRFOK: CheckFail}, rph: busy, cookies: true, duration: 2 * time.Hour, incidents: []loggen.Incident{incident(loggen.AuthCookieOversize, 0, 2*time.Hour, 0)}, wantOnly: true, want: []want{{
+			rule: RuleAuthCookieOversize, severity: SeverityCritical, group: "/api/*",
+			cause:    []string{"20 KB", "session token is split", "95th percentile"},
+			remedy:   []string{"database", "fewer claims in the JWT"},
+			evidence: []string{"over_warn_bytes", "over_critical_bytes", "header_size_refusals", "chunked_session_token", "auth_cs_bytes_p95", "auth_cs_bytes_max", "session_token_chunks_last_hour"},
+		}}},
+	}
+}

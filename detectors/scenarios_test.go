@@ -173,7 +173,7 @@ func scenarios() []scenario {
 			{rule: RuleAPIOriginForbidden, severity: SeverityCritical, group: "/api/*"},
 			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*"},
 		}},
-	}, edgeScenarios()...)
+	}, append(edgeScenarios(), oversizeScenarios()...)...)
 }
 
 func TestScenarios(t *testing.T) {
