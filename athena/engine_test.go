@@ -61,6 +61,9 @@ func TestMain(m *testing.M) {
 	if dsDir != "" {
 		os.RemoveAll(dsDir)
 	}
+	if rsDir != "" {
+		os.RemoveAll(rsDir)
+	}
 	os.Exit(code)
 }
 
