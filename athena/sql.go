@@ -367,7 +367,7 @@ func (p *queryPlan) pathClass(raw, dec string) (path, kind string) {
 // (hasNextAuthCookie) on a cookie header whose separators are not encoded:
 // a pair, after the blanks that follow ";", whose name is next-auth.* or
 // authjs.*, maybe behind __Secure- or __Host-.
-const nextAuthCookie = `(^|;)( |%20|%2520)*(__Secure-|__Host-)?(next-auth|authjs)\.[^=;]`
+const nextAuthCookie = `(^|;)( |%20|%2520)*(__Secure-|__Host-)?(next-auth|authjs|better-auth)\.[^=;]`
 
 // Columns of detectSQL's rows, in order.
 const (

@@ -119,6 +119,14 @@ type Config struct {
 	// origin (the "/api/*" cache behavior). Default ["/api"]. A trailing
 	// "/" or "/*" is ignored: "/api/*" means "/api" and everything under it.
 	APIPrefixes []string `json:"api_prefixes"`
+	// AuthLibrary [auth_library] names the auth library whose cookies the
+	// rules read (auth-403-burst, auth-cookie-missing): "next-auth"
+	// (NextAuth v4, next-auth.* and __Secure-/__Host-next-auth.*),
+	// "authjs" (Auth.js v5, authjs.*), "better-auth" (better-auth.*), or
+	// "auto" (the default): with cookie logging on, each host's library is
+	// the one whose cookies its requests carry first; any of the three
+	// until then.
+	AuthLibrary string `json:"auth_library"`
 
 	// Window [window, e.g. "5m"] is the bucket size: requests are counted
 	// per Window of record time. Default 5m: short enough to date an
@@ -239,6 +247,7 @@ func DefaultConfig() Config {
 	return Config{
 		AuthPrefix:    "/api/auth",
 		APIPrefixes:   []string{"/api"},
+		AuthLibrary:   AuthLibraryAuto,
 		Window:        5 * time.Minute,
 		Lookback:      time.Hour,
 		Reorder:       90 * time.Minute,
@@ -294,6 +303,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.APIPrefixes) == 0 {
 		return errors.New("detectors: api_prefixes is empty")
+	}
+	if _, err := parseAuthLibrary(c.AuthLibrary); err != nil {
+		return err
 	}
 	if len(c.APIPrefixes) > 16 {
 		return fmt.Errorf("detectors: api_prefixes has %d entries, at most 16", len(c.APIPrefixes))

@@ -56,7 +56,7 @@ func auth403Fails(x *request) bool { return x.rec.Status == 403 && !x.refused &&
 
 func auth403Tally(x *request, ev *[numEv]int64) {
 	rec := x.rec
-	if hasNextAuthCookie(rec.Cookie) {
+	if hasAuthCookie(rec.Cookie, x.lib) {
 		ev[evWithCookies]++
 	} else {
 		ev[evWithoutCookies]++

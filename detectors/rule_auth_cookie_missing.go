@@ -50,7 +50,7 @@ func cookieSeries(e *Engine, r *rule, h *hostState, x *request) *series {
 // refusing the method, without a NextAuth cookie.
 func cookieFails(x *request) bool {
 	st := x.rec.Status
-	return st >= 400 && st <= 499 && st != 401 && st != 404 && !x.refused && !x.configured && !hasNextAuthCookie(x.rec.Cookie)
+	return st >= 400 && st <= 499 && st != 401 && st != 404 && !x.refused && !x.configured && !hasAuthCookie(x.rec.Cookie, x.lib)
 }
 
 func cookieTally(x *request, ev *[numEv]int64) {

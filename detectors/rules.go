@@ -55,6 +55,10 @@ type request struct {
 	// oversizeWarn, oversizeCritical: auth-cookie-oversize's byte
 	// thresholds (Config.AuthCookieOversize), set by New.
 	oversizeWarn, oversizeCritical int64
+	// lib is the auth library whose cookies count for the request's host:
+	// Config.AuthLibrary, or in auto the one detected on the host (libAny
+	// until then).
+	lib authLib
 }
 
 // A rule is one detector. Optional fields may be nil.
@@ -251,7 +255,7 @@ const sqlCacheHit = "(coalesce(x_edge_detailed_result_type, '') IN ('Hit', 'Refr
 
 // sqlNextAuthCookie is hasNextAuthCookie on the logged cookie header (names
 // as logged; values are redacted in the dataset).
-const sqlNextAuthCookie = `regexp_like(coalesce(cs_cookie, ''), '(^|;)( |%20|%2520)*(__Secure-|__Host-)?(next-auth|authjs)\.[^=;]')`
+const sqlNextAuthCookie = `regexp_like(coalesce(cs_cookie, ''), '(^|;)( |%20|%2520)*(__Secure-|__Host-)?(next-auth|authjs|better-auth)\.[^=;]')`
 
 // methodIndex returns the method's counter offset for method-rejected.
 func methodIndex(m string) int {
