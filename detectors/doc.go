@@ -88,6 +88,13 @@
 // auth-403-burst may both fire for one incident: the first says which
 // requests lacked cookies, the second how badly sign-in fails.
 //
+// Refusals the owner configures (geo restriction, AWS WAF, signed URLs:
+// Reason.Configured) are not NextAuth's: auth-403-burst,
+// auth-cookie-missing and cors-preflight-rejected leave them out, and
+// edge-refusals-on-auth reports them only when they rise well above the
+// host's rate around them. Lambda@Edge and CloudFront Functions failures
+// are edge-function-error's, not origin-errors'.
+//
 // The auth-403-burst cause tells the likely causes apart: with cookie logging
 // on, failing requests that carry NextAuth cookies mean CloudFront does not
 // forward them (origin request policy AllViewer, or AllViewerExceptHostHeader
@@ -210,14 +217,18 @@
 // DefaultConfig gives the defaults; LoadConfig reads a JSON file whose keys
 // overlay them (unknown keys are errors); Config.Set sets one key from text,
 // for flags and environment variables. Keys: auth_prefix, api_prefixes,
-// window, lookback, reorder (durations as "5m"), max_hosts, max_path_groups,
-// max_clients, ignore_paths, and per rule auth_cache_hit, auth_403_burst,
-// method_rejected, cors_preflight_rejected, auth_cookie_missing,
-// auth_insecure_scheme, api_origin_forbidden, origin_errors, each an object
-// with enabled, min_count and min_rate (auth_403_burst also
-// baseline_factor and baseline_min_requests, method_rejected also
-// static_min_count, static_min_clients, static_min_rate and
-// page_min_clients, origin_errors also critical_rate), and checks with
+// auth_library (auto, next-auth, authjs, better-auth: whose cookie names
+// the rules read, see authlib.go), window, lookback, reorder (durations as
+// "5m"), max_hosts, max_path_groups, max_clients, ignore_paths, and per
+// rule auth_cache_hit, auth_403_burst, method_rejected,
+// cors_preflight_rejected, auth_cookie_missing, auth_insecure_scheme,
+// api_origin_forbidden, origin_errors, edge_function_error,
+// edge_refusals_on_auth, auth_cookie_oversize, each an object with
+// enabled, min_count and min_rate (auth_403_burst also baseline_factor and
+// baseline_min_requests, edge_refusals_on_auth also min_clients,
+// method_rejected also static_min_count, static_min_clients,
+// static_min_rate and page_min_clients, origin_errors also critical_rate,
+// auth_cookie_oversize warn_bytes and critical_bytes), and checks with
 // min_failures and max_failure_rate. The rules' objects may also be given
 // under "rules" ("rules.method_rejected.enabled=false").
 //
