@@ -165,7 +165,8 @@ func TestTrickyPaths(t *testing.T) {
 						rules = append(rules, f.Rule)
 					}
 				}
-				if len(rules) < len(detectors.Rules())-1 || len(local.Findings) < 15 {
+				// The seed's eight rules but one: the tricky paths are theirs.
+				if len(rules) < 7 || len(local.Findings) < 15 {
 					t.Errorf("%d findings of rules %v: the test needs the rules to fire", len(local.Findings), rules)
 				}
 				if !slices.ContainsFunc(local.Findings, func(f detectors.Finding) bool {

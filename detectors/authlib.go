@@ -123,15 +123,15 @@ func authCookieLib(pair string, lib authLib) authLib {
 	return numLibs
 }
 
-// libraryName is the library for people.
-func (l authLib) title() string {
+// cookieNames names the library's cookies for people.
+func (l authLib) cookieNames() string {
 	switch l {
 	case libNextAuth:
-		return "NextAuth v4 (next-auth.*)"
+		return "NextAuth's cookies (next-auth.*, __Secure-next-auth.*, __Host-next-auth.*)"
 	case libAuthJS:
-		return "Auth.js v5 (authjs.*)"
+		return "Auth.js's cookies (authjs.*, __Secure-authjs.*, __Host-authjs.*)"
 	case libBetterAuth:
-		return "Better Auth (better-auth.*)"
+		return "Better Auth's cookies (better-auth.*, __Secure-better-auth.*)"
 	}
-	return "NextAuth / Auth.js / Better Auth"
+	return "NextAuth's cookies (next-auth.*, __Secure-next-auth.*, __Host-next-auth.*, authjs.*)" // auto: as before profiles
 }

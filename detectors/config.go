@@ -123,9 +123,10 @@ type Config struct {
 	// rules read (auth-403-burst, auth-cookie-missing): "next-auth"
 	// (NextAuth v4, next-auth.* and __Secure-/__Host-next-auth.*),
 	// "authjs" (Auth.js v5, authjs.*), "better-auth" (better-auth.*), or
-	// "auto" (the default): with cookie logging on, each host's library is
-	// the one whose cookies its requests carry first; any of the three
-	// until then.
+	// "auto" (the default): the cookies of any of the three count, so a
+	// host's library is recognised from its logged cookies whichever it is.
+	// A set library keeps another one's stale cookies (after a migration)
+	// from counting, and the findings name its cookies.
 	AuthLibrary string `json:"auth_library"`
 
 	// Window [window, e.g. "5m"] is the bucket size: requests are counted

@@ -75,12 +75,9 @@ type hostState struct {
 	cfName     string // cs(Host) first seen: the distribution's domain name
 	viaCF      bool   // host is a *.cloudfront.net name
 
-	cookieLogging bool // some request carried a logged Cookie header
-	authCookies   bool // some request carried a NextAuth cookie
-	// lib: the auth library whose cookies the host's requests carry
-	// (Config.AuthLibrary, else the first seen; libAny before).
-	lib          authLib
-	authRequests int64 // requests to real NextAuth endpoints
+	cookieLogging bool  // some request carried a logged Cookie header
+	authCookies   bool  // some request carried a NextAuth cookie
+	authRequests  int64 // requests to real NextAuth endpoints
 
 	rs     [][]*series // per rule (Engine.rules index), its series in the rule's slots
 	own    []any       // per rule, its own state (rule.newState), nil without
@@ -126,6 +123,7 @@ func New(cfg Config) (*Engine, error) {
 		r.idx, r.th = i, r.settings(&cfg)
 	}
 	e.lib, _ = parseAuthLibrary(cfg.AuthLibrary) // validated
+	e.req.lib = e.lib
 	e.req.oversizeWarn, e.req.oversizeCritical = cfg.AuthCookieOversize.WarnBytes, cfg.AuthCookieOversize.CriticalBytes
 	for _, p := range cfg.APIPrefixes {
 		p = CleanPrefix(p)
@@ -283,7 +281,7 @@ func (e *Engine) hostFor(dist, host, cfName string) *hostState {
 
 func (e *Engine) newHost(dist, host, cfName string) *hostState {
 	h := &hostState{
-		dist: dist, host: host, cfName: cfName, lib: e.lib,
+		dist: dist, host: host, cfName: cfName,
 		viaCF: isCloudFrontName(host),
 		rs:    make([][]*series, len(e.rules)),
 		own:   make([]any, len(e.rules)),
@@ -359,11 +357,8 @@ func (e *Engine) Observe(rec *logparse.Record, dist string) {
 
 	if rec.Cookie != "" && !h.authCookies {
 		h.cookieLogging = true
-		if l := cookieLib(rec.Cookie, e.lib); l != numLibs {
-			h.authCookies, h.lib = true, l
-		}
+		h.authCookies = hasAuthCookie(rec.Cookie, e.lib)
 	}
-	x.lib = h.lib
 	x.refused = isInvalidMethod(rec)
 	x.configured = rec.Status >= 400 && rec.Status <= 499 && !x.refused && ConfiguredRefusal(rec)
 	x.mi = methodIndex(rec.Method)

@@ -62,8 +62,8 @@ func cookieTally(x *request, ev *[numEv]int64) {
 }
 
 func cookieExplain(e *Engine, f *Finding, c *cand, ev [numEv]int64) {
-	f.Cause = fmt.Sprintf("%s failed (4xx) carrying none of NextAuth's cookies (next-auth.*, __Secure-next-auth.*, __Host-next-auth.*, authjs.*) while other requests to %s carry them (%s): the browser did not store or did not send the session, CSRF or state cookie",
-		ofText(f), f.Host, counts(ev, []string{"with other cookies", "no Cookie header"}, evOtherCookies))
+	f.Cause = fmt.Sprintf("%s failed (4xx) carrying none of %s while other requests to %s carry them (%s): the browser did not store or did not send the session, CSRF or state cookie",
+		ofText(f), e.lib.cookieNames(), f.Host, counts(ev, []string{"with other cookies", "no Cookie header"}, evOtherCookies))
 	f.Remedy = "Make the browser keep NextAuth's cookies: " + cookieAdvice(f.Host) + fmt.Sprintf(" If the browser does hold them, make CloudFront forward all cookies to the origin with the origin request policy %s, or %s for API Gateway or Lambda URL origins.",
 		allViewer, allViewerExceptHostHeader)
 }

@@ -55,9 +55,8 @@ type request struct {
 	// oversizeWarn, oversizeCritical: auth-cookie-oversize's byte
 	// thresholds (Config.AuthCookieOversize), set by New.
 	oversizeWarn, oversizeCritical int64
-	// lib is the auth library whose cookies count for the request's host:
-	// Config.AuthLibrary, or in auto the one detected on the host (libAny
-	// until then).
+	// lib is the auth library whose cookies count: Config.AuthLibrary
+	// (libAny in auto: every library's).
 	lib authLib
 }
 
