@@ -61,6 +61,9 @@ func TestMain(m *testing.M) {
 	if dsDir != "" {
 		os.RemoveAll(dsDir)
 	}
+	if rsDir != "" {
+		os.RemoveAll(rsDir)
+	}
 	os.Exit(code)
 }
 
@@ -133,8 +136,11 @@ func jsonOf(t *testing.T, rep *report.Report, noExamples bool) string {
 	c.Coverage.NearestBefore, c.Coverage.NearestAfter = nil, nil
 	c.Findings = slices.Clone(rep.Findings)
 	if noExamples {
+		// Nor the order of the first failing paths, which follows the
+		// order the failures sharing a timestamp are replayed in.
 		for i := range c.Findings {
 			c.Findings[i].Examples = nil
+			c.Findings[i].Paths = slices.Sorted(slices.Values(c.Findings[i].Paths))
 		}
 	}
 	var b bytes.Buffer
@@ -283,8 +289,12 @@ func TestSameAsLocal(t *testing.T) {
 			}
 		}
 	}
-	if len(rules) != len(detectors.Rules()) {
-		t.Errorf("rules found: %v, want all of %v", rules, detectors.Rules())
+	// All but auth-cookie-oversize, whose request sizes and session
+	// cookie chunks the replay does not carry for every request: its SQL
+	// is tested by TestRuleSQL.
+	want := slices.DeleteFunc(detectors.Rules(), func(r string) bool { return r == detectors.RuleAuthCookieOversize })
+	if len(rules) != len(want) {
+		t.Errorf("rules found: %v, want all of %v", rules, want)
 	}
 }
 

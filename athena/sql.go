@@ -373,9 +373,11 @@ func (p *queryPlan) pathClass(raw, dec string) (path, kind string) {
 
 // nextAuthCookie is the detectors' test for a NextAuth cookie
 // (hasNextAuthCookie) on a cookie header whose separators are not encoded:
-// a pair, after the blanks that follow ";", whose name is next-auth.* or
-// authjs.*, maybe behind __Secure- or __Host-.
-const nextAuthCookie = `(^|;)( |%20|%2520)*(__Secure-|__Host-)?(next-auth|authjs)\.[^=;]`
+// a pair, after the blanks that follow ";", whose name is next-auth.*,
+// authjs.* or better-auth.*, maybe behind __Secure- or __Host-. A count
+// row keeps the library of the first such cookie (group 4), for the
+// detectors' auth_library detection.
+const nextAuthCookie = `(^|;)( |%20|%2520)*(__Secure-|__Host-)?(next-auth|authjs|better-auth)\.[^=;]`
 
 // Columns of detectSQL's rows, in order.
 const (
@@ -512,7 +514,7 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN detail = 1 THEN cl ELSE 0 END AS o_cl,
     CASE WHEN detail = 1 OR ck = '' THEN ck
       WHEN strpos(ck, '%%3B') > 0 OR strpos(ck, '%%3b') > 0 OR strpos(ck, '%%253B') > 0 THEN ck
-      WHEN %[10]s THEN 'next-auth.session-token='
+      WHEN %[10]s THEN concat(regexp_extract(ck, %[16]s, 4), '.session-token=')
       ELSE 'x=' END AS o_ck,
     CASE WHEN detail = 1 THEN q ELSE '' END AS o_q,
     CASE WHEN detail = 1 THEN rid ELSE '' END AS o_rid,
@@ -526,7 +528,7 @@ GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt
 ORDER BY o_t - o_t %% %[9]d, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip`,
 		rowCol, epochMS, p.table, p.partitions(p.win), ts(p.win.From), ts(p.win.Until),
 		path, kind, w, p.regex("ck", nextAuthCookie), order, p.notIgnored("kind", "np"), p.cfg.MethodRejected.PageMinClients,
-		ruleCols, ruleDetail)
+		ruleCols, ruleDetail, str(nextAuthCookie))
 }
 
 // ruleFailures returns the columns of detectSQL's first step that tell

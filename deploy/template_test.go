@@ -54,6 +54,9 @@ func TestResources(t *testing.T) {
 		"QueryRuleAuthInsecureScheme":    "AWS::Athena::NamedQuery",
 		"QueryRuleApiOriginForbidden":    "AWS::Athena::NamedQuery",
 		"QueryRuleOriginErrors":          "AWS::Athena::NamedQuery",
+		"QueryRuleEdgeFunctionError":     "AWS::Athena::NamedQuery",
+		"QueryRuleEdgeRefusalsOnAuth":    "AWS::Athena::NamedQuery",
+		"QueryRuleAuthCookieOversize":    "AWS::Athena::NamedQuery",
 	}
 	newLogBucket := map[string]string{"LogBucket": "AWS::S3::Bucket", "LogBucketPolicy": "AWS::S3::BucketPolicy"}
 	existingLogBucket := map[string]string{"LogObjectCreatedRule": "AWS::Events::Rule"}

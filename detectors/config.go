@@ -70,6 +70,33 @@ type OriginErrorsThreshold struct {
 	CriticalRate float64 `json:"critical_rate"`
 }
 
+// RefusalThreshold is the edge-refusals-on-auth threshold: a Threshold,
+// the comparison with the host's refusal rate around the burst, and the
+// distinct clients refused.
+type RefusalThreshold struct {
+	Threshold
+	// BaselineFactor: a burst must refuse at least this many times the
+	// rate of the host's other buckets (quiet or not, more than one bucket
+	// away from it).
+	BaselineFactor float64 `json:"baseline_factor"`
+	// BaselineMinRequests: those buckets must hold at least this many
+	// requests; with fewer (refusals since the input began) nothing is
+	// seen to rise, and the rule stays silent.
+	BaselineMinRequests int64 `json:"baseline_min_requests"`
+	// MinClients: distinct clients among the refused requests.
+	MinClients int `json:"min_clients"`
+}
+
+// CookieOversizeThreshold is the auth-cookie-oversize threshold: a burst
+// of at least MinCount auth requests of WarnBytes or more (cs-bytes) or
+// refused by the origin as too large; critical from CriticalBytes, near
+// CloudFront's 20 KB limit on a request's headers.
+type CookieOversizeThreshold struct {
+	Threshold
+	WarnBytes     int64 `json:"warn_bytes"`
+	CriticalBytes int64 `json:"critical_bytes"`
+}
+
 // CheckConfig decides when a post-deploy check fails on failed responses:
 // at least MinFailures failures AND more than MaxFailureRate of the
 // endpoint's requests. Fewer are reported as evidence of a passing check.
@@ -92,6 +119,15 @@ type Config struct {
 	// origin (the "/api/*" cache behavior). Default ["/api"]. A trailing
 	// "/" or "/*" is ignored: "/api/*" means "/api" and everything under it.
 	APIPrefixes []string `json:"api_prefixes"`
+	// AuthLibrary [auth_library] names the auth library whose cookies the
+	// rules read (auth-403-burst, auth-cookie-missing): "next-auth"
+	// (NextAuth v4, next-auth.* and __Secure-/__Host-next-auth.*),
+	// "authjs" (Auth.js v5, authjs.*), "better-auth" (better-auth.*), or
+	// "auto" (the default): the cookies of any of the three count, so a
+	// host's library is recognised from its logged cookies whichever it is.
+	// A set library keeps another one's stale cookies (after a migration)
+	// from counting, and the findings name its cookies.
+	AuthLibrary string `json:"auth_library"`
 
 	// Window [window, e.g. "5m"] is the bucket size: requests are counted
 	// per Window of record time. Default 5m: short enough to date an
@@ -184,6 +220,29 @@ type Config struct {
 	// NextAuth always answers them with JSON, so repeated HTML is a
 	// distribution-wide error page, not a client's mistake.
 	AuthHTMLResponse Threshold `json:"auth_html_response"`
+	// EdgeFunctionError [edge_function_error]: Lambda@Edge or CloudFront
+	// Functions failing or throttled, per behavior. Default 5 and 1%: a
+	// function that works never fails, so a few failures in a hundred
+	// requests are a broken or throttled function, while a single timeout
+	// is not worth an alert.
+	EdgeFunctionError Threshold `json:"edge_function_error"`
+	// EdgeRefusalsOnAuth [edge_refusals_on_auth]: geo, WAF or signed-URL
+	// refusals on NextAuth's endpoints, per host. Default 20 and 15% of
+	// the endpoints' requests, from min_clients 20 distinct clients, at
+	// baseline_factor 4 times the rate of the host's buckets around the
+	// burst (at least baseline_min_requests 200 requests of them): a refusal
+	// rate that stays level is the configuration at work (a country
+	// blocked on purpose, WAF turning away scanners; its blocked viewers
+	// retrying make short bursts from a few clients), one that rises well
+	// above it for many users is a new rule or setting blocking sign-in.
+	EdgeRefusalsOnAuth RefusalThreshold `json:"edge_refusals_on_auth"`
+	// AuthCookieOversize [auth_cookie_oversize]: auth requests approaching
+	// CloudFront's 20 KB request-header limit. Default 5 requests and 0%:
+	// a request over warn_bytes (12,000 bytes, cs-bytes) or refused by the
+	// origin as too large (431, 494, S3's 400) warns; critical_bytes
+	// (16,000) is near the limit, where the next claim added to the
+	// session makes sign-in fail with no log line at all.
+	AuthCookieOversize CookieOversizeThreshold `json:"auth_cookie_oversize"`
 
 	// Checks [checks] decides when a post-deploy check fails. Default 5
 	// failures and more than 2%: a stray 403 in a busy day is evidence in
@@ -206,6 +265,7 @@ func DefaultConfig() Config {
 	return Config{
 		AuthPrefix:    "/api/auth",
 		APIPrefixes:   []string{"/api"},
+		AuthLibrary:   AuthLibraryAuto,
 		Window:        5 * time.Minute,
 		Lookback:      time.Hour,
 		Reorder:       90 * time.Minute,
@@ -237,7 +297,19 @@ func DefaultConfig() Config {
 		APIRoutedToStaticOrigin: Threshold{MinCount: 10, MinRate: 0.1},
 		PostSignatureRejected:   Threshold{MinCount: 10, MinRate: 0.8},
 		AuthHTMLResponse:        Threshold{MinCount: 5, MinRate: 0.2},
-		Checks:                  CheckConfig{MinFailures: 5, MaxFailureRate: 0.02},
+		EdgeFunctionError:       Threshold{MinCount: 5, MinRate: 0.01},
+		EdgeRefusalsOnAuth: RefusalThreshold{
+			Threshold:           Threshold{MinCount: 20, MinRate: 0.15},
+			BaselineFactor:      4,
+			BaselineMinRequests: 200,
+			MinClients:          20,
+		},
+		AuthCookieOversize: CookieOversizeThreshold{
+			Threshold:     Threshold{MinCount: 5, MinRate: 0},
+			WarnBytes:     12_000,
+			CriticalBytes: 16_000,
+		},
+		Checks: CheckConfig{MinFailures: 5, MaxFailureRate: 0.02},
 	}
 }
 
@@ -252,6 +324,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.APIPrefixes) == 0 {
 		return errors.New("detectors: api_prefixes is empty")
+	}
+	if _, err := parseAuthLibrary(c.AuthLibrary); err != nil {
+		return err
 	}
 	if len(c.APIPrefixes) > 16 {
 		return fmt.Errorf("detectors: api_prefixes has %d entries, at most 16", len(c.APIPrefixes))
@@ -302,6 +377,9 @@ func (c Config) Validate() error {
 		{"api_routed_to_static_origin", c.APIRoutedToStaticOrigin},
 		{"post_signature_rejected", c.PostSignatureRejected},
 		{"auth_html_response", c.AuthHTMLResponse},
+		{"edge_function_error", c.EdgeFunctionError},
+		{"edge_refusals_on_auth", c.EdgeRefusalsOnAuth.Threshold},
+		{"auth_cookie_oversize", c.AuthCookieOversize.Threshold},
 	} {
 		if t.th.MinCount < 1 {
 			return fmt.Errorf("detectors: %s.min_count %d must be at least 1", t.name, t.th.MinCount)
@@ -315,6 +393,14 @@ func (c Config) Validate() error {
 		return fmt.Errorf("detectors: auth_403_burst.baseline_factor %v must be a number ≥ 0", c.Auth403Burst.BaselineFactor)
 	case c.Auth403Burst.BaselineMinRequests < 0:
 		return fmt.Errorf("detectors: auth_403_burst.baseline_min_requests %d is negative", c.Auth403Burst.BaselineMinRequests)
+	case !(c.EdgeRefusalsOnAuth.BaselineFactor >= 0) || math.IsInf(c.EdgeRefusalsOnAuth.BaselineFactor, 0):
+		return fmt.Errorf("detectors: edge_refusals_on_auth.baseline_factor %v must be a number ≥ 0", c.EdgeRefusalsOnAuth.BaselineFactor)
+	case c.EdgeRefusalsOnAuth.BaselineMinRequests < 0 || c.EdgeRefusalsOnAuth.MinClients < 0:
+		return fmt.Errorf("detectors: edge_refusals_on_auth.baseline_min_requests %d and min_clients %d must not be negative",
+			c.EdgeRefusalsOnAuth.BaselineMinRequests, c.EdgeRefusalsOnAuth.MinClients)
+	case c.AuthCookieOversize.WarnBytes < 1 || c.AuthCookieOversize.CriticalBytes < c.AuthCookieOversize.WarnBytes:
+		return fmt.Errorf("detectors: auth_cookie_oversize: warn_bytes %d must be at least 1 and critical_bytes %d at least warn_bytes",
+			c.AuthCookieOversize.WarnBytes, c.AuthCookieOversize.CriticalBytes)
 	case !validRate(c.OriginErrors.CriticalRate):
 		return fmt.Errorf("detectors: origin_errors.critical_rate %v must be in [0, 1]", c.OriginErrors.CriticalRate)
 	case c.Checks.MinFailures < 1:
@@ -480,6 +566,7 @@ var ruleKeys = [...]string{
 	"auth_cache_hit", "auth_403_burst", "method_rejected", "cors_preflight_rejected",
 	"auth_cookie_missing", "auth_insecure_scheme", "api_origin_forbidden", "origin_errors",
 	"api_routed_to_static_origin", "post_signature_rejected", "auth_html_response",
+	"edge_function_error", "edge_refusals_on_auth", "auth_cookie_oversize",
 }
 
 // rulesOverlay decodes the "rules" object over the rules' settings of c.
@@ -499,9 +586,13 @@ func (r *rulesOverlay) UnmarshalJSON(data []byte) error {
 		APIRoutedToStatic     *Threshold               `json:"api_routed_to_static_origin"`
 		PostSignatureRejected *Threshold               `json:"post_signature_rejected"`
 		AuthHTMLResponse      *Threshold               `json:"auth_html_response"`
+		EdgeFunctionError     *Threshold               `json:"edge_function_error"`
+		EdgeRefusalsOnAuth    *RefusalThreshold        `json:"edge_refusals_on_auth"`
+		AuthCookieOversize    *CookieOversizeThreshold `json:"auth_cookie_oversize"`
 	}{&c.AuthCacheHit, &c.Auth403Burst, &c.MethodRejected, &c.CORSPreflightRejected,
 		&c.AuthCookieMissing, &c.AuthInsecureScheme, &c.APIOriginForbidden, &c.OriginErrors,
-		&c.APIRoutedToStaticOrigin, &c.PostSignatureRejected, &c.AuthHTMLResponse}
+		&c.APIRoutedToStaticOrigin, &c.PostSignatureRejected, &c.AuthHTMLResponse,
+		&c.EdgeFunctionError, &c.EdgeRefusalsOnAuth, &c.AuthCookieOversize}
 	if err := decodeStrict(data, &fields); err != nil {
 		return fmt.Errorf("rules: %w", err)
 	}
@@ -618,6 +709,56 @@ func (t *OriginErrorsThreshold) UnmarshalJSON(data []byte) error {
 	}
 	j.apply(&t.Threshold)
 	setIf(&t.CriticalRate, j.CriticalRate)
+	return nil
+}
+
+type refusalJSON struct {
+	thresholdJSON
+	BaselineFactor      *float64 `json:"baseline_factor,omitempty"`
+	BaselineMinRequests *int64   `json:"baseline_min_requests,omitempty"`
+	MinClients          *int     `json:"min_clients,omitempty"`
+}
+
+// MarshalJSON writes t with "enabled".
+func (t RefusalThreshold) MarshalJSON() ([]byte, error) {
+	return json.Marshal(refusalJSON{thresholdToJSON(t.Threshold), &t.BaselineFactor, &t.BaselineMinRequests, &t.MinClients})
+}
+
+// UnmarshalJSON overlays the members present on t; an unknown one is an
+// error.
+func (t *RefusalThreshold) UnmarshalJSON(data []byte) error {
+	var j refusalJSON
+	if err := decodeStrict(data, &j); err != nil {
+		return err
+	}
+	j.apply(&t.Threshold)
+	setIf(&t.BaselineFactor, j.BaselineFactor)
+	setIf(&t.BaselineMinRequests, j.BaselineMinRequests)
+	setIf(&t.MinClients, j.MinClients)
+	return nil
+}
+
+type cookieOversizeJSON struct {
+	thresholdJSON
+	WarnBytes     *int64 `json:"warn_bytes,omitempty"`
+	CriticalBytes *int64 `json:"critical_bytes,omitempty"`
+}
+
+// MarshalJSON writes t with "enabled".
+func (t CookieOversizeThreshold) MarshalJSON() ([]byte, error) {
+	return json.Marshal(cookieOversizeJSON{thresholdToJSON(t.Threshold), &t.WarnBytes, &t.CriticalBytes})
+}
+
+// UnmarshalJSON overlays the members present on t; an unknown one is an
+// error.
+func (t *CookieOversizeThreshold) UnmarshalJSON(data []byte) error {
+	var j cookieOversizeJSON
+	if err := decodeStrict(data, &j); err != nil {
+		return err
+	}
+	j.apply(&t.Threshold)
+	setIf(&t.WarnBytes, j.WarnBytes)
+	setIf(&t.CriticalBytes, j.CriticalBytes)
 	return nil
 }
 

@@ -43,7 +43,9 @@
 //	                                   (/api/*; API requests other than OPTIONS) seed 001
 //	origin-errors            warning,  5xx and Origin*Error per path group: /api/auth/*,
 //	                         critical  /api/<segment>, /* (static); critical from
-//	                                   OriginErrors.CriticalRate (group; its requests)
+//	                                   OriginErrors.CriticalRate; not edge-compute failures;
+//	                                   the cause tells read timeouts, connection, DNS and
+//	                                   invalid-response failures apart (group; its requests)
 //	api-routed-to-static-origin critical  API requests, NextAuth's included, answered by S3: XML
 //	                                   error documents (400/403/404 application/xml, also from
 //	                                   the error cache) on paths without a file extension, from
@@ -59,6 +61,24 @@
 //	auth-html-response       critical  session, csrf, providers answered 2xx text/html by the
 //	                                   origin or the cache: custom error responses serving the
 //	                                   SPA's index.html (/api/auth/*; their requests)
+//	edge-function-error      critical, Lambda@Edge (Lambda*Error, LambdaLimitExceeded) or
+//	                         warning   CloudFront Functions (FunctionExecutionError,
+//	                                   FunctionThrottledError) failing or throttled, in any of
+//	                                   the three result types; critical on an API behavior,
+//	                                   the auth prefix included (/api/* or /*; its requests)
+//	edge-refusals-on-auth    warning   geo, AWS WAF (generic Error, origin not asked) or
+//	                                   signed-URL refusals on NextAuth's endpoints, over a
+//	                                   span at least BaselineFactor (4) times the host's rate
+//	                                   around it (or 27% of the span without one), from MinClients (20) clients
+//	                                   (/api/auth/*; requests to NextAuth's endpoints)
+//	auth-cookie-oversize     warning,  API requests of 12,000 bytes or more (cs-bytes), or
+//	                         critical  refused for their headers' size (431, 494, 400/413
+//	                                   over 8 KiB): NextAuth's session cookie growing towards
+//	                                   CloudFront's 20 KB header limit, whose refusals are
+//	                                   not logged; critical from 16,000 bytes or on a refusal;
+//	                                   evidence: auth requests' cs-bytes p95 and max, session
+//	                                   token chunks in the first and last hour (/api/*; API
+//	                                   requests)
 //
 // On the default (static) behavior, a refused method is normally a scanner
 // (POST /xmlrpc.php) and the behavior doing its job: method-rejected counts
@@ -93,6 +113,13 @@
 // fix: findings of the same host, distribution and rule with the same
 // Remedy fold into the most severe, then largest (origin-errors of several
 // path groups when the origin cannot be reached).
+//
+// Refusals the owner configures (geo restriction, AWS WAF, signed URLs:
+// Reason.Configured) are not NextAuth's: auth-403-burst,
+// auth-cookie-missing and cors-preflight-rejected leave them out, and
+// edge-refusals-on-auth reports them only when they rise well above the
+// host's rate around them. Lambda@Edge and CloudFront Functions failures
+// are edge-function-error's, not origin-errors'.
 //
 // The auth-403-burst cause tells the likely causes apart: with cookie logging
 // on, failing requests that carry NextAuth cookies mean CloudFront does not
@@ -216,15 +243,19 @@
 // DefaultConfig gives the defaults; LoadConfig reads a JSON file whose keys
 // overlay them (unknown keys are errors); Config.Set sets one key from text,
 // for flags and environment variables. Keys: auth_prefix, api_prefixes,
-// window, lookback, reorder (durations as "5m"), max_hosts, max_path_groups,
-// max_clients, ignore_paths, and per rule auth_cache_hit, auth_403_burst,
-// method_rejected, cors_preflight_rejected, auth_cookie_missing,
-// auth_insecure_scheme, api_origin_forbidden, origin_errors,
-// api_routed_to_static_origin, post_signature_rejected, auth_html_response,
-// each an object with enabled, min_count and min_rate (auth_403_burst also
-// baseline_factor and baseline_min_requests, method_rejected also
-// static_min_count, static_min_clients, static_min_rate and
-// page_min_clients, origin_errors also critical_rate), and checks with
+// auth_library (auto, next-auth, authjs, better-auth: whose cookie names
+// the rules read, see authlib.go), window, lookback, reorder (durations as
+// "5m"), max_hosts, max_path_groups, max_clients, ignore_paths, and per
+// rule auth_cache_hit, auth_403_burst, method_rejected,
+// cors_preflight_rejected, auth_cookie_missing, auth_insecure_scheme,
+// api_origin_forbidden, origin_errors, api_routed_to_static_origin,
+// post_signature_rejected, auth_html_response, edge_function_error,
+// edge_refusals_on_auth, auth_cookie_oversize, each an object with
+// enabled, min_count and min_rate (auth_403_burst also baseline_factor and
+// baseline_min_requests, edge_refusals_on_auth also min_clients,
+// method_rejected also static_min_count, static_min_clients,
+// static_min_rate and page_min_clients, origin_errors also critical_rate,
+// auth_cookie_oversize warn_bytes and critical_bytes), and checks with
 // min_failures and max_failure_rate. The rules' objects may also be given
 // under "rules" ("rules.method_rejected.enabled=false").
 //

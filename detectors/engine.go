@@ -16,10 +16,11 @@ import (
 // MaxClients), not by the input size. It is not safe for concurrent use.
 type Engine struct {
 	cfg     Config
-	k       int   // ring buckets per series
-	w       int   // buckets in a burst run (Lookback)
-	reorder int64 // buckets a record may lag behind the newest
-	window  int64 // Window in ns
+	lib     authLib // Config.AuthLibrary
+	k       int     // ring buckets per series
+	w       int     // buckets in a burst run (Lookback)
+	reorder int64   // buckets a record may lag behind the newest
+	window  int64   // Window in ns
 
 	authPrefix string    // cleaned, e.g. "/api/auth"
 	authGroup  string    // authPrefix + "/*"
@@ -121,6 +122,9 @@ func New(cfg Config) (*Engine, error) {
 		r := &e.rules[i]
 		r.idx, r.th = i, r.settings(&cfg)
 	}
+	e.lib, _ = parseAuthLibrary(cfg.AuthLibrary) // validated
+	e.req.lib = e.lib
+	e.req.oversizeWarn, e.req.oversizeCritical = cfg.AuthCookieOversize.WarnBytes, cfg.AuthCookieOversize.CriticalBytes
 	for _, p := range cfg.APIPrefixes {
 		p = CleanPrefix(p)
 		dup := false
@@ -353,9 +357,10 @@ func (e *Engine) Observe(rec *logparse.Record, dist string) {
 
 	if rec.Cookie != "" && !h.authCookies {
 		h.cookieLogging = true
-		h.authCookies = hasNextAuthCookie(rec.Cookie)
+		h.authCookies = hasAuthCookie(rec.Cookie, e.lib)
 	}
 	x.refused = isInvalidMethod(rec)
+	x.configured = rec.Status >= 400 && rec.Status <= 499 && !x.refused && ConfiguredRefusal(rec)
 	x.mi = methodIndex(rec.Method)
 
 	sc := ScopeDefault

@@ -37,7 +37,8 @@ import (
 // generic Error. A generic Error whose time-to-first-byte is at most
 // [EdgeOnlyTTFB] is read as an edge refusal, origin not asked
 // ([LayerEdgeRefusal]); with a signed-URL credential in the request
-// (Key-Pair-Id in the query, CloudFront-Key-Pair-Id in the cookies) it is a
+// (Key-Pair-Id in the query, CloudFront-Key-Pair-Id in the cookies) or
+// CloudFront's text/xml error document (MissingKey, AccessDenied) it is a
 // signed URL refusal. See docs/layers.md.
 
 // A Layer is the part of the request's path that decided a failed request.
@@ -380,7 +381,10 @@ func Classify(rec *logparse.Record) Reason {
 			// CloudFront's own refusals are text/xml or text/html.
 			return ReasonS3XMLError
 		}
-		if signedCredential(rec) {
+		if signedCredential(rec) || hasPrefixFold(rec.ContentType, "text/xml") {
+			// CloudFront answers a refused signed URL or cookie with an XML
+			// error document (MissingKey, AccessDenied, …) as text/xml;
+			// WAF's block page and S3's errors (application/xml) are not.
 			return ReasonSignedURL
 		}
 		return ReasonEdgeRefusal

@@ -59,7 +59,7 @@ func ReasonSQL() string {
 	generic := fmt.Sprintf("(%s = 'Error' OR (%s = '' AND %s = 'Error')) AND %s", sqlDetailed, sqlDetailed, sqlResult, OriginNotAskedSQL())
 	fmt.Fprintf(&b, "  WHEN %s AND sc_status >= 500 THEN %s\n", generic, sqlQuote(ReasonCachedError.String()))
 	fmt.Fprintf(&b, "  WHEN %s AND %s THEN %s\n", generic, sqlS3Error, sqlQuote(ReasonS3XMLError.String()))
-	fmt.Fprintf(&b, "  WHEN %s AND %s THEN %s\n", generic, sqlSigned, sqlQuote(ReasonSignedURL.String()))
+	fmt.Fprintf(&b, "  WHEN %s AND (%s OR %s LIKE 'text/xml%%') THEN %s\n", generic, sqlSigned, sqlCType, sqlQuote(ReasonSignedURL.String()))
 	fmt.Fprintf(&b, "  WHEN %s THEN %s\n", generic, sqlQuote(ReasonEdgeRefusal.String()))
 	fmt.Fprintf(&b, "  WHEN sc_status = 403 AND %s LIKE 'application/json%%' AND sc_content_len IN (16, 23, 42) THEN %s\n", sqlCType, sqlQuote(ReasonAPIGatewayJSON403.String()))
 	fmt.Fprintf(&b, "  WHEN %s THEN %s\n", sqlS3Error, sqlQuote(ReasonS3XMLError.String()))

@@ -225,36 +225,10 @@ func ClassifyAuthPath(p, prefix string) (under bool, endpoint int) {
 	return true, burstIndex(authEndpoint(p[len(prefix):]))
 }
 
-// Cookie names, without the __Secure- / __Host- prefixes that NextAuth adds
-// over https: NextAuth v4 "next-auth.*" and Auth.js v5 "authjs.*" (the
-// session token may be split in ".0", ".1", … chunks, which share the
-// prefix).
-var authCookiePrefixes = [...]string{"next-auth.", "authjs."}
-
-// hasNextAuthCookie reports whether a cs(Cookie) value carries any NextAuth /
-// Auth.js cookie. CloudFront logs the header URL-encoded ("a=1;%20b=2"); both
-// that form and the plain one are read, and a value whose separators were
-// encoded too ("%3B") is decoded first.
-func hasNextAuthCookie(c string) bool {
-	if c == "" {
-		return false
-	}
-	if strings.Contains(c, "%3B") || strings.Contains(c, "%3b") || strings.Contains(c, "%253B") {
-		c = logparse.Decode(c)
-	}
-	for c != "" {
-		pair := c
-		if i := strings.IndexByte(c, ';'); i >= 0 {
-			pair, c = c[:i], c[i+1:]
-		} else {
-			c = ""
-		}
-		if isAuthCookieName(trimCookieSpace(pair)) {
-			return true
-		}
-	}
-	return false
-}
+// hasNextAuthCookie reports whether a cs(Cookie) value carries a cookie of
+// any auth library's profile (authlib.go): NextAuth v4, Auth.js v5, Better
+// Auth.
+func hasNextAuthCookie(c string) bool { return hasAuthCookie(c, libAny) }
 
 // trimCookieSpace drops the blanks after a ";" separator, plain or encoded.
 func trimCookieSpace(s string) string {
@@ -270,26 +244,6 @@ func trimCookieSpace(s string) string {
 			return s
 		}
 	}
-}
-
-// isAuthCookieName reports whether the cookie pair "name=value" is one of
-// NextAuth's.
-func isAuthCookieName(pair string) bool {
-	name := pair
-	if i := strings.IndexByte(pair, '='); i >= 0 {
-		name = pair[:i]
-	}
-	if strings.HasPrefix(name, "__Secure-") {
-		name = name[len("__Secure-"):]
-	} else if strings.HasPrefix(name, "__Host-") {
-		name = name[len("__Host-"):]
-	}
-	for _, p := range authCookiePrefixes {
-		if strings.HasPrefix(name, p) && len(name) > len(p) {
-			return true
-		}
-	}
-	return false
 }
 
 // hasCodeOrState reports whether a query string carries an OAuth "code" or

@@ -34,7 +34,8 @@ var ruleAuth403BurstDef = rule{
 	evidence: [numEv]string{"with_nextauth_cookies", "without_nextauth_cookies", "callbacks_with_code_or_state", "post", "html_body", "json_body"},
 	adjust:   auth403Adjust,
 	explain:  auth403Explain,
-	// The alert query's filter since the first release: keep its text.
+	// The alert query's filter since the first release: keep its text. It
+	// also returns the configured refusals the Go predicate leaves out.
 	failsSQL:  "sc_status = 403 AND cs_method IN ('GET', 'POST') AND " + sqlNotRefused,
 	countsSQL: "cs_method IN ('GET', 'POST')",
 }
@@ -52,12 +53,13 @@ func auth403Series(e *Engine, r *rule, h *hostState, x *request) *series {
 	return *p
 }
 
-// auth403Fails: 403, not CloudFront refusing the method.
-func auth403Fails(x *request) bool { return x.rec.Status == 403 && !x.refused }
+// auth403Fails: 403, not CloudFront refusing the method, nor a refusal the
+// owner configured (geo, WAF, signed URL: edge-refusals-on-auth's).
+func auth403Fails(x *request) bool { return x.rec.Status == 403 && !x.refused && !x.configured }
 
 func auth403Tally(x *request, ev *[numEv]int64) {
 	rec := x.rec
-	if hasNextAuthCookie(rec.Cookie) {
+	if hasAuthCookie(rec.Cookie, x.lib) {
 		ev[evWithCookies]++
 	} else {
 		ev[evWithoutCookies]++

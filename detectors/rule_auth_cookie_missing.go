@@ -25,7 +25,7 @@ var ruleAuthCookieMissingDef = rule{
 	judge:     func(_ *Engine, c *cand) { c.drop = !c.h.cookieLogging || !c.h.authCookies },
 	evidence:  [numEv]string{"with_other_cookies", "without_cookie_header"},
 	explain:   cookieExplain,
-	failsSQL:  "cs_method IN ('GET', 'POST') AND sc_status BETWEEN 400 AND 499 AND sc_status NOT IN (401, 404) AND " + sqlNotRefused + " AND NOT " + sqlNextAuthCookie,
+	failsSQL:  "cs_method IN ('GET', 'POST') AND sc_status BETWEEN 400 AND 499 AND sc_status NOT IN (401, 404) AND " + sqlNotRefused + " AND NOT " + sqlNextAuthCookie + " AND NOT " + ConfiguredRefusalSQL(),
 	countsSQL: "cs_method IN ('GET', 'POST')",
 }
 
@@ -50,7 +50,7 @@ func cookieSeries(e *Engine, r *rule, h *hostState, x *request) *series {
 // refusing the method, without a NextAuth cookie.
 func cookieFails(x *request) bool {
 	st := x.rec.Status
-	return st >= 400 && st <= 499 && st != 401 && st != 404 && !x.refused && !hasNextAuthCookie(x.rec.Cookie)
+	return st >= 400 && st <= 499 && st != 401 && st != 404 && !x.refused && !x.configured && !hasAuthCookie(x.rec.Cookie, x.lib)
 }
 
 func cookieTally(x *request, ev *[numEv]int64) {
@@ -62,8 +62,8 @@ func cookieTally(x *request, ev *[numEv]int64) {
 }
 
 func cookieExplain(e *Engine, f *Finding, c *cand, ev [numEv]int64) {
-	f.Cause = fmt.Sprintf("%s failed (4xx) carrying none of NextAuth's cookies (next-auth.*, __Secure-next-auth.*, __Host-next-auth.*, authjs.*) while other requests to %s carry them (%s): the browser did not store or did not send the session, CSRF or state cookie",
-		ofText(f), f.Host, counts(ev, []string{"with other cookies", "no Cookie header"}, evOtherCookies))
+	f.Cause = fmt.Sprintf("%s failed (4xx) carrying none of %s while other requests to %s carry them (%s): the browser did not store or did not send the session, CSRF or state cookie",
+		ofText(f), e.lib.cookieNames(), f.Host, counts(ev, []string{"with other cookies", "no Cookie header"}, evOtherCookies))
 	f.Remedy = "Make the browser keep NextAuth's cookies: " + cookieAdvice(f.Host) + fmt.Sprintf(" If the browser does hold them, make CloudFront forward all cookies to the origin with the origin request policy %s, or %s for API Gateway or Lambda URL origins.",
 		allViewer, allViewerExceptHostHeader)
 }

@@ -22,7 +22,7 @@ var ruleCORSPreflightRejectedDef = rule{
 	tally:     corsTally,
 	evidence:  [numEv]string{"status_403", "other_4xx"},
 	explain:   corsExplain,
-	failsSQL:  "cs_method = 'OPTIONS' AND sc_status BETWEEN 400 AND 499 AND " + sqlNotRefused,
+	failsSQL:  "cs_method = 'OPTIONS' AND sc_status BETWEEN 400 AND 499 AND " + sqlNotRefused + " AND NOT " + ConfiguredRefusalSQL(),
 	countsSQL: "cs_method = 'OPTIONS'",
 }
 
@@ -38,9 +38,10 @@ func corsSeries(e *Engine, r *rule, h *hostState, x *request) *series {
 	return *p
 }
 
-// corsFails: 4xx, not CloudFront refusing OPTIONS (method-rejected's).
+// corsFails: 4xx, not CloudFront refusing OPTIONS (method-rejected's) nor
+// a refusal the owner configured (geo, WAF, signed URL).
 func corsFails(x *request) bool {
-	return x.rec.Status >= 400 && x.rec.Status <= 499 && !x.refused
+	return x.rec.Status >= 400 && x.rec.Status <= 499 && !x.refused && !x.configured
 }
 
 func corsTally(x *request, ev *[numEv]int64) {

@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/cfwatch/cfwatch/logparse"
@@ -24,17 +25,32 @@ var ruleOriginErrorsDef = rule{
 	id:       RuleOriginErrors,
 	severity: SeverityWarning,
 	scope:    ScopeAll,
-	doc:      "5xx and Origin*Error per path group: /api/auth/*, /api/<segment>, /* (static); critical from OriginErrors.CriticalRate (group; its requests)",
+	doc:      "5xx and Origin*Error per path group, not edge-compute failures (edge-function-error's): /api/auth/*, /api/<segment>, /* (static); critical from OriginErrors.CriticalRate (group; its requests)",
 	settings: func(c *Config) Threshold { return c.OriginErrors.Threshold },
 	series:   originSeries,
-	fails:    func(x *request) bool { return isOriginError(x.rec) },
+	fails:    originErrorsFails,
 	tally:    func(x *request, ev *[numEv]int64) { ev[originErrorKind(x.rec)]++ },
 	evidence: [numEv]string{"OriginConnectError", "OriginCommError", "OriginReadError", "OriginDnsError", "other_origin_error", "5xx_without_origin_detail"},
 	explain:  originExplain,
 	// The alert query's filter since the first release: keep its text
-	// (CloudFront logs no status above 599).
+	// (CloudFront logs no status above 599). It also returns the
+	// edge-compute failures the Go predicate leaves out.
 	failsSQL: "(sc_status >= 500 OR x_edge_detailed_result_type LIKE 'Origin%Error')",
 }
+
+// originErrorsFails: a 5xx or an origin-side failure that no Lambda@Edge
+// function or CloudFront Function caused (those are edge-function-error's).
+func originErrorsFails(x *request) bool {
+	return isOriginError(x.rec) && Classify(x.rec).Layer() != LayerEdgeCompute
+}
+
+// OriginResponseTimeout is CloudFront's default origin response timeout,
+// in seconds: a 504 whose time-to-first-byte comes within
+// originTimeoutSlack of it is a read timeout.
+const (
+	OriginResponseTimeout = 30.0
+	originTimeoutSlack    = 0.9
+)
 
 // Slots of origin-errors' series of a host: the auth prefix, the default
 // behavior, then one per "<api prefix>/<first segment>" group (series.sub
@@ -108,6 +124,13 @@ func originErrorKind(rec *logparse.Record) int {
 		return evComm
 	case "OriginReadError":
 		return evRead
+	case "Error", "":
+		// A 504 without detail after about the origin response timeout
+		// (or any longer one set for the origin): CloudFront gave up
+		// waiting for the first byte.
+		if rec.Status == 504 && rec.TimeToFirstByte >= originTimeoutSlack*OriginResponseTimeout {
+			return evRead
+		}
 	case "OriginDnsError":
 		return evDNS
 	default:
@@ -122,31 +145,66 @@ func originExplain(e *Engine, f *Finding, c *cand, ev [numEv]int64) {
 	if f.Rate() >= e.cfg.OriginErrors.CriticalRate {
 		f.Severity = SeverityCritical
 	}
-	f.Cause = fmt.Sprintf("%s to %s failed with 5xx or an origin-side error (%s)",
-		ofText(f), f.Group, counts(ev, []string{"OriginConnectError", "OriginCommError", "OriginReadError", "OriginDnsError", "other Origin*Error", "5xx from the origin"}, evConnect))
+	f.Cause = fmt.Sprintf("%s to %s failed with 5xx or an origin-side error: %s",
+		ofText(f), f.Group, originKinds(ev))
 	f.Remedy = originRemedy(ev)
 }
 
-// originRemedy advises on the dominant kind of origin failure.
-func originRemedy(ev [numEv]int64) string {
-	best := evStatusOnly
-	for i := evConnect; i <= evStatusOnly; i++ {
-		if ev[i] > ev[best] {
-			best = i
+// originKindOrder lists origin-errors' counters, the way the cause and the
+// remedy tell them apart.
+var originKindOrder = [...]struct {
+	ev           int
+	name, remedy string
+}{
+	{evRead, "read timeouts ×%s (504 / OriginReadError: no answer within the origin response timeout, 30 s by default)",
+		"Read timeouts: raise the origin response timeout in the origin settings (default 30 s, up to 60 s, more with a quota increase) or fix the slow route or its cold start (Lambda duration and memory, provisioned concurrency, database calls)."},
+	{evConnect, "connection failures ×%s (502 OriginConnectError: TCP connect, TLS handshake or SNI)",
+		"Connection failures: check the origin domain name, protocol and port, that its TLS certificate matches the origin domain (or the Host header forwarded) and is valid, the origin SSL protocols, and the origin's security groups, API Gateway stage or custom domain mapping."},
+	{evDNS, "DNS failures ×%s (502 OriginDnsError)",
+		"DNS failures: the origin domain name does not resolve: check its spelling and its DNS records (a deleted load balancer, bucket or API)."},
+	{evComm, "dropped connections ×%s (502 OriginCommError: the connection failed or timed out mid-request)",
+		"Dropped connections: check the origin's keep-alive and idle timeouts (above CloudFront's keep-alive timeout), its connection limits and crashes of the origin process."},
+	{evOriginOth, "invalid responses ×%s (OriginError, OriginInvalidResponseError, OriginHeaderTooBigError…: the origin's answer was not valid HTTP or too large)",
+		"Invalid responses: check the origin's response headers (size, malformed or duplicated ones) and Content-Length."},
+	{evStatusOnly, "5xx answered by the origin ×%s",
+		"5xx from the origin: check the application and API Gateway / Lambda logs at first_seen; 503 {\"message\":\"Service Unavailable\"} from API Gateway or Lambda means throttling (raise reserved or account concurrency)."},
+}
+
+// originKinds lists the non-zero kinds of origin failure, most first.
+func originKinds(ev [numEv]int64) string {
+	var parts []string
+	for _, i := range originOrder(ev) {
+		k := originKindOrder[i]
+		parts = append(parts, fmt.Sprintf(k.name, fmtCount(ev[k.ev])))
+	}
+	if len(parts) == 0 {
+		return "no detail"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// originOrder returns the indexes of originKindOrder with failures, most
+// failures first (stable).
+func originOrder(ev [numEv]int64) []int {
+	var idx []int
+	for i, k := range originKindOrder {
+		if ev[k.ev] > 0 {
+			idx = append(idx, i)
 		}
 	}
-	var first string
-	switch best {
-	case evConnect, evDNS:
-		first = "CloudFront cannot reach the origin: check the origin domain name, protocol and port, that its TLS certificate matches the origin domain, and the origin's security groups, API Gateway stage or custom domain mapping."
-	case evRead:
-		first = "The origin does not answer within the origin response timeout: raise it in the origin settings (default 30 s) or make the route faster (Lambda duration, cold starts, database calls)."
-	case evComm:
-		first = "CloudFront loses the connection to the origin mid-request: check the origin's keep-alive and idle timeouts, the origin SSL protocols, and crashes of the origin process."
-	case evOriginOth:
-		first = "The origin failed at the connection level: check the origin's health and the CloudFront origin settings."
-	default:
-		first = "The origin answered 5xx itself: check the application and API Gateway / Lambda logs at first_seen; 503 {\"message\":\"Service Unavailable\"} from API Gateway or Lambda means throttling (raise reserved or account concurrency)."
+	sort.SliceStable(idx, func(a, b int) bool { return ev[originKindOrder[idx[a]].ev] > ev[originKindOrder[idx[b]].ev] })
+	return idx
+}
+
+// originRemedy advises on each kind of origin failure, the most frequent
+// first.
+func originRemedy(ev [numEv]int64) string {
+	var parts []string
+	for _, i := range originOrder(ev) {
+		parts = append(parts, originKindOrder[i].remedy)
 	}
-	return first + " Consider a custom error response or origin failover for the affected behavior."
+	if len(parts) == 0 {
+		parts = append(parts, originKindOrder[len(originKindOrder)-1].remedy)
+	}
+	return strings.Join(parts, " ") + " Consider a custom error response or origin failover for the affected behavior."
 }

@@ -49,6 +49,15 @@ type request struct {
 	t       int64 // Unix ns
 	mi      int   // methodIndex(rec.Method)
 	refused bool  // CloudFront refused the method itself (InvalidRequestMethod)
+	// configured: a 4xx refusal the owner configures (Reason.Configured:
+	// geo restriction, WAF, signed URLs), not the application's.
+	configured bool
+	// oversizeWarn, oversizeCritical: auth-cookie-oversize's byte
+	// thresholds (Config.AuthCookieOversize), set by New.
+	oversizeWarn, oversizeCritical int64
+	// lib is the auth library whose cookies count: Config.AuthLibrary
+	// (libAny in auto: every library's).
+	lib authLib
 }
 
 // A rule is one detector. Optional fields may be nil.
@@ -130,6 +139,9 @@ func ruleTable() []rule {
 		ruleAPIRoutedToStaticOriginDef,
 		rulePostSignatureRejectedDef,
 		ruleAuthHTMLResponseDef,
+		ruleEdgeFunctionErrorDef,
+		ruleEdgeRefusalsOnAuthDef,
+		ruleAuthCookieOversizeDef,
 	}
 }
 
@@ -158,7 +170,11 @@ type RuleSpec struct {
 	// finding's failing requests; it implies CountsSQL. It is the Go
 	// predicate, but for what a row cannot tell apart: no NextAuth cookie is
 	// read from the cookie names as logged, without undoing %-encoded
-	// separators, and origin-errors takes every status from 500 up.
+	// separators; origin-errors takes every status from 500 up, the
+	// edge-compute failures (edge-function-error's) included, and
+	// auth-403-burst every 403 but InvalidRequestMethod, configured
+	// refusals (edge-refusals-on-auth's) included: both keep the alert
+	// query's filter of the first release.
 	FailsSQL string
 	Evidence []string // the counter names of Finding.Evidence
 }
@@ -241,7 +257,7 @@ const sqlCacheHit = "(coalesce(x_edge_detailed_result_type, '') IN ('Hit', 'Refr
 
 // sqlNextAuthCookie is hasNextAuthCookie on the logged cookie header (names
 // as logged; values are redacted in the dataset).
-const sqlNextAuthCookie = `regexp_like(coalesce(cs_cookie, ''), '(^|;)( |%20|%2520)*(__Secure-|__Host-)?(next-auth|authjs)\.[^=;]')`
+const sqlNextAuthCookie = `regexp_like(coalesce(cs_cookie, ''), '(^|;)( |%20|%2520)*(__Secure-|__Host-)?(next-auth|authjs|better-auth)\.[^=;]')`
 
 // methodIndex returns the method's counter offset for method-rejected.
 func methodIndex(m string) int {

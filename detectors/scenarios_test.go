@@ -73,7 +73,7 @@ var anyChecks = map[string]string{"*": "any"}
 var authRules = []string{RuleAuthCacheHit, RuleAuth403Burst, RuleAuthCookieMissing, RuleAuthInsecureScheme}
 
 func scenarios() []scenario {
-	return []scenario{
+	return append([]scenario{
 		// Healthy traffic, with and without cookie logging, busy and modest:
 		// no finding.
 		{name: "healthy", duration: 2 * time.Hour, wantOnly: true},
@@ -264,7 +264,7 @@ func scenarios() []scenario {
 			// Not folded: it does not overlap the outage in time.
 			{rule: RuleAuth403Burst, severity: SeverityCritical, group: "/api/auth/callback/*"},
 		}},
-	}
+	}, append(edgeScenarios(), oversizeScenarios()...)...)
 }
 
 func TestScenarios(t *testing.T) {

@@ -98,6 +98,10 @@ func deref(t reflect.Type) reflect.Type {
 		return reflect.TypeFor[methodRejectedJSON]()
 	case reflect.TypeFor[OriginErrorsThreshold]():
 		return reflect.TypeFor[originErrorsJSON]()
+	case reflect.TypeFor[RefusalThreshold]():
+		return reflect.TypeFor[refusalJSON]()
+	case reflect.TypeFor[CookieOversizeThreshold]():
+		return reflect.TypeFor[cookieOversizeJSON]()
 	}
 	return t
 }

@@ -24,8 +24,14 @@ import (
 var incidentsStart = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
 // incidentsConfig is every incident kind in its own hour
-// (datasettest.Incidents).
-func incidentsConfig() loggen.Config { return datasettest.Incidents(incidentsStart, 23, 5000) }
+// (datasettest.Incidents); auth-cookie-oversize, which the Athena engine's dataset leaves out, is
+// added in the first hour.
+func incidentsConfig() loggen.Config {
+	cfg := datasettest.Incidents(incidentsStart, 23, 5000)
+	k := loggen.AuthCookieOversize
+	cfg.Incidents = append(cfg.Incidents, loggen.Incident{Kind: k, From: incidentsStart, Until: incidentsStart.Add(time.Hour), Rate: k.DefaultRate()})
+	return cfg
+}
 
 // The incidents' logs and dataset are written once per test run, into
 // incidentsDir (removed by TestMain).
@@ -142,9 +148,7 @@ func TestDatasetMatchesLogs(t *testing.T) {
 		}
 	}
 	slices.Sort(rules)
-	want := []string{detectors.RuleAPIOriginForbidden, detectors.RuleAPIRoutedToStaticOrigin, detectors.RuleAuth403Burst,
-		detectors.RuleAuthCacheHit, detectors.RuleAuthCookieMissing, detectors.RuleAuthHTMLResponse, detectors.RuleAuthInsecureScheme,
-		detectors.RuleCORSPreflightRejected, detectors.RuleMethodRejected, detectors.RuleOriginErrors, detectors.RulePostSignatureRejected}
+	want := slices.Sorted(slices.Values(detectors.Rules()))
 	if !slices.Equal(rules, want) {
 		t.Errorf("rules found over the logs: %v, want every rule %v", rules, want)
 	}

@@ -56,7 +56,7 @@ func TestSchemaScenarios(t *testing.T) {
 					t.Fatal(err)
 				}
 				cfg.Incidents = []loggen.Incident{{Kind: k, From: w.From, Until: w.Until, Rate: k.DefaultRate()}}
-				cfg.CookieLogging = k == loggen.AuthCookieMissing
+				cfg.CookieLogging = k.NeedsCookieLogging()
 			}
 			logs := filepath.Join(dir, name)
 			if _, err := loggen.WriteDir(context.Background(), logs, cfg); err != nil {

@@ -149,5 +149,9 @@ func Incidents(start time.Time, seed uint64, requestsPerHour int) loggen.Config 
 			at(loggen.APIOrigin403, 8, 9), at(loggen.Origin5xx, 9, 10), at(loggen.InsecureScheme, 10, 11),
 			at(loggen.ScannerFlood, 0, 12), at(loggen.Stray403, 0, 12), at(loggen.Origin403Post, 0, 12),
 			at(loggen.AuthHTMLResponse, 0, 1), at(loggen.PostSignatureRejected, 7, 8), at(loggen.APIRoutedToStatic, 11, 12),
+			// Edge incidents share an hour with a seed incident they do not
+			// touch: edge-compute failures are no origin-errors, and
+			// configured refusals no NextAuth failure.
+			at(loggen.EdgeFunctionError, 1, 2), at(loggen.EdgeRefusalsOnAuth, 10, 11),
 		}}
 }

@@ -28,7 +28,7 @@ func scenarioDir(t *testing.T, kind string) string {
 			t.Fatal(err)
 		}
 		cfg.Incidents = []loggen.Incident{{Kind: k, From: start.Add(time.Hour), Until: start.Add(3 * time.Hour), Rate: k.DefaultRate()}}
-		cfg.CookieLogging = k == loggen.AuthCookieMissing
+		cfg.CookieLogging = k.NeedsCookieLogging()
 	}
 	dir := filepath.Join(t.TempDir(), "logs")
 	if _, err := loggen.WriteDir(context.Background(), dir, cfg); err != nil {
@@ -57,6 +57,12 @@ func TestReportScenarios(t *testing.T) {
 		{"api-origin-403", detectors.RuleAPIOriginForbidden, "b689b0a8-53d0-40ab-baf2-68738e2966ac"},
 		{"origin-5xx", detectors.RuleOriginErrors, ""},
 		{"insecure-scheme", detectors.RuleAuthInsecureScheme, "NEXTAUTH_URL"},
+		{"edge-function-error", detectors.RuleEdgeFunctionError, "/aws/lambda/us-east-1."},
+		{"cloudfront-function-error", detectors.RuleEdgeFunctionError, "/aws/cloudfront/function/"},
+		{"edge-refusals-on-auth", detectors.RuleEdgeRefusalsOnAuth, "web ACL"},
+		{"auth-cookie-oversize", detectors.RuleAuthCookieOversize, "database"},
+		{"geo-restricted", "", ""},
+		{"waf-noise", "", ""},
 		{"healthy", "", ""},
 		{"scanner-flood", "", ""},
 		{"stray-403", "", ""},
