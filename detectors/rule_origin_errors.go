@@ -196,12 +196,15 @@ func originOrder(ev [numEv]int64) []int {
 	return idx
 }
 
-// originRemedy advises on each kind of origin failure, the most frequent
-// first.
+// originRemedy advises on each kind of origin failure seen, in a fixed
+// order (the cause gives them most frequent first): path groups failing the
+// same ways get the same remedy, and fold into one finding (same fix).
 func originRemedy(ev [numEv]int64) string {
 	var parts []string
-	for _, i := range originOrder(ev) {
-		parts = append(parts, originKindOrder[i].remedy)
+	for _, k := range originKindOrder {
+		if ev[k.ev] > 0 {
+			parts = append(parts, k.remedy)
+		}
 	}
 	if len(parts) == 0 {
 		parts = append(parts, originKindOrder[len(originKindOrder)-1].remedy)
