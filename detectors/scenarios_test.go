@@ -70,7 +70,6 @@ var issue16Rules = []string{RuleAPIRoutedToStaticOrigin, RulePostSignatureReject
 // business).
 var anyChecks = map[string]string{"*": "any"}
 
-var authRules = []string{RuleAuthCacheHit, RuleAuth403Burst, RuleAuthCookieMissing, RuleAuthInsecureScheme}
 
 func scenarios() []scenario {
 	return append([]scenario{
