@@ -70,7 +70,6 @@ var issue16Rules = []string{RuleAPIRoutedToStaticOrigin, RulePostSignatureReject
 // business).
 var anyChecks = map[string]string{"*": "any"}
 
-
 func scenarios() []scenario {
 	return append([]scenario{
 		// Healthy traffic, with and without cookie logging, busy and modest:
