@@ -217,7 +217,7 @@ func (e *Engine) Findings() []Finding {
 			}
 		}
 	}
-	out = foldSameFix(out)
+	out = e.foldSameFix(out)
 	SortFindings(out)
 	return out
 }

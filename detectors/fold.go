@@ -174,7 +174,7 @@ func overlapsAny(ep episode, eps []episode) bool {
 // first by key of them; the others become its Related entries (with what
 // they had absorbed), their paths and examples join its own up to the
 // usual bounds and their "folded_<rule>" evidence adds to its own.
-func foldSameFix(fs []Finding) []Finding {
+func (e *Engine) foldSameFix(fs []Finding) []Finding {
 	order := make([]int, len(fs))
 	for i := range order {
 		order[i] = i
@@ -195,12 +195,15 @@ func foldSameFix(fs []Finding) []Finding {
 			continue
 		}
 		lead := &fs[i]
+		r := e.ruleByID(lead.Rule)
+		var folded []*Finding
 		for _, j := range order[oi+1:] {
 			o := &fs[j]
-			if gone[j] || o.Rule != lead.Rule || o.Host != lead.Host || o.DistributionID != lead.DistributionID || o.Remedy != lead.Remedy {
+			if gone[j] || o.Rule != lead.Rule || o.Host != lead.Host || o.DistributionID != lead.DistributionID || !e.sameFix(r, lead, o) {
 				continue
 			}
 			gone[j] = true
+			folded = append(folded, o)
 			lead.Related = append(lead.Related, Related{Rule: o.Rule, Group: o.Group, Severity: o.Severity, Key: o.Key, How: FoldSameFix,
 				Count: o.Count, Denominator: o.Denominator, DenominatorLabel: o.DenominatorLabel, FirstSeen: o.FirstSeen, LastSeen: o.LastSeen})
 			lead.Related = append(lead.Related, o.Related...)
@@ -223,6 +226,9 @@ func foldSameFix(fs []Finding) []Finding {
 				}
 			}
 		}
+		if len(folded) > 0 && r != nil && r.refix != nil {
+			r.refix(lead, folded)
+		}
 	}
 	out := fs[:0]
 	for i := range fs {
@@ -231,6 +237,19 @@ func foldSameFix(fs []Finding) []Finding {
 		}
 	}
 	return out
+}
+
+// sameFix reports whether o has lead's fix: the same remedy text, or, for a
+// rule with its own sameFix, the same key and an overlap in time.
+func (e *Engine) sameFix(r *rule, lead, o *Finding) bool {
+	if o.Remedy == lead.Remedy {
+		return true
+	}
+	if r == nil || r.sameFix == nil {
+		return false
+	}
+	return r.sameFix(e, lead) == r.sameFix(e, o) &&
+		!o.FirstSeen.After(lead.LastSeen) && !lead.FirstSeen.After(o.LastSeen)
 }
 
 // isFoldedKey reports a "folded_<rule>" evidence name.

@@ -1,6 +1,7 @@
 package detectors
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,11 +49,25 @@ func TestFoldSameFix(t *testing.T) {
 		t.Errorf("paths %q, want both groups'", f.Paths)
 	}
 
+	// Groups of one behavior failing at the same time in different ways:
+	// one origin, one outage; the remedy covers every kind.
 	e = mustNew(t, DefaultConfig())
 	originFailures(e, newSynth(), map[string]string{"/api/items/1": "OriginConnectError", "/api/orders/2": "OriginReadError"})
 	fs = e.Findings()
+	if len(fs) != 1 || len(fs[0].Related) != 1 {
+		t.Fatalf("one behavior, two kinds: %d findings, want 1 with the other related: %+v", len(fs), fs)
+	}
+	if rem := fs[0].Remedy; !strings.Contains(rem, "Connection failures") || !strings.Contains(rem, "Read timeouts") {
+		t.Errorf("remedy does not cover both kinds: %s", rem)
+	}
+
+	// Another behavior (the static site's origin) fails another way: its
+	// own cause, its own finding.
+	e = mustNew(t, DefaultConfig())
+	originFailures(e, newSynth(), map[string]string{"/api/items/1": "OriginConnectError", "/images/a.png": "OriginReadError"})
+	fs = e.Findings()
 	if len(fs) != 2 || len(fs[0].Related)+len(fs[1].Related) != 0 {
-		t.Errorf("different remedies: %d findings, want 2 unfolded: %+v", len(fs), fs)
+		t.Errorf("different behaviors, different remedies: %d findings, want 2 unfolded: %+v", len(fs), fs)
 	}
 }
 

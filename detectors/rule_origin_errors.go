@@ -21,6 +21,9 @@ const (
 	evStatusOnly = 5 // 5xx with no origin-side detail (throttling, S3, Lambda errors)
 )
 
+// originEvidence names origin-errors' counters in Finding.Evidence.
+var originEvidence = [numEv]string{"OriginConnectError", "OriginCommError", "OriginReadError", "OriginDnsError", "other_origin_error", "5xx_without_origin_detail"}
+
 var ruleOriginErrorsDef = rule{
 	id:       RuleOriginErrors,
 	severity: SeverityWarning,
@@ -30,8 +33,10 @@ var ruleOriginErrorsDef = rule{
 	series:   originSeries,
 	fails:    originErrorsFails,
 	tally:    func(x *request, ev *[numEv]int64) { ev[originErrorKind(x.rec)]++ },
-	evidence: [numEv]string{"OriginConnectError", "OriginCommError", "OriginReadError", "OriginDnsError", "other_origin_error", "5xx_without_origin_detail"},
+	evidence: originEvidence,
 	explain:  originExplain,
+	sameFix:  originBehavior,
+	refix:    originRefix,
 	// The alert query's filter since the first release: keep its text
 	// (CloudFront logs no status above 599). It also returns the
 	// edge-compute failures the Go predicate leaves out.
@@ -210,4 +215,40 @@ func originRemedy(ev [numEv]int64) string {
 		parts = append(parts, originKindOrder[len(originKindOrder)-1].remedy)
 	}
 	return strings.Join(parts, " ") + " Consider a custom error response or origin failover for the affected behavior."
+}
+
+// originBehavior is the cache behavior a finding's path group is served by,
+// as far as the settings tell: the longest API prefix the group lies under
+// (the auth prefix's group included), else the group ("/*", the default
+// behavior). The groups of one behavior share its origin: their failures,
+// at the same time, are one outage, whatever kinds each group saw most.
+func originBehavior(e *Engine, f *Finding) string {
+	best := ""
+	for _, g := range e.apiGroups {
+		if len(g) > len(best) && hasPathPrefix(f.Group, g) {
+			best = g
+		}
+	}
+	if best == "" {
+		return f.Group
+	}
+	return best
+}
+
+// originRefix gives the lead of folded origin-errors findings the remedy of
+// every kind of failure among them.
+func originRefix(lead *Finding, folded []*Finding) {
+	var ev [numEv]int64
+	add := func(f *Finding) {
+		for i, name := range originEvidence {
+			if name != "" {
+				ev[i] += f.Evidence[name]
+			}
+		}
+	}
+	add(lead)
+	for _, f := range folded {
+		add(f)
+	}
+	lead.Remedy = originRemedy(ev)
 }

@@ -114,6 +114,12 @@ type rule struct {
 	// explain writes the Finding's Cause and Remedy (and may raise its
 	// Severity) from the evidence.
 	explain func(e *Engine, f *Finding, c *cand, ev [numEv]int64)
+	// sameFix (optional) widens "same fix" folding (fold.go) beyond equal
+	// remedy texts: it returns what must be equal for two of the rule's
+	// findings on one host, overlapping in time, to be one cause; refix
+	// then rewrites the lead's remedy to cover what it folded in.
+	sameFix func(e *Engine, f *Finding) string
+	refix   func(lead *Finding, folded []*Finding)
 
 	// countsSQL and failsSQL are the rule's predicates in Athena SQL over
 	// the dataset's columns (see RuleSpec).
