@@ -152,6 +152,6 @@ func Incidents(start time.Time, seed uint64, requestsPerHour int) loggen.Config 
 			// Edge incidents share an hour with a seed incident they do not
 			// touch: edge-compute failures are no origin-errors, and
 			// configured refusals no NextAuth failure.
-			at(loggen.EdgeFunctionError, 1, 2), at(loggen.EdgeRefusalsOnAuth, 10, 11),
+			at(loggen.EdgeFunctionError, 1, 2), at(loggen.EdgeRefusalsOnAuth, 0, 1),
 		}}
 }
