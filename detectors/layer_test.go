@@ -89,8 +89,8 @@ var layerCases = []layerCase{
 	{status: "403", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000", cookie: "CloudFront-Policy=p;%20CloudFront-Signature=s;%20CloudFront-Key-Pair-Id=K2JCJMDEHXQW5F", want: ReasonSignedURL},
 	{status: "403", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000", query: "Key-Pair-Id=K2JCJMDEHXQW5F&Signature=x", ctype: "text/xml", clen: "146", want: ReasonSignedURL},
 	// A signed URL refusal without the credential (MissingKey): CloudFront's
-	// own text/xml, not S3's.
-	{status: "403", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000", ctype: "text/xml", clen: "146", want: ReasonEdgeRefusal},
+	// own text/xml error document, not S3's nor WAF's.
+	{status: "403", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000", ctype: "text/xml", clen: "146", want: ReasonSignedURL},
 	// S3's error document served again from the error cache: still S3's.
 	{status: "403", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.000", ctype: "application/xml", clen: "243", want: ReasonS3XMLError},
 	{status: "404", rt: "Error", rrt: "Error", d: "Error", ttfb: "0.001", ctype: "application/xml", clen: "290", want: ReasonS3XMLError},

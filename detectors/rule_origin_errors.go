@@ -196,12 +196,16 @@ func originOrder(ev [numEv]int64) []int {
 	return idx
 }
 
-// originRemedy advises on each kind of origin failure, the most frequent
-// first.
+// originRemedy advises on each kind of origin failure present, in
+// originKindOrder's fixed order (the cause gives the most frequent first):
+// groups failing the same ways get the same remedy and fold into one
+// finding.
 func originRemedy(ev [numEv]int64) string {
 	var parts []string
-	for _, i := range originOrder(ev) {
-		parts = append(parts, originKindOrder[i].remedy)
+	for _, k := range originKindOrder {
+		if ev[k.ev] > 0 {
+			parts = append(parts, k.remedy)
+		}
 	}
 	if len(parts) == 0 {
 		parts = append(parts, originKindOrder[len(originKindOrder)-1].remedy)
