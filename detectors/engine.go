@@ -92,9 +92,14 @@ type viaCF struct {
 	count, http int64
 	first, last int64
 	examples    []string
-	paths       []string
-	clients     map[netip.Addr]struct{}
-	capped      bool
+	// paths are the maxPaths paths first met earliest, in the order of
+	// (first time, path), pathT their first times: the same whatever
+	// order the files are read in (file order locally, time order in
+	// Athena's replay).
+	paths   []string
+	pathT   []int64
+	clients map[netip.Addr]struct{}
+	capped  bool
 }
 
 // New returns an Engine with the given configuration, or the error of
@@ -413,6 +418,34 @@ func (e *Engine) Observe(rec *logparse.Record, dist string) {
 	x.rec = nil // keep no record beyond the call
 }
 
+// addPath keeps path, first met at t, among the maxPaths paths met
+// earliest, ordered by (first time, path).
+func (v *viaCF) addPath(path string, t int64) {
+	i := slices.Index(v.paths, path)
+	switch {
+	case i >= 0:
+		if t >= v.pathT[i] {
+			return
+		}
+		v.pathT[i] = t
+	case len(v.paths) < maxPaths:
+		v.paths = append(v.paths, strings.Clone(path))
+		v.pathT = append(v.pathT, t)
+		i = len(v.paths) - 1
+	default:
+		i = len(v.paths) - 1
+		if t > v.pathT[i] || (t == v.pathT[i] && path >= v.paths[i]) {
+			return
+		}
+		v.paths[i], v.pathT[i] = strings.Clone(path), t
+	}
+	// Move the changed entry up to its place.
+	for ; i > 0 && (v.pathT[i] < v.pathT[i-1] || (v.pathT[i] == v.pathT[i-1] && v.paths[i] < v.paths[i-1])); i-- {
+		v.paths[i], v.paths[i-1] = v.paths[i-1], v.paths[i]
+		v.pathT[i], v.pathT[i-1] = v.pathT[i-1], v.pathT[i]
+	}
+}
+
 // addViaCF counts a NextAuth request made through the *.cloudfront.net name.
 func (e *Engine) addViaCF(h *hostState, rec *logparse.Record, path string, t int64, plainHTTP bool) {
 	v := &h.via
@@ -429,9 +462,7 @@ func (e *Engine) addViaCF(h *hostState, rec *logparse.Record, path string, t int
 	if len(v.examples) < maxExamples && rec.RequestID != "" {
 		v.examples = append(v.examples, strings.Clone(rec.RequestID))
 	}
-	if len(v.paths) < maxPaths && !containsString(v.paths, path) {
-		v.paths = append(v.paths, strings.Clone(path))
-	}
+	v.addPath(path, t)
 	if ip := rec.ClientIP; ip.IsValid() {
 		if _, ok := v.clients[ip]; !ok {
 			if len(v.clients) >= e.cfg.MaxClients {
