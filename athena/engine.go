@@ -124,6 +124,17 @@ func Run(ctx context.Context, q Querier, ro report.Options, opts Options) (*repo
 	// test the paths again (its bulk rows stand for other paths).
 	replayCfg := cfg
 	replayCfg.IgnorePaths = nil
+	// auth-cookie-oversize reads every auth request's size and session
+	// cookie chunks, which the replay's count rows do not carry: the Athena
+	// engine does not evaluate it rather than report it wrong (late or
+	// without its size evidence). The local engine does, over the same
+	// dataset; the saved query "cfwatch rule - auth-cookie-oversize" shows
+	// the sizes in Athena.
+	if !replayCfg.AuthCookieOversize.Disabled {
+		replayCfg.AuthCookieOversize.Disabled = true
+		log.Warn("rule not evaluated by the Athena engine: use the local engine over the dataset (cfwatch report --source s3://…/dataset) or the saved query",
+			"rule", detectors.RuleAuthCookieOversize)
+	}
 	eng, err := detectors.New(replayCfg)
 	if err != nil {
 		return nil, err
