@@ -83,12 +83,8 @@ func cookieLib(c string, lib authLib) authLib {
 		c = logparse.Decode(c)
 	}
 	for c != "" {
-		pair := c
-		if i := strings.IndexByte(c, ';'); i >= 0 {
-			pair, c = c[:i], c[i+1:]
-		} else {
-			c = ""
-		}
+		var pair string
+		pair, c, _ = strings.Cut(c, ";")
 		if l := authCookieLib(trimCookieSpace(pair), lib); l != numLibs {
 			return l
 		}

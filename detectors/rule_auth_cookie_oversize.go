@@ -202,12 +202,8 @@ func oversizeExplain(e *Engine, f *Finding, c *cand, ev [numEv]int64) {
 func sessionChunks(c string) int {
 	best := 0
 	for c != "" {
-		pair := c
-		if i := strings.IndexByte(c, ';'); i >= 0 {
-			pair, c = c[:i], c[i+1:]
-		} else {
-			c = ""
-		}
+		var pair string
+		pair, c, _ = strings.Cut(c, ";")
 		name := trimCookieSpace(pair)
 		if i := strings.IndexByte(name, '='); i >= 0 {
 			name = name[:i]

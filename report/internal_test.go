@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -42,27 +41,10 @@ func TestMarkdownCode(t *testing.T) {
 	}
 }
 
+// authClass is the rules' classification (detectors.ClassifyAuthPath,
+// tested there with every spelling); the report reads the prefix setting as
+// the rules do.
 func TestAuthClass(t *testing.T) {
-	for p, want := range map[string]string{
-		"/api/auth/callback/cognito": "true 0",
-		"/api/auth/session":          "true 1",
-		"/api/auth/csrf":             "true 2",
-		"/api/auth/signin":           "true 3",
-		"/api/auth/signin/github":    "true 3",
-		"/api/auth/signout":          "true 4",
-		"/api/auth/providers":        "true -1",
-		"/api/auth/callback":         "true -1",
-		"/api/auth":                  "true -1",
-		"/api//auth/%73ession":       "true 1",
-		"/api/authx/session":         "false -1",
-		"/api/items":                 "false -1",
-		"/api/auth/../items":         "false -1",
-	} {
-		under, ep := authClass(p, "/api/auth")
-		if got := fmt.Sprint(under, ep); got != want {
-			t.Errorf("authClass(%q) = %s, want %s", p, got, want)
-		}
-	}
 	// Auth.js v5 or a custom basePath.
 	if under, ep := authClass("/auth/callback/github", cleanPrefix("/auth/*")); !under || ep != 0 {
 		t.Errorf("authClass under /auth: %v %d", under, ep)
