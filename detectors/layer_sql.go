@@ -141,3 +141,83 @@ func htmlFromOriginSQL() string {
 	}
 	return fmt.Sprintf("(%s LIKE 'text/html%%' AND %s)", sqlCType, reasonIn(answered...))
 }
+
+// The short forms of two layer tests, for the alert queries of the rules
+// that leave them out (origin-errors, auth-403-burst): ReasonSQL's CASE is
+// some sixty lines, these are a few, read from the same value tables.
+// TestShortLayerSQL holds each to its long form on every combination of
+// the values the tables name.
+
+// resultTypeSQL is the condition that col (a result type column, as is:
+// NULL matches nothing) has one of the anyFieldRules values of the reasons
+// of layer l: an exact value a pattern of the same layer matches is left
+// out.
+func resultTypeSQL(col string, l Layer) string {
+	var exact, like []string
+	for i := range anyFieldRules {
+		v := &anyFieldRules[i]
+		if v.reason.Layer() != l {
+			continue
+		}
+		if v.pattern {
+			like = append(like, col+" LIKE "+sqlQuote(v.prefix+"%"+v.suffix))
+			continue
+		}
+		covered := false
+		for j := range anyFieldRules {
+			w := &anyFieldRules[j]
+			covered = covered || w.pattern && w.reason.Layer() == l && w.match(v.prefix)
+		}
+		if !covered {
+			exact = append(exact, sqlQuote(v.prefix))
+		}
+	}
+	if len(exact) > 0 {
+		like = append([]string{col + " IN (" + strings.Join(exact, ", ") + ")"}, like...)
+	}
+	return "(" + strings.Join(like, " OR ") + ")"
+}
+
+// EdgeComputeSQL is the SQL of Classify(rec).Layer() == LayerEdgeCompute
+// (LayerSQL() = 'edge-compute'): a 4xx or 5xx whose first Lambda@Edge,
+// CloudFront Functions or capacity value, in x-edge-detailed-result-type,
+// x-edge-result-type then x-edge-response-result-type, is one of Lambda@Edge
+// or CloudFront Functions (an error, a throttle or a generated response).
+func EdgeComputeSQL() string {
+	cols := [3]string{"x_edge_detailed_result_type", "x_edge_result_type", "x_edge_response_result_type"}
+	capacity := func(col string) string {
+		return "coalesce(" + col + ", '') NOT IN ('LimitExceeded', 'CapacityExceeded')"
+	}
+	// Each value names its layer only when no earlier column named one:
+	// d is compute, or d is not capacity and (rt is compute, or rt is not
+	// capacity and rrt is compute). Columns are read as is where they can
+	// only make the result true: NULL matches nothing, and coalesce(…,
+	// FALSE) reads what is left unknown as false.
+	inner := resultTypeSQL(cols[2], LayerEdgeCompute)
+	for i := 1; i >= 0; i-- {
+		inner = fmt.Sprintf("%s\n    OR %s AND (%s)", resultTypeSQL(cols[i], LayerEdgeCompute), capacity(cols[i]), inner)
+	}
+	return fmt.Sprintf("coalesce(sc_status BETWEEN 400 AND 599 AND (%s), FALSE)", inner)
+}
+
+// configuredRefusal4xxSQL is ConfiguredRefusalSQL() for a request whose
+// status is 400–499: ClientGeoBlocked or InvalidRequestBlocked (with a
+// signed-URL credential or not), or a generic Error the origin was not
+// asked about that is not S3's error document nor a field-level
+// encryption refusal; in either case with no Lambda@Edge, CloudFront
+// Functions or capacity value in the two other result types (those come
+// first).
+func configuredRefusal4xxSQL() string {
+	var fle []string
+	for i := range fleRules {
+		fle = append(fle, fleRules[i].sql(sqlFLE))
+	}
+	edge := func(col string) string {
+		return "NOT coalesce(" + resultTypeSQL(col, LayerEdgeCompute) + " OR " + col + " IN ('LimitExceeded', 'CapacityExceeded'), FALSE)"
+	}
+	return fmt.Sprintf("(%s IN ('ClientGeoBlocked', 'InvalidRequestBlocked')\n"+
+		"    OR (%s = 'Error' OR %s = '' AND %s = 'Error') AND %s AND NOT %s AND NOT (%s))\n"+
+		"  AND %s\n  AND %s",
+		sqlDetailed, sqlDetailed, sqlDetailed, sqlResult, OriginNotAskedSQL(), sqlS3Error, strings.Join(fle, " OR "),
+		edge("x_edge_result_type"), edge("x_edge_response_result_type"))
+}

@@ -34,9 +34,9 @@ var ruleAuth403BurstDef = rule{
 	evidence: [numEv]string{"with_nextauth_cookies", "without_nextauth_cookies", "callbacks_with_code_or_state", "post", "html_body", "json_body"},
 	adjust:   auth403Adjust,
 	explain:  auth403Explain,
-	// The alert query's filter since the first release: keep its text. It
-	// also returns the configured refusals the Go predicate leaves out.
-	failsSQL:  "sc_status = 403 AND cs_method IN ('GET', 'POST') AND " + sqlNotRefused,
+	// auth403Fails in SQL: configured refusals in their short form, which
+	// holds for a 4xx (TestShortLayerSQL).
+	failsSQL:  "sc_status = 403 AND cs_method IN ('GET', 'POST') AND " + sqlNotRefused + "\n  AND NOT (" + configuredRefusal4xxSQL() + ")",
 	countsSQL: "cs_method IN ('GET', 'POST')",
 }
 

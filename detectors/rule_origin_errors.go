@@ -37,10 +37,9 @@ var ruleOriginErrorsDef = rule{
 	explain:  originExplain,
 	sameFix:  originBehavior,
 	refix:    originRefix,
-	// The alert query's filter since the first release: keep its text
-	// (CloudFront logs no status above 599). It also returns the
-	// edge-compute failures the Go predicate leaves out.
-	failsSQL: "(sc_status >= 500 OR x_edge_detailed_result_type LIKE 'Origin%Error')",
+	// originErrorsFails in SQL: a status of 500–599 (a hostile log can hold
+	// a larger one) or Origin…Error, not of the edge-compute layer.
+	failsSQL: "(sc_status BETWEEN 500 AND 599 OR x_edge_detailed_result_type LIKE 'Origin%Error')\n  AND NOT " + EdgeComputeSQL(),
 }
 
 // originErrorsFails: a 5xx or an origin-side failure that no Lambda@Edge
