@@ -174,13 +174,12 @@ type RuleSpec struct {
 	CountsSQL string
 	// FailsSQL is the condition that a request of the group is one of the
 	// finding's failing requests; it implies CountsSQL. It is the Go
-	// predicate, but for what a row cannot tell apart: no NextAuth cookie is
-	// read from the cookie names as logged, without undoing %-encoded
-	// separators; origin-errors takes every status from 500 up, the
-	// edge-compute failures (edge-function-error's) included, and
-	// auth-403-burst every 403 but InvalidRequestMethod, configured
-	// refusals (edge-refusals-on-auth's) included: both keep the alert
-	// query's filter of the first release.
+	// predicate with the default Config: of the requests the rule counts, it
+	// selects exactly those the rule fails (TestRuleSQLEqualsGo), but that
+	// NextAuth cookies are read from the cookie names as logged, without
+	// undoing %-encoded separators. auth-insecure-scheme's
+	// also selects the requests through a *.cloudfront.net name, which its
+	// merge counts.
 	FailsSQL string
 	Evidence []string // the counter names of Finding.Evidence
 }
