@@ -545,6 +545,10 @@ func (p *queryPlan) ruleFailures() (cols, detail string) {
 		fmt.Fprintf(&c, ",\n    coalesce((%s), false) AS rf%d", fails, i)
 		fmt.Fprintf(&d, "\n      OR (%s AND f.rf%d)", scopeKinds(r.Scope), i)
 	}
+	// origin-errors leaves out the 5xx of the edge-compute layer, whose
+	// result types the replay reads: a count row would read as an origin's.
+	c.WriteString(",\n    coalesce(sc_status BETWEEN 500 AND 599 OR x_edge_detailed_result_type LIKE 'Origin%Error', false) AS rf5xx")
+	d.WriteString("\n      OR f.rf5xx")
 	return c.String(), d.String()
 }
 
