@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -150,13 +151,14 @@ func htmlFromOriginSQL() string {
 
 // resultTypeSQL is the condition that col (a result type column, as is:
 // NULL matches nothing) has one of the anyFieldRules values of the reasons
-// of layer l: an exact value a pattern of the same layer matches is left
-// out.
-func resultTypeSQL(col string, l Layer) string {
+// of the layers ls: an exact value a pattern of those layers matches is
+// left out.
+func resultTypeSQL(col string, ls ...Layer) string {
+	in := func(r *valueRule) bool { return slices.Contains(ls, r.reason.Layer()) }
 	var exact, like []string
 	for i := range anyFieldRules {
 		v := &anyFieldRules[i]
-		if v.reason.Layer() != l {
+		if !in(v) {
 			continue
 		}
 		if v.pattern {
@@ -166,7 +168,7 @@ func resultTypeSQL(col string, l Layer) string {
 		covered := false
 		for j := range anyFieldRules {
 			w := &anyFieldRules[j]
-			covered = covered || w.pattern && w.reason.Layer() == l && w.match(v.prefix)
+			covered = covered || w.pattern && in(w) && w.match(v.prefix)
 		}
 		if !covered {
 			exact = append(exact, sqlQuote(v.prefix))
@@ -213,7 +215,7 @@ func configuredRefusal4xxSQL() string {
 		fle = append(fle, fleRules[i].sql(sqlFLE))
 	}
 	edge := func(col string) string {
-		return "NOT coalesce(" + resultTypeSQL(col, LayerEdgeCompute) + " OR " + col + " IN ('LimitExceeded', 'CapacityExceeded'), FALSE)"
+		return "NOT coalesce(" + resultTypeSQL(col, LayerEdgeCompute, LayerEdgeCapacity) + ", FALSE)"
 	}
 	return fmt.Sprintf("(%s IN ('ClientGeoBlocked', 'InvalidRequestBlocked')\n"+
 		"    OR (%s = 'Error' OR %s = '' AND %s = 'Error') AND %s AND NOT %s AND NOT (%s))\n"+

@@ -25,7 +25,7 @@ var ruleAuthCookieMissingDef = rule{
 	judge:     func(_ *Engine, c *cand) { c.drop = !c.h.cookieLogging || !c.h.authCookies },
 	evidence:  [numEv]string{"with_other_cookies", "without_cookie_header"},
 	explain:   cookieExplain,
-	failsSQL:  "cs_method IN ('GET', 'POST') AND sc_status BETWEEN 400 AND 499 AND sc_status NOT IN (401, 404) AND " + sqlNotRefused + " AND NOT " + sqlNextAuthCookie + " AND NOT " + ConfiguredRefusalSQL(),
+	failsSQL:  "cs_method IN ('GET', 'POST') AND sc_status BETWEEN 400 AND 499 AND sc_status NOT IN (401, 404) AND " + sqlNotRefused + " AND NOT " + sqlNextAuthCookie + "\n  AND NOT (" + configuredRefusal4xxSQL() + ")",
 	countsSQL: "cs_method IN ('GET', 'POST')",
 }
 

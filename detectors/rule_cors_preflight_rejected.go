@@ -22,7 +22,7 @@ var ruleCORSPreflightRejectedDef = rule{
 	tally:     corsTally,
 	evidence:  [numEv]string{"status_403", "other_4xx"},
 	explain:   corsExplain,
-	failsSQL:  "cs_method = 'OPTIONS' AND sc_status BETWEEN 400 AND 499 AND " + sqlNotRefused + " AND NOT " + ConfiguredRefusalSQL(),
+	failsSQL:  "cs_method = 'OPTIONS' AND sc_status BETWEEN 400 AND 499 AND " + sqlNotRefused + "\n  AND NOT (" + configuredRefusal4xxSQL() + ")",
 	countsSQL: "cs_method = 'OPTIONS'",
 }
 
