@@ -27,10 +27,16 @@ import (
 // as many failing requests as the finding counts over its time span. The
 // rule's CountsSQL counts at least the finding's denominator.
 //
-// The dataset is the incidents' with auth-cookie-oversize in its first
-// hour: that rule reads request sizes and cookie names the Athena engine's
-// replay does not carry for every request (its histogram of cs-bytes), so
-// it is left out of TestSameAsLocal's dataset, but its SQL is tested here.
+// Nor does the query return a request the rule leaves out: a configured
+// refusal for auth-403-burst, one of the edge-compute layer for
+// origin-errors.
+//
+// The dataset is the incidents' with edge refusals in the hour of the
+// callback 403s, edge-function failures in the hour of the origin's 5xx,
+// and auth-cookie-oversize in its first hour: that rule reads request
+// sizes and cookie names the Athena engine's replay does not carry for
+// every request (its histogram of cs-bytes), so it is left out of
+// TestSameAsLocal's dataset, but its SQL is tested here.
 func TestRuleSQL(t *testing.T) {
 	root := ruleSQLDataset(t)
 	db := openTable(t, root)
@@ -80,6 +86,15 @@ func TestRuleSQL(t *testing.T) {
 			if inSpan < f.Count {
 				t.Errorf("the query returns %d requests between first_seen and last_seen, the finding counts %d", inSpan, f.Count)
 			}
+			// Nor does it return more than the rule's Go predicate fails:
+			// none of its requests is one the rule leaves out (by layer).
+			if left, ok := leftOut[f.Rule]; ok {
+				lq := strings.Replace(q, alertColumns, "SELECT count(*) AS n", 1)
+				lq = strings.Replace(lq, "\nORDER BY request_time", "", 1) + "\n  AND " + left
+				if n := duckdbtest.Scalar[int64](t, db, duck(lq)); n != 0 {
+					t.Errorf("the query returns %d requests the rule leaves out", n)
+				}
+			}
 
 			// The denominator: requests the rule counts in the finding's
 			// group, host and span. method-rejected's pages count their
@@ -113,6 +128,17 @@ func TestRuleSQL(t *testing.T) {
 	}
 }
 
+// alertColumns is the select list of alert.AthenaQuery.
+const alertColumns = `SELECT request_time, cs_method, coalesce(x_host_header, cs_host) AS host, cs_uri_stem, sc_status,
+       x_edge_result_type, x_edge_detailed_result_type, cs_protocol, c_ip, x_edge_request_id`
+
+// leftOut is, per rule, the requests of its scope its Go predicate does
+// not count, in the long SQL of the layer attribution.
+var leftOut = map[string]string{
+	detectors.RuleAuth403Burst: detectors.ConfiguredRefusalSQL(),
+	detectors.RuleOriginErrors: "(" + detectors.LayerSQL() + " = 'edge-compute')",
+}
+
 var (
 	rsOnce sync.Once
 	rsDir  string
@@ -128,8 +154,14 @@ func ruleSQLDataset(t *testing.T) string {
 			return
 		}
 		cfg := incidents()
-		k := loggen.AuthCookieOversize
-		cfg.Incidents = append(cfg.Incidents, loggen.Incident{Kind: k, From: t0, Until: t0.Add(time.Hour), Rate: k.DefaultRate()})
+		at := func(k loggen.Kind, hour int) loggen.Incident {
+			from := t0.Add(time.Duration(hour) * time.Hour)
+			return loggen.Incident{Kind: k, From: from, Until: from.Add(time.Hour), Rate: k.DefaultRate()}
+		}
+		// Configured refusals beside the callback 403s, edge-function
+		// failures beside the origin's 5xx: the requests auth-403-burst
+		// and origin-errors leave out are in their queries' windows.
+		cfg.Incidents = append(cfg.Incidents, at(loggen.AuthCookieOversize, 0), at(loggen.EdgeRefusalsOnAuth, 3), at(loggen.EdgeFunctionError, 9))
 		logs := filepath.Join(rsDir, "logs")
 		if _, rsErr = loggen.WriteDir(context.Background(), logs, cfg); rsErr != nil {
 			return
