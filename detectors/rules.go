@@ -177,9 +177,8 @@ type RuleSpec struct {
 	// predicate with the default Config: of the requests the rule counts, it
 	// selects exactly those the rule fails (TestRuleSQLEqualsGo), but that
 	// NextAuth cookies are read from the cookie names as logged, without
-	// undoing %-encoded separators. auth-insecure-scheme's
-	// also selects the requests through a *.cloudfront.net name, which its
-	// merge counts.
+	// undoing %-encoded separators. auth-insecure-scheme's also selects the
+	// requests through a *.cloudfront.net name, which its merge counts.
 	FailsSQL string
 	Evidence []string // the counter names of Finding.Evidence
 }
