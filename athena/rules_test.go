@@ -1,21 +1,14 @@
 package athena
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cfwatch/cfwatch/alert"
-	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/detectors"
-	"github.com/cfwatch/cfwatch/internal/datasettest"
 	"github.com/cfwatch/cfwatch/internal/duckdbtest"
-	"github.com/cfwatch/cfwatch/loggen"
 	"github.com/cfwatch/cfwatch/report"
 )
 
@@ -26,13 +19,8 @@ import (
 // the finding's failing requests: its example request IDs, and at least
 // as many failing requests as the finding counts over its time span. The
 // rule's CountsSQL counts at least the finding's denominator.
-//
-// The dataset is the incidents' with auth-cookie-oversize in its first
-// hour: that rule reads request sizes and cookie names the Athena engine's
-// replay does not carry for every request (its histogram of cs-bytes), so
-// it is left out of TestSameAsLocal's dataset, but its SQL is tested here.
 func TestRuleSQL(t *testing.T) {
-	root := ruleSQLDataset(t)
+	root := testDataset(t)
 	db := openTable(t, root)
 	rep := localReport(t, root, report.Options{Window: window(0, 12*time.Hour)})
 	fired := map[string]bool{}
@@ -111,35 +99,6 @@ func TestRuleSQL(t *testing.T) {
 			t.Errorf("rule %q: no SQL or not listed", s.ID)
 		}
 	}
-}
-
-var (
-	rsOnce sync.Once
-	rsDir  string
-	rsErr  error
-)
-
-// ruleSQLDataset writes, once per test run, the incidents' dataset with
-// auth-cookie-oversize in the first hour, and returns its root.
-func ruleSQLDataset(t *testing.T) string {
-	t.Helper()
-	rsOnce.Do(func() {
-		if rsDir, rsErr = os.MkdirTemp("", "cfwatch-rulesql"); rsErr != nil {
-			return
-		}
-		cfg := incidents()
-		k := loggen.AuthCookieOversize
-		cfg.Incidents = append(cfg.Incidents, loggen.Incident{Kind: k, From: t0, Until: t0.Add(time.Hour), Rate: k.DefaultRate()})
-		logs := filepath.Join(rsDir, "logs")
-		if _, rsErr = loggen.WriteDir(context.Background(), logs, cfg); rsErr != nil {
-			return
-		}
-		datasettest.Write(t, logs, filepath.Join(rsDir, "ds"), dataset.Options{RowGroupRows: 2000})
-	})
-	if rsErr != nil || rsDir == "" {
-		t.Fatalf("writing the dataset: %v", rsErr)
-	}
-	return filepath.Join(rsDir, "ds")
 }
 
 func cond(sql string) string {

@@ -12,11 +12,14 @@ import (
 )
 
 // A Dialect is the SQL the queries are written in. They are written in
-// what Athena (Trino) and DuckDB share; the dialect changes two things
+// what Athena (Trino) and DuckDB share; the dialect changes three things
 // only:
 //
 //   - the regular-expression match: regexp_like(s, p) in Trino,
 //     regexp_matches(s, p) in DuckDB;
+//   - the largest of an array's values mapped by a lambda:
+//     array_max(transform(a, f)) in Trino, list_max(list_transform(a, f))
+//     in DuckDB (the session token's chunks, sessionChunks);
 //   - the order of rows inside a file: DuckDB has file_row_number, so
 //     failing requests are replayed in file order exactly; Athena has no
 //     row number, so they are replayed by time and request ID within their
