@@ -114,8 +114,9 @@
 // test written as a regular expression; a cookie header with an encoded
 // separator, which the detectors decode first, is passed as logged.
 //
-// Rows are replayed bucket by bucket, counts first, then the requests one
-// by one in file order ("$path"). How a bucket is judged does not depend on
+// Rows are replayed bucket by bucket (hour by hour within a bucket that
+// spans two, when auth-cookie-oversize splits its counts there), counts
+// first, then the requests one by one in file order ("$path"). How a bucket is judged does not depend on
 // the order of its requests as long as none arrives more than the
 // detectors' reorder window (90 minutes) behind the newest; what does
 // depend on it is which requests a finding names as examples (the first

@@ -457,7 +457,8 @@ const (
 //     (GET/HEAD, a method a behavior can allow, other; success or not),
 //     and the client of the first successful GET/HEAD of each of its first
 //     page_min_clients clients: what the detectors need to tell whether it
-//     is a page many visitors load.
+//     is a page many visitors load. On the auth prefix, the size bin and
+//     the session token's chunks too (sizeCols).
 //
 // Requests of ignore_paths are left out, matched against the path the
 // detectors would see; those whose path only the detectors can normalise
@@ -562,10 +563,10 @@ func (p *queryPlan) detectSQL() string {
 SELECT o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig, max(o_b) AS b, count(*) AS n
 FROM y
 GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig, o_sz
-ORDER BY o_t - o_t %% %[9]d, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_sz`,
+ORDER BY o_t - o_t %% %[9]d%[22]s, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_sz`,
 		rowCol, epochMS, p.table, p.partitions(p.win), ts(p.win.From), ts(p.win.Until),
 		path, kind, w, p.regex("ck", nextAuthCookie), order, p.notIgnored("kind", "np"), p.cfg.MethodRejected.PageMinClients,
-		ruleCols, ruleDetail+sz.detail, str(nextAuthCookie), sz.chunks, sz.t, sz.cookie, sz.bin, sz.bytes)
+		ruleCols, ruleDetail+sz.detail, str(nextAuthCookie), sz.chunks, sz.t, sz.cookie, sz.bin, sz.bytes, sz.order)
 }
 
 // sizeCols are the parts of detectSQL that carry to the replay what
@@ -577,9 +578,9 @@ ORDER BY o_t - o_t %% %[9]d, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, 
 // largest size of its bin (the same bin, so the same histogram and
 // maximum) and a cookie with as many chunks (same library, same chunks for
 // the rule). When the window does not divide an hour, those counts are
-// split at the hour too (the rule keeps the chunks of the first and last
-// hour). Other requests are counted as before; with the rule off, nothing
-// changes.
+// split at the hour too, and a bucket's rows replayed hour by hour (the
+// rule keeps the chunks of the first and last hour). Other requests are
+// counted as before; with the rule off, nothing changes.
 type sizeCols struct {
 	chunks string // column sc of step f: the session token's chunks
 	t      string // o_t: the replay time
@@ -587,6 +588,7 @@ type sizeCols struct {
 	bin    string // o_sz: the size bin (a detail row's own size)
 	bytes  string // condition, after "detail = 1", to keep cs-bytes in o_b
 	detail string // condition, after the rules', for a detail row
+	order  string // ORDER BY terms after the bucket
 }
 
 func (p *queryPlan) sizeCols() sizeCols {
@@ -604,6 +606,7 @@ func (p *queryPlan) sizeCols() sizeCols {
 	c.chunks = fmt.Sprintf("CASE WHEN kind >= %d AND strpos(ck, 'session') > 0 THEN %s ELSE 0 END", kindAuth, p.sessionChunks("ck"))
 	if hour := time.Hour.Milliseconds(); hour%w != 0 {
 		c.t = fmt.Sprintf("CASE WHEN detail = 1 THEN ms WHEN kind >= %d THEN greatest(ms - ms %% %d, ms - ms %% %d) ELSE ms - ms %% %d END", kindAuth, w, hour, w)
+		c.order = fmt.Sprintf(", o_t - o_t %% %d", hour)
 	}
 	// A cookie of the library of the first NextAuth cookie, as the other
 	// counts keep it, named as the token's sc-th chunk (….session-token.N,
