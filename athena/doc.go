@@ -67,11 +67,14 @@
 //   - every request that may fail a rule, or that the rules follow one by
 //     one, as it was logged, with the fields the rules read (time, host,
 //     path, method, status, result types, protocol, time-to-first-byte
-//     class, content type and length, cookie and query with their values
-//     redacted, request ID, client IP): a refused method
+//     class, content type and length, request size (cs-bytes), cookie and
+//     query with their values redacted, request ID, client IP): a refused
+//     method
 //     (InvalidRequestMethod), a 5xx or Origin*Error, a 4xx on an API path
 //     (but 401 and 404 unless OPTIONS), and on the NextAuth prefix a cache
-//     hit, plain http, or the *.cloudfront.net host name;
+//     hit, plain http, or the *.cloudfront.net host name; an API or auth
+//     request of warn_bytes or more, or refused for its headers' size
+//     (auth-cookie-oversize);
 //   - every other request, counted per detector bucket, distribution,
 //     host, distribution domain, path class, method, status, content-type
 //     class (JSON, HTML or other) and cookie class, and replayed as that many requests with those
@@ -85,7 +88,14 @@
 //     (method-rejected's candidate pages): for those the path, method and
 //     status are kept, and the client of successful GET/HEAD requests for
 //     their first page_min_clients distinct clients, which is all the rule
-//     reads to tell a page many visitors load.
+//     reads to tell a page many visitors load. On the NextAuth prefix,
+//     where auth-cookie-oversize keeps every request's size (a histogram
+//     of 512-byte bins) and the session token's chunks per hour, the
+//     counts are split further by size bin and chunk count (computed in
+//     SQL as detectors.SessionChunks counts them) and replayed with the
+//     bin's largest size and a cookie of as many chunks, and, when the
+//     detectors' window does not divide an hour, at the hour too: the
+//     rule's histogram, maximum and chunks come out as the local engine's.
 //
 // The detect statement leaves out the requests of ignore_paths, matching
 // the patterns with LIKE on the path the detectors would see (the decoded
@@ -104,8 +114,9 @@
 // test written as a regular expression; a cookie header with an encoded
 // separator, which the detectors decode first, is passed as logged.
 //
-// Rows are replayed bucket by bucket, counts first, then the requests one
-// by one in file order ("$path"). How a bucket is judged does not depend on
+// Rows are replayed bucket by bucket (hour by hour within a bucket that
+// spans two, when auth-cookie-oversize splits its counts there), counts
+// first, then the requests one by one in file order ("$path"). How a bucket is judged does not depend on
 // the order of its requests as long as none arrives more than the
 // detectors' reorder window (90 minutes) behind the newest; what does
 // depend on it is which requests a finding names as examples (the first
@@ -137,7 +148,7 @@
 //     distinct failing paths in a bucket, list others). Counts, clients,
 //     causes and evidence do not change. DuckDB, which has
 //     file_row_number, reproduces the local examples exactly; this is the
-//     Dialect's second difference.
+//     Dialect's last difference.
 //   - Late records. The local engine reads files in name order, and a
 //     record more than the reorder window behind the newest record of its
 //     series counts only in the checks (detectors.Stats.Late). The replay
@@ -173,6 +184,7 @@
 // The statements use what Athena (Trino) and DuckDB share — date_diff,
 // strpos, substr, split_part, grouping sets, window functions, a VALUES
 // join — so the tests run them on DuckDB over a view that declares the
-// table as Glue does. Dialect changes two things only: regexp_like
-// (Trino) or regexp_matches (DuckDB), and file_row_number (DuckDB only).
+// table as Glue does. Dialect changes three things only: regexp_like
+// (Trino) or regexp_matches (DuckDB), array_max(transform(…)) (Trino) or
+// list_max(list_transform(…)) (DuckDB), and file_row_number (DuckDB only).
 package athena

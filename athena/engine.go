@@ -124,17 +124,6 @@ func Run(ctx context.Context, q Querier, ro report.Options, opts Options) (*repo
 	// test the paths again (its bulk rows stand for other paths).
 	replayCfg := cfg
 	replayCfg.IgnorePaths = nil
-	// auth-cookie-oversize reads every auth request's size and session
-	// cookie chunks, which the replay's count rows do not carry: the Athena
-	// engine does not evaluate it rather than report it wrong (late or
-	// without its size evidence). The local engine does, over the same
-	// dataset; the saved query "cfwatch rule - auth-cookie-oversize" shows
-	// the sizes in Athena.
-	if !replayCfg.AuthCookieOversize.Disabled {
-		replayCfg.AuthCookieOversize.Disabled = true
-		log.Warn("rule not evaluated by the Athena engine: use the local engine over the dataset (cfwatch report --source s3://…/dataset) or the saved query",
-			"rule", detectors.RuleAuthCookieOversize)
-	}
 	eng, err := detectors.New(replayCfg)
 	if err != nil {
 		return nil, err
@@ -448,6 +437,7 @@ type replay struct {
 	r      dataset.Row
 	rec    logparse.Record
 	last   time.Time
+	cl, cs int64 // r's ContentLength and BytesReceived
 }
 
 // ttfbValues stand for detectSQL's time-to-first-byte classes: absent,
@@ -463,7 +453,8 @@ func (rp *replay) row(r []*string) error {
 	}
 	c := cols{r: r}
 	t := time.UnixMilli(c.int(dcT)).UTC()
-	status, cl := int32(c.int(dcStatus)), c.int(dcContentLength)
+	status := int32(c.int(dcStatus))
+	rp.cl, rp.cs = c.int(dcContentLength), c.int(dcBytes)
 	ttfb := c.int(dcTTFB)
 	n := c.int(dcN)
 	ignorable := c.int(dcIgnorable) == 1
@@ -486,7 +477,8 @@ func (rp *replay) row(r []*string) error {
 		EdgeDetailedType: c.str(dcDetailed),
 		Protocol:         c.str(dcProtocol),
 		ContentType:      c.str(dcContentType),
-		ContentLength:    &cl,
+		ContentLength:    &rp.cl,
+		BytesReceived:    &rp.cs,
 		Cookie:           c.str(dcCookie),
 		Query:            c.str(dcQuery),
 		RequestID:        c.str(dcRequestID),

@@ -31,12 +31,9 @@ import (
 // refusal for auth-403-burst, one of the edge-compute layer for
 // origin-errors.
 //
-// The dataset is the incidents' with edge refusals in the hour of the
-// callback 403s, edge-function failures in the hour of the origin's 5xx,
-// and auth-cookie-oversize in its first hour: that rule reads request
-// sizes and cookie names the Athena engine's replay does not carry for
-// every request (its histogram of cs-bytes), so it is left out of
-// TestSameAsLocal's dataset, but its SQL is tested here.
+// The dataset is the incidents' (TestSameAsLocal's) with edge refusals in
+// the hour of the callback 403s and edge-function failures in the hour of
+// the origin's 5xx.
 func TestRuleSQL(t *testing.T) {
 	root := ruleSQLDataset(t)
 	db := openTable(t, root)
@@ -146,7 +143,8 @@ var (
 )
 
 // ruleSQLDataset writes, once per test run, the incidents' dataset with
-// auth-cookie-oversize in the first hour, and returns its root.
+// the requests auth-403-burst and origin-errors leave out beside theirs,
+// and returns its root.
 func ruleSQLDataset(t *testing.T) string {
 	t.Helper()
 	rsOnce.Do(func() {
@@ -161,7 +159,7 @@ func ruleSQLDataset(t *testing.T) string {
 		// Configured refusals beside the callback 403s, edge-function
 		// failures beside the origin's 5xx: the requests auth-403-burst
 		// and origin-errors leave out are in their queries' windows.
-		cfg.Incidents = append(cfg.Incidents, at(loggen.AuthCookieOversize, 0), at(loggen.EdgeRefusalsOnAuth, 3), at(loggen.EdgeFunctionError, 9))
+		cfg.Incidents = append(cfg.Incidents, at(loggen.EdgeRefusalsOnAuth, 3), at(loggen.EdgeFunctionError, 9))
 		logs := filepath.Join(rsDir, "logs")
 		if _, rsErr = loggen.WriteDir(context.Background(), logs, cfg); rsErr != nil {
 			return

@@ -12,11 +12,14 @@ import (
 )
 
 // A Dialect is the SQL the queries are written in. They are written in
-// what Athena (Trino) and DuckDB share; the dialect changes two things
+// what Athena (Trino) and DuckDB share; the dialect changes three things
 // only:
 //
 //   - the regular-expression match: regexp_like(s, p) in Trino,
 //     regexp_matches(s, p) in DuckDB;
+//   - the largest of an array's values mapped by a lambda:
+//     array_max(transform(a, f)) in Trino, list_max(list_transform(a, f))
+//     in DuckDB (the session token's chunks, sessionChunks);
 //   - the order of rows inside a file: DuckDB has file_row_number, so
 //     failing requests are replayed in file order exactly; Athena has no
 //     row number, so they are replayed by time and request ID within their
@@ -379,6 +382,35 @@ func (p *queryPlan) pathClass(raw, dec string) (path, kind string) {
 // detectors' auth_library detection.
 const nextAuthCookie = `(^|;)( |%20|%2520)*(__Secure-|__Host-)?(next-auth|authjs|better-auth)\.[^=;]`
 
+// sessionChunk matches, in a cookie header whose ';' are doubled (so that
+// one match's closing ';' leaves the next pair its opening one), a pair
+// named as NextAuth's session token or one of its chunks, as the detectors
+// count them (detectors.SessionChunks): after the blanks that follow ";",
+// maybe behind __Secure- and then __Host-, the name of the token, alone or
+// followed by "." and one to three digits (group 1), up to the '=' (or the
+// end of a pair without one).
+const sessionChunk = `(?:^|;)(?: |%20|%2520)*(?:__Secure-)?(?:__Host-)?(?:next-auth\.session-token|authjs\.session-token|better-auth\.session_token)((?:\.[0-9]{1,3})?)(?:=|;|$)`
+
+// sessionChunks is the SQL of detectors.SessionChunks over the cookie
+// header ck: how many cookies the session token is split into (0 for
+// none).
+func (p *queryPlan) sessionChunks(ck string) string {
+	transform, greatest := "transform", "array_max"
+	if p.dialect == DuckDB {
+		transform, greatest = "list_transform", "list_max"
+	}
+	return fmt.Sprintf("coalesce(%s(%s(regexp_extract_all(replace(%s, ';', ';;'), %s, 1), c -> 1 + coalesce(CAST(nullif(substr(c, 2), '') AS INTEGER), 0))), 0)",
+		greatest, transform, ck, str(sessionChunk))
+}
+
+// sizeBin is the detectors' bin of request sizes on the auth prefix
+// (auth-cookie-oversize's histogram); sizeBins of them, the last holding
+// the rest.
+const (
+	sizeBin  = 512
+	sizeBins = 2*detectors.CloudFrontMaxHeaderBytes/sizeBin + 1
+)
+
 // Columns of detectSQL's rows, in order.
 const (
 	dcT = iota // Unix ms: the request's, or its bucket's start for a count
@@ -397,11 +429,12 @@ const (
 	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative, 4 up to detectors.EdgeOnlyTTFB (0.001)
 	dcContentType
 	dcContentLength
-	dcCookie
+	dcCookie // of a count on the auth prefix, with the session token's chunks
 	dcQuery
 	dcRequestID
 	dcClientIP
 	dcIgnorable // 1: the replay tests the path against ignore_paths
+	dcBytes     // cs-bytes; of a count on the auth prefix, the most in its size bin
 	dcN
 	numDetectColumns
 )
@@ -424,7 +457,8 @@ const (
 //     (GET/HEAD, a method a behavior can allow, other; success or not),
 //     and the client of the first successful GET/HEAD of each of its first
 //     page_min_clients clients: what the detectors need to tell whether it
-//     is a page many visitors load.
+//     is a page many visitors load. On the auth prefix, the size bin and
+//     the session token's chunks too (sizeCols).
 //
 // Requests of ignore_paths are left out, matched against the path the
 // detectors would see; those whose path only the detectors can normalise
@@ -434,9 +468,10 @@ func (p *queryPlan) detectSQL() string {
 	path, kind := p.pathClass("p", "d")
 	rowCol, order := "0", "o_file, o_t, o_rid"
 	if p.dialect == DuckDB {
-		rowCol, order = "file_row_number", "o_file, o_rn"
+		rowCol, order = "file_row_number", "o_file, o_rn, o_t"
 	}
 	ruleCols, ruleDetail := p.ruleFailures()
+	sz := p.sizeCols()
 	return fmt.Sprintf(`WITH r AS (
   SELECT "$path" AS file,
     %[1]s AS rn,
@@ -454,6 +489,7 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN time_to_first_byte IS NULL THEN 0 WHEN time_to_first_byte = 0 THEN 1 WHEN time_to_first_byte <= CAST(0.001 AS REAL) AND time_to_first_byte > 0 THEN 4 WHEN time_to_first_byte > 0 THEN 2 ELSE 3 END AS ttfb,
     coalesce(sc_content_type, '') AS ct,
     coalesce(sc_content_len, 0) AS cl,
+    coalesce(cs_bytes, 0) AS cs,
     coalesce(cs_cookie, '') AS ck,
     coalesce(cs_uri_query, '') AS q,
     coalesce(x_edge_request_id, '') AS rid,
@@ -466,7 +502,7 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN strpos(p, '%%') > 0 THEN d ELSE p END AS np
   FROM r
 ), f AS (
-  SELECT * FROM k WHERE %[12]s
+  SELECT k.*, %[17]s AS sc FROM k WHERE %[12]s
 ), cand AS (
   SELECT DISTINCT dist, hk, np FROM f
   WHERE kind = 0 AND dt = 'InvalidRequestMethod' AND m IN ('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
@@ -497,7 +533,7 @@ func (p *queryPlan) detectSQL() string {
     AND gc.dist = f.dist AND gc.hk = f.hk AND gc.np = f.np AND gc.ip = f.ip AND gc.first_ms = f.ms
 ), y AS (
   SELECT
-    CASE WHEN detail = 1 THEN ms ELSE ms - ms %% %[9]d END AS o_t,
+    %[18]s AS o_t,
     detail AS o_detail,
     CASE WHEN detail = 1 THEN file ELSE '' END AS o_file,
     CASE WHEN detail = 1 THEN rn ELSE 0 END AS o_rn,
@@ -514,21 +550,77 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN detail = 1 THEN cl ELSE 0 END AS o_cl,
     CASE WHEN detail = 1 OR ck = '' THEN ck
       WHEN strpos(ck, '%%3B') > 0 OR strpos(ck, '%%3b') > 0 OR strpos(ck, '%%253B') > 0 THEN ck
-      WHEN %[10]s THEN concat(regexp_extract(ck, %[16]s, 4), '.session-token=')
+      WHEN %[10]s THEN %[19]s
       ELSE 'x=' END AS o_ck,
     CASE WHEN detail = 1 THEN q ELSE '' END AS o_q,
     CASE WHEN detail = 1 THEN rid ELSE '' END AS o_rid,
     CASE WHEN detail = 1 OR gip = 1 OR (kind = 3 AND m IN ('GET', 'HEAD') AND s BETWEEN 200 AND 399) THEN ip ELSE '' END AS o_ip,
-    CASE WHEN kind = 3 THEN 1 ELSE 0 END AS o_ig
+    CASE WHEN kind = 3 THEN 1 ELSE 0 END AS o_ig,
+    %[20]s AS o_sz,
+    CASE WHEN detail = 1%[21]s THEN cs ELSE 0 END AS o_b
   FROM x
 )
-SELECT o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig, count(*) AS n
+SELECT o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig, max(o_b) AS b, count(*) AS n
 FROM y
-GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig
-ORDER BY o_t - o_t %% %[9]d, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip`,
+GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig, o_sz
+ORDER BY o_t - o_t %% %[9]d%[22]s, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_sz`,
 		rowCol, epochMS, p.table, p.partitions(p.win), ts(p.win.From), ts(p.win.Until),
 		path, kind, w, p.regex("ck", nextAuthCookie), order, p.notIgnored("kind", "np"), p.cfg.MethodRejected.PageMinClients,
-		ruleCols, ruleDetail, str(nextAuthCookie))
+		ruleCols, ruleDetail+sz.detail, str(nextAuthCookie), sz.chunks, sz.t, sz.cookie, sz.bin, sz.bytes, sz.order)
+}
+
+// sizeCols are the parts of detectSQL that carry to the replay what
+// auth-cookie-oversize reads of every request on the auth prefix, not only
+// of those that fail it: its size (cs-bytes) and the session token's
+// chunks (detectors' sizeState). The other requests on the auth prefix are
+// counted, in addition, by the size bin of the rule's histogram and by
+// their number of chunks: a count row replays its requests with the
+// largest size of its bin (the same bin, so the same histogram and
+// maximum) and a cookie with as many chunks (same library, same chunks for
+// the rule). When the window does not divide an hour, those counts are
+// split at the hour too, and a bucket's rows replayed hour by hour (the
+// rule keeps the chunks of the first and last hour). Other requests are
+// counted as before; with the rule off, nothing changes.
+type sizeCols struct {
+	chunks string // column sc of step f: the session token's chunks
+	t      string // o_t: the replay time
+	cookie string // o_ck of a count with a NextAuth cookie
+	bin    string // o_sz: the size bin (a detail row's own size)
+	bytes  string // condition, after "detail = 1", to keep cs-bytes in o_b
+	detail string // condition, after the rules', for a detail row
+	order  string // ORDER BY terms after the bucket
+}
+
+func (p *queryPlan) sizeCols() sizeCols {
+	w := p.cfg.Window.Milliseconds()
+	lib := "regexp_extract(ck, " + str(nextAuthCookie) + ", 4)"
+	c := sizeCols{
+		chunks: "0",
+		t:      fmt.Sprintf("CASE WHEN detail = 1 THEN ms ELSE ms - ms %% %d END", w),
+		cookie: "concat(" + lib + ", '.session-token=')",
+		bin:    "CASE WHEN detail = 1 THEN cs ELSE 0 END",
+	}
+	if p.cfg.AuthCookieOversize.Disabled {
+		return c
+	}
+	c.chunks = fmt.Sprintf("CASE WHEN kind >= %d AND strpos(ck, 'session') > 0 THEN %s ELSE 0 END", kindAuth, p.sessionChunks("ck"))
+	if hour := time.Hour.Milliseconds(); hour%w != 0 {
+		c.t = fmt.Sprintf("CASE WHEN detail = 1 THEN ms WHEN kind >= %d THEN greatest(ms - ms %% %d, ms - ms %% %d) ELSE ms - ms %% %d END", kindAuth, w, hour, w)
+		c.order = fmt.Sprintf(", o_t - o_t %% %d", hour)
+	}
+	// A cookie of the library of the first NextAuth cookie, as the other
+	// counts keep it, named as the token's sc-th chunk (….session-token.N,
+	// Better Auth's ….session_token.N), or as no token for none.
+	c.cookie = fmt.Sprintf("CASE WHEN kind < %[1]d THEN concat(%[2]s, '.session-token=') WHEN sc = 0 THEN concat(%[2]s, '.cookie=') "+
+		"ELSE replace(concat(%[2]s, '.session-token.', CAST(sc - 1 AS VARCHAR), '='), 'better-auth.session-token.', 'better-auth.session_token.') END", kindAuth, lib)
+	// The histogram's bin, the last holding the rest.
+	c.bin = fmt.Sprintf("CASE WHEN detail = 1 THEN cs WHEN kind >= %d THEN least(greatest(cs, 0) - greatest(cs, 0) %% %d, %d) ELSE 0 END",
+		kindAuth, sizeBin, (sizeBins-1)*sizeBin)
+	c.bytes = fmt.Sprintf(" OR kind >= %d", kindAuth)
+	// The rule's Go predicate with the configured warn_bytes, which may be
+	// under its SQL's (the default's).
+	c.detail = fmt.Sprintf("\n      OR (%s AND f.cs >= %d)", scopeKinds(detectors.ScopeAPI), p.cfg.AuthCookieOversize.WarnBytes)
+	return c
 }
 
 // ruleFailures returns the columns of detectSQL's first step that tell

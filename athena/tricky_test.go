@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,11 @@ func trickyLog(t *testing.T, dir string, n int) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	pick := func(vs ...string) string { return vs[rng.IntN(len(vs))] }
+	// Request sizes and session tokens in chunks (auth-cookie-oversize),
+	// drawn apart so as not to change the other fields' draws.
+	sz := rand.New(rand.NewPCG(3, 4))
+	tokens := []string{"next-auth.session-token", "__Secure-next-auth.session-token", "authjs.session-token",
+		"__Host-__Secure-authjs.session-token", "better-auth.session_token", "next-auth.session-tokenx"}
 	type line struct {
 		at   time.Time
 		text string
@@ -78,11 +84,24 @@ func trickyLog(t *testing.T, dir string, n int) {
 			// NextAuth cookies are then known only from the counted ones.
 			cookie = "_ga=GA1"
 		}
+		csBytes := pick("100", "-")
+		if sz.IntN(2) == 0 {
+			csBytes = strconv.Itoa(sz.IntN(20000))
+		}
+		if strings.Contains(cookie, "session-token") && sz.IntN(2) == 0 {
+			// More chunks as time goes: each hour has a most of its own.
+			name, n := tokens[sz.IntN(len(tokens))], 1+sz.IntN(1+int(at.Sub(t0)/(20*time.Minute)))
+			pairs := []string{"_ga=GA1"}
+			for i := range n {
+				pairs = append(pairs, fmt.Sprintf("%s.%d=v", name, i))
+			}
+			cookie = strings.Join(pairs, ";%20")
+		}
 		fields := []string{
 			at.Format("2006-01-02"), at.Format("15:04:05"), "IAD89-C1", pick("512", "-", "0", "9223372036854775807"),
 			fmt.Sprintf("192.0.2.%d", rng.IntN(60)+1), method, "d111111abcdef8.cloudfront.net",
 			pick(trickyPaths...), status, "-", "Mozilla/5.0", query, cookie, result,
-			fmt.Sprintf("req%06dx%02d==", i, rng.IntN(100)), hostHeader, proto, pick("100", "-"), "0.010", "-",
+			fmt.Sprintf("req%06dx%02d==", i, rng.IntN(100)), hostHeader, proto, csBytes, "0.010", "-",
 			"TLSv1.3", "TLS_AES_128_GCM_SHA256", result, "HTTP/2.0", "-", "-", "443", ttfb, detailed, ctype, clen, "-", "-",
 		}
 		name := fmt.Sprintf("E2QWRUHEXAMPLE.%s.%08x", at.Format("2006-01-02-15"), rng.IntN(2))
@@ -134,6 +153,14 @@ func TestTrickyPaths(t *testing.T) {
 	// normalised by the detectors only.
 	ignoring := noForbidden
 	ignoring.IgnorePaths = []string{"/api/auth/session", "*/etc/passwd", "/index.html", "/api/items*", "*.js", "/ap?", "/api/v1/*", "/api/auth/c?llback/*"}
+	// auth-cookie-oversize firing, with a warn_bytes under its SQL's, in
+	// a window that does not divide an hour: the counts on the auth prefix
+	// are split at the hour, whose chunks differ.
+	oversize := detectors.DefaultConfig()
+	oversize.APIPrefixes = []string{"/api", "/api/v1"}
+	oversize.Window = 7 * time.Minute
+	oversize.AuthCookieOversize.Threshold = low
+	oversize.AuthCookieOversize.WarnBytes = 9000
 	for _, c := range []struct {
 		name string
 		opts report.Options
@@ -141,6 +168,7 @@ func TestTrickyPaths(t *testing.T) {
 		{"low-thresholds", report.Options{Window: window(0, 2*time.Hour), Detectors: &cfg, TopN: 40}},
 		{"low-no-forbidden", report.Options{Window: window(0, 2*time.Hour), Detectors: &noForbidden}},
 		{"low-ignoring", report.Options{Window: window(0, 2*time.Hour), Detectors: &ignoring}},
+		{"oversize", report.Options{Window: window(0, 2*time.Hour), Detectors: &oversize}},
 		{"defaults", func() report.Options {
 			w := window(time.Hour, 2*time.Hour)
 			b := report.Shifted(w, time.Hour)
@@ -155,6 +183,11 @@ func TestTrickyPaths(t *testing.T) {
 			}
 			if l, a := jsonOf(t, local, false), jsonOf(t, rep, false); l != a {
 				t.Errorf("reports differ:\n%s", firstDiff(l, a))
+			}
+			if c.name == "oversize" && !slices.ContainsFunc(rep.Findings, func(f detectors.Finding) bool {
+				return f.Rule == detectors.RuleAuthCookieOversize && f.Evidence["session_token_chunks_last_hour"] > f.Evidence["session_token_chunks_first_hour"]
+			}) {
+				t.Error("no auth-cookie-oversize finding with more chunks in the last hour than in the first")
 			}
 			if c.name == "low-ignoring" {
 				other, _ := json.Marshal(localReport(t, root, report.Options{Window: window(0, 2*time.Hour), Detectors: &noForbidden}).Findings)

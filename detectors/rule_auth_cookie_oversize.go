@@ -195,6 +195,13 @@ func oversizeExplain(e *Engine, f *Finding, c *cand, ev [numEv]int64) {
 	f.Remedy = "Make the session smaller: use NextAuth's database session strategy (session: { strategy: \"database\" }) so the cookie holds only a session ID, or put fewer claims in the JWT (return only what the app needs from the jwt and session callbacks; do not store provider access/refresh/id tokens or profile pictures in it). Ask affected users to sign out (or clear the site's cookies) once it is smaller. Origins refuse large headers before CloudFront does: S3 at 8 KiB, API Gateway at 10 KiB, Node.js (Next.js) at 16 KiB (--max-http-header-size)."
 }
 
+// SessionChunks returns how many cookies NextAuth's session token is split
+// into in a cs(Cookie) value, as auth-cookie-oversize counts them: 1 + the
+// highest ".N" of a "[__Secure-]next-auth.session-token.N" (or Auth.js's,
+// Better Auth's) cookie, 1 for an unsplit token, 0 for none. The Athena
+// engine computes it in SQL and is tested against it.
+func SessionChunks(cookie string) int { return sessionChunks(cookie) }
+
 // sessionChunks returns how many cookies NextAuth's session token is split
 // into in a cs(Cookie) value: 1 + the highest ".N" of a
 // "[__Secure-]next-auth.session-token.N" or "authjs.session-token.N"

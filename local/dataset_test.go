@@ -24,8 +24,8 @@ import (
 var incidentsStart = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
 // incidentsConfig is every incident kind in its own hour
-// (datasettest.Incidents); auth-cookie-oversize, which the Athena engine's dataset leaves out, is
-// added in the first hour.
+// (datasettest.Incidents), and auth-cookie-oversize, which it leaves out,
+// in the first hour.
 func incidentsConfig() loggen.Config {
 	cfg := datasettest.Incidents(incidentsStart, 23, 5000)
 	k := loggen.AuthCookieOversize
