@@ -232,7 +232,8 @@
 //
 // Observe must stay free of allocations per record: a series is created
 // once, group labels only then, and a rule function keeps no string of the
-// record without strings.Clone. The Athena engine replays the requests a
+// record without strings.Clone, nor assigns to a map under one (an
+// assignment stores its key anew: the map would keep the input's block). The Athena engine replays the requests a
 // rule counts but that fail no rule as bulk rows that keep only status,
 // method, path class, content-type class and cookie class: a rule whose
 // count reads anything else needs a term in athena's detect statement.

@@ -43,10 +43,10 @@ type Summary struct {
 	BytesReceived int64
 	First, Last   time.Time
 
-	status        [600]int64 // by code; 000 (no response) is code 0
-	otherStatus   int64      // codes outside 0..599
-	unknownStatus int64      // no status, or one that could not be read
-	results       map[string]int64
+	status        [600]int64        // by code; 000 (no response) is code 0
+	otherStatus   int64             // codes outside 0..599
+	unknownStatus int64             // no status, or one that could not be read
+	results       map[string]*int64 // by pointer: see addResult
 	paths         map[string]*PathStats
 }
 
@@ -105,16 +105,24 @@ func (s *Summary) addResult(rt string, n int64) {
 		rt = "-"
 	}
 	if s.results == nil {
-		s.results = make(map[string]int64, 8)
+		s.results = make(map[string]*int64, 8)
 	}
-	if _, ok := s.results[rt]; !ok {
+	// The counts are updated through pointers, never by assigning to the
+	// map: an assignment stores its key anew, and rt is a view of the
+	// input's block, which the map would then keep alive (and, were the
+	// block ever reused, read changed).
+	c, ok := s.results[rt]
+	if !ok {
 		if len(s.results) >= MaxResultTypes {
 			rt = "(other)"
-		} else {
-			rt = strings.Clone(rt) // do not pin the input block
+			c = s.results[rt]
+		}
+		if c == nil {
+			c = new(int64)
+			s.results[strings.Clone(rt)] = c
 		}
 	}
-	s.results[rt] += n
+	*c += n
 }
 
 // path returns the stats of path p, creating them if there is room.
@@ -166,7 +174,7 @@ func (s *Summary) Merge(o *Summary) {
 	s.otherStatus += o.otherStatus
 	s.unknownStatus += o.unknownStatus
 	for _, rt := range sortedKeys(o.results) {
-		s.addResult(rt, o.results[rt])
+		s.addResult(rt, *o.results[rt])
 	}
 	for _, p := range sortedKeys(o.paths) {
 		src, dst := o.paths[p], s.path(p)
@@ -241,10 +249,18 @@ func threeDigits(code int) string {
 func (s *Summary) ResultTypes() []Count {
 	out := make([]Count, 0, len(s.results))
 	for k, n := range s.results {
-		out = append(out, Count{k, n})
+		out = append(out, Count{k, *n})
 	}
 	sortCounts(out)
 	return out
+}
+
+// result returns the count of result type rt.
+func (s *Summary) result(rt string) int64 {
+	if c := s.results[rt]; c != nil {
+		return *c
+	}
+	return 0
 }
 
 // CacheHitRatio is the share of cacheable decisions that CloudFront answered
@@ -252,8 +268,8 @@ func (s *Summary) ResultTypes() []Count {
 // redirects and the like are not cache decisions. NaN-free: 0 when there were
 // none.
 func (s *Summary) CacheHitRatio() float64 {
-	hits := s.results["Hit"] + s.results["RefreshHit"]
-	total := hits + s.results["Miss"]
+	hits := s.result("Hit") + s.result("RefreshHit")
+	total := hits + s.result("Miss")
 	if total == 0 {
 		return 0
 	}

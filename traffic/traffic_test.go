@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/cfwatch/cfwatch/logparse"
 )
@@ -162,5 +163,24 @@ func TestLongPaths(t *testing.T) {
 	}
 	if got := LongPath("/short"); got != "/short" {
 		t.Errorf("LongPath changed a short path: %q", got)
+	}
+}
+
+// The records' strings are views of the input's blocks: the summary keeps
+// none of them, so a block written again after it is counted changes
+// nothing (and is not kept alive by the summary).
+func TestSummaryKeepsNoViewOfTheInput(t *testing.T) {
+	var s Summary
+	block := []byte("Hit\t/a")
+	at := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	for range 3 {
+		s.Add(rec(unsafe.String(&block[4], 2), 200, unsafe.String(&block[0], 3), at))
+	}
+	copy(block, "XXXXXX")
+	if got := s.ResultTypes(); len(got) != 1 || got[0] != (Count{"Hit", 3}) {
+		t.Errorf("result types after the block was written again: %v; want [{Hit 3}]", got)
+	}
+	if got := s.TopPaths(5); len(got) != 1 || got[0].Path != "/a" {
+		t.Errorf("paths after the block was written again: %+v; want /a", got)
 	}
 }
