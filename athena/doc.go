@@ -123,13 +123,14 @@
 // five of each bucket) and which paths it lists (the first four of each
 // bucket): file order is the order the local engine reads them in.
 //
-// A month of 3.07 million requests (internal/datasettest.Month, before
-// loggen v2 added scanner POSTs, about 0.2% more requests) gives 104
-// thousand detect rows — one per request that may fail a rule — plus a few
-// hundred for the figures and paths: about 105 GetQueryResults calls. The
-// statements read about 26, 15 and 218 MB of its Parquet (the request IDs,
-// needed for the examples, are 184 MB of that): about $0.0013 at list
-// price.
+// A month of 3.08 million requests (internal/datasettest.Month) gives 148
+// thousand detect rows — one per request that may fail a rule, and the
+// auth prefix's counts per size step and session-token chunks — plus a
+// few hundred for the figures, paths and layers: about 150 GetQueryResults
+// calls (go test ./athena -run '^$' -bench MonthSQL -benchtime 1x). The
+// four statements read about 26, 15, 31 and 224 MB of its Parquet (the
+// columns each names; the request IDs, needed for the examples, are 185
+// MB of that): about $0.0015 at list price.
 //
 // # What differs from the local engine
 //
