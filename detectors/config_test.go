@@ -138,8 +138,8 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 	if err == nil || e != nil {
 		t.Fatalf("New(Config{}) = %v, %v; want an error", e, err)
 	}
-	if !strings.Contains(err.Error(), "detectors:") {
-		t.Errorf("error %q does not say where it happened", err)
+	if !strings.HasPrefix(err.Error(), "detectors: ") || strings.Count(err.Error(), "detectors:") != 1 {
+		t.Errorf("error %q: want it to say once where it happened", err)
 	}
 }
 

@@ -1,7 +1,6 @@
 package detectors
 
 import (
-	"fmt"
 	"hash/maphash"
 	"net/netip"
 	"slices"
@@ -106,7 +105,7 @@ type viaCF struct {
 // Config.Validate when the configuration is invalid.
 func New(cfg Config) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("detectors: %w", err)
+		return nil, err // "detectors: …" already
 	}
 	cfg.APIPrefixes = append([]string(nil), cfg.APIPrefixes...)
 	cfg.IgnorePaths = slices.Clone(cfg.IgnorePaths)
