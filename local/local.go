@@ -265,49 +265,63 @@ func (rd *reading) readObject(ctx context.Context, obj source.Object, rc io.Read
 	r := logparse.NewReader(cr)
 	r.Name = obj.Name
 	defer r.Close()
+	read := func() int64 { return cr.n.Load() }
+	err := rd.readRecords(ctx, obj, obj.Key.DistributionID, r, read) // legacy logs name it only in the key
+	if fe := (*logparse.FormatError)(nil); errors.As(err, &fe) && fe.Parquet {
+		// A Parquet file under a name that does not say so: open it
+		// again, to read it at random.
+		return rd.reopenParquet(ctx, obj)
+	}
+	return err
+}
+
+// A recordReader reads records for readRecords: a log (logparse.Reader),
+// a v2 Parquet log (logparse.ParquetReader) or a dataset file
+// (datasetRecords).
+type recordReader interface {
+	Read(*logparse.Record) error
+	FieldErrors() []*logparse.ParseError
+	Records() int
+}
+
+// readRecords counts the records r reads of obj, with dist for those that
+// do not name their distribution, and its bad lines and values; read tells
+// how many bytes of obj have been read, for the progress. It returns nil at
+// the end of the input, a partialError when ctx ends, and the error that
+// ended the input otherwise.
+func (rd *reading) readRecords(ctx context.Context, obj source.Object, dist string, r recordReader, read func() int64) error {
+	defer func() { rd.in.Records += int64(r.Records()) }()
 	var rec logparse.Record
-	dist := obj.Key.DistributionID // legacy logs name it only in the key
 	for n := 0; ; n++ {
-		if rd.report != nil && n%progressEvery == progressEvery-1 {
-			b := cr.n.Load()
-			if obj.Size > 0 {
-				b = min(b, obj.Size)
+		if n%progressEvery == progressEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return &partialError{records: r.Records(), err: err}
 			}
-			rd.progress.BytesDone = rd.done + b
-			rd.tick()
+			if rd.report != nil {
+				b := read()
+				if obj.Size > 0 {
+					b = min(b, obj.Size)
+				}
+				rd.progress.BytesDone = rd.done + b
+				rd.tick()
+			}
 		}
 		err := r.Read(&rec)
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			var pe *logparse.ParseError
 			if errors.As(err, &pe) {
-				rd.lineError(obj.Name, pe)
+				rd.lineError(obj.Name, pe) // pe names the line or row
 				continue
 			}
-			if fe := (*logparse.FormatError)(nil); errors.As(err, &fe) && fe.Parquet {
-				// A Parquet file under a name that does not say so:
-				// open it again, to read it at random.
-				return rd.reopenParquet(ctx, obj)
-			}
-			rd.in.Records += int64(r.Records())
 			return err
 		}
-		if fe := r.FieldErrors(); len(fe) > 0 {
-			rd.fieldErrors(obj.Name, fe)
+		for _, fe := range r.FieldErrors() {
+			rd.fieldError(obj.Name, fe)
 		}
 		rd.c.Observe(&rec, dist)
-	}
-	rd.in.Records += int64(r.Records())
-	return nil
-}
-
-// fieldErrors counts the bad values of a record read, and lists the first
-// few.
-func (rd *reading) fieldErrors(name string, errs []*logparse.ParseError) {
-	for _, pe := range errs {
-		rd.fieldError(name, pe)
 	}
 }
 

@@ -61,32 +61,24 @@ func (rd *reading) readParquet(ctx context.Context, obj source.Object, rc io.Rea
 	}
 	defer r.Close()
 	total := max(r.NumRows(), 1)
-	var rec logparse.Record
-	for n := 0; ; n++ {
-		if n%progressEvery == progressEvery-1 {
-			if err := ctx.Err(); err != nil {
-				rd.in.Records += r.Rows()
-				return &partialError{records: int(r.Rows()), err: err}
-			}
-			if rd.report != nil {
-				rd.progress.BytesDone = rd.done + obj.Size*r.Rows()/total
-				rd.tick()
-			}
+	err = rd.readRecords(ctx, obj, "", datasetRecords{r}, func() int64 { return obj.Size * r.Rows() / total })
+	if err != nil {
+		if pe := (*partialError)(nil); !errors.As(err, &pe) {
+			err = &partialError{records: int(r.Rows()), err: err}
 		}
-		err := r.Read(&rec)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			rd.in.Records += r.Rows()
-			return &partialError{records: int(r.Rows()), err: err}
-		}
-		rd.c.Observe(&rec, "")
+		return err
 	}
-	rd.in.Records += r.Rows()
 	rd.read = obj.Size
 	return nil
 }
+
+// datasetRecords reads a dataset file's records for readRecords: a
+// dataset file has no bad lines or values (they were counted when it was
+// written).
+type datasetRecords struct{ *dataset.Reader }
+
+func (datasetRecords) FieldErrors() []*logparse.ParseError { return nil }
+func (r datasetRecords) Records() int                      { return int(r.Rows()) }
 
 // reopenParquet reads obj, whose content turned out to be Parquet though its
 // name does not end in ".parquet": opened again, to be read at random.
@@ -108,39 +100,12 @@ func (rd *reading) readLogParquet(ctx context.Context, obj source.Object, rr sou
 		return err
 	}
 	defer r.Close()
-	dist := obj.Key.DistributionID // a v2 log may leave out its DistributionId field
 	total := max(r.NumRows(), 1)
-	var rec logparse.Record
-	for n := 0; ; n++ {
-		if n%progressEvery == progressEvery-1 {
-			if err := ctx.Err(); err != nil {
-				rd.in.Records += int64(r.Records())
-				return &partialError{records: r.Records(), err: err}
-			}
-			if rd.report != nil {
-				rd.progress.BytesDone = rd.done + obj.Size*int64(r.Line())/total
-				rd.tick()
-			}
-		}
-		err := r.Read(&rec)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *logparse.ParseError
-			if errors.As(err, &pe) {
-				rd.lineError(obj.Name, pe) // pe names the row
-				continue
-			}
-			rd.in.Records += int64(r.Records())
-			return err
-		}
-		if fe := r.FieldErrors(); len(fe) > 0 {
-			rd.fieldErrors(obj.Name, fe)
-		}
-		rd.c.Observe(&rec, dist)
+	// A v2 log may leave out its DistributionId field: the key names it.
+	err = rd.readRecords(ctx, obj, obj.Key.DistributionID, r, func() int64 { return obj.Size * int64(r.Line()) / total })
+	if err != nil {
+		return err
 	}
-	rd.in.Records += int64(r.Records())
 	rd.read = obj.Size
 	return nil
 }
