@@ -43,7 +43,9 @@
 //   - detect: the window's requests in the form the detectors need (below).
 //   - layers: the window's failed requests (000, 4xx, 5xx) counted per
 //     host, auth key (as in figures), API prefix, reason
-//     (detectors.ReasonSQL), status and detailed result type; report puts
+//     (detectors.ReasonSQL, which reads the three result types and
+//     fle-status in Classify's order), status and detailed result type
+//     (else the result type, else "-", as the tally names it); report puts
 //     them into the same detectors.LayerTally the local engine fills
 //     (report.Figures.Failures), for failures_by_layer. It reads the
 //     columns the attribution reads, cs_cookie and cs_uri_query among them
@@ -65,10 +67,14 @@
 // included. Two kinds of rows:
 //
 //   - every request that may fail a rule, or that the rules follow one by
-//     one, as it was logged, with the fields the rules read (time, host,
-//     path, method, status, result types, protocol, time-to-first-byte
-//     class, content type and length, request size (cs-bytes), cookie and
-//     query with their values redacted, request ID, client IP): a refused
+//     one, as it was logged, with the fields the rules and the layer
+//     attribution (detectors.Classify) read (time, host, path, method,
+//     status, the three result types — x-edge-result-type,
+//     x-edge-response-result-type, x-edge-detailed-result-type — and
+//     fle-status, protocol, time-to-first-byte class (absent, zero, up to
+//     1 ms, positive, from detectors.OriginReadTimeoutTTFB, negative),
+//     content type and length, request size (cs-bytes), cookie and query
+//     with their values redacted, request ID, client IP): a refused
 //     method
 //     (InvalidRequestMethod), a 5xx or Origin*Error, a 4xx on an API path
 //     (but 401 and 404 unless OPTIONS), and on the NextAuth prefix a cache

@@ -441,9 +441,9 @@ type replay struct {
 }
 
 // ttfbValues stand for detectSQL's time-to-first-byte classes: absent,
-// zero, positive, negative, and up to detectors.EdgeOnlyTTFB (what the
-// rules tell apart).
-var ttfbValues = [...]float32{0, 0, 1, -1, detectors.EdgeOnlyTTFB}
+// zero, positive, negative, up to detectors.EdgeOnlyTTFB, and from
+// detectors.OriginReadTimeoutTTFB (what the rules tell apart).
+var ttfbValues = [...]float32{0, 0, 1, -1, detectors.EdgeOnlyTTFB, detectors.OriginResponseTimeout}
 
 // row replays one row of detectSQL (columns dc…): a request, or a count of
 // requests alike for the rules, observed as many times.
@@ -475,6 +475,8 @@ func (rp *replay) row(r []*string) error {
 		Method:           c.str(dcMethod),
 		EdgeResultType:   c.str(dcResult),
 		EdgeDetailedType: c.str(dcDetailed),
+		EdgeResponseType: c.str(dcResponse),
+		FLEStatus:        c.str(dcFLE),
 		Protocol:         c.str(dcProtocol),
 		ContentType:      c.str(dcContentType),
 		ContentLength:    &rp.cl,

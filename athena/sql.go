@@ -425,8 +425,10 @@ const (
 	dcStatus
 	dcResult
 	dcDetailed
+	dcResponse // x-edge-response-result-type
+	dcFLE      // fle-status
 	dcProtocol
-	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative, 4 up to detectors.EdgeOnlyTTFB (0.001)
+	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative, 4 up to detectors.EdgeOnlyTTFB (0.001), 5 from detectors.OriginReadTimeoutTTFB (27 s)
 	dcContentType
 	dcContentLength
 	dcCookie // of a count on the auth prefix, with the session token's chunks
@@ -485,8 +487,11 @@ func (p *queryPlan) detectSQL() string {
     coalesce(sc_status, -1) AS s,
     coalesce(x_edge_result_type, '') AS rt,
     coalesce(x_edge_detailed_result_type, '') AS dt,
+    coalesce(x_edge_response_result_type, '') AS rrt,
+    coalesce(fle_status, '') AS fle,
     coalesce(cs_protocol, '') AS proto,
-    CASE WHEN time_to_first_byte IS NULL THEN 0 WHEN time_to_first_byte = 0 THEN 1 WHEN time_to_first_byte <= CAST(0.001 AS REAL) AND time_to_first_byte > 0 THEN 4 WHEN time_to_first_byte > 0 THEN 2 ELSE 3 END AS ttfb,
+    CASE WHEN time_to_first_byte IS NULL THEN 0 WHEN time_to_first_byte = 0 THEN 1 WHEN time_to_first_byte <= CAST(0.001 AS REAL) AND time_to_first_byte > 0 THEN 4
+      WHEN time_to_first_byte >= CAST(%[23]g AS REAL) THEN 5 WHEN time_to_first_byte > 0 THEN 2 ELSE 3 END AS ttfb,
     coalesce(sc_content_type, '') AS ct,
     coalesce(sc_content_len, 0) AS cl,
     coalesce(cs_bytes, 0) AS cs,
@@ -544,6 +549,8 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN detail = 1 OR kind > 0 THEN s WHEN cnd = 0 OR s BETWEEN 200 AND 399 THEN 200 ELSE 404 END AS o_s,
     CASE WHEN detail = 1 THEN rt ELSE 'Miss' END AS o_rt,
     CASE WHEN detail = 1 THEN dt ELSE '' END AS o_dt,
+    CASE WHEN detail = 1 THEN rrt ELSE '' END AS o_rrt,
+    CASE WHEN detail = 1 THEN fle ELSE '' END AS o_fle,
     CASE WHEN detail = 1 THEN proto ELSE 'https' END AS o_proto,
     CASE WHEN detail = 1 THEN ttfb ELSE 0 END AS o_ttfb,
     CASE WHEN detail = 1 THEN ct WHEN kind = 0 OR ct = '' THEN '' WHEN strpos(ct, 'json') > 0 THEN 'application/json' WHEN lower(ct) LIKE 'text/html%%' THEN 'text/html' ELSE 'text/plain' END AS o_ct,
@@ -560,13 +567,14 @@ func (p *queryPlan) detectSQL() string {
     CASE WHEN detail = 1%[21]s THEN cs ELSE 0 END AS o_b
   FROM x
 )
-SELECT o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig, max(o_b) AS b, count(*) AS n
+SELECT o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_rrt, o_fle, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig, max(o_b) AS b, count(*) AS n
 FROM y
-GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig, o_sz
-ORDER BY o_t - o_t %% %[9]d%[22]s, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_sz`,
+GROUP BY o_t, o_detail, o_file, o_rn, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_rrt, o_fle, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_ig, o_sz
+ORDER BY o_t - o_t %% %[9]d%[22]s, o_detail, %[11]s, o_dist, o_hh, o_ch, o_path, o_m, o_s, o_rt, o_dt, o_rrt, o_fle, o_proto, o_ttfb, o_ct, o_cl, o_ck, o_q, o_rid, o_ip, o_sz`,
 		rowCol, epochMS, p.table, p.partitions(p.win), ts(p.win.From), ts(p.win.Until),
 		path, kind, w, p.regex("ck", nextAuthCookie), order, p.notIgnored("kind", "np"), p.cfg.MethodRejected.PageMinClients,
-		ruleCols, ruleDetail+sz.detail, str(nextAuthCookie), sz.chunks, sz.t, sz.cookie, sz.bin, sz.bytes, sz.order)
+		ruleCols, ruleDetail+sz.detail, str(nextAuthCookie), sz.chunks, sz.t, sz.cookie, sz.bin, sz.bytes, sz.order,
+		detectors.OriginReadTimeoutTTFB)
 }
 
 // sizeCols are the parts of detectSQL that carry to the replay what

@@ -56,6 +56,11 @@ const (
 	originTimeoutSlack    = 0.9
 )
 
+// OriginReadTimeoutTTFB is the time-to-first-byte, in seconds, from which a
+// 504 without detail is a read timeout (27 s: exact as a float32, the
+// dataset's type for the column).
+const OriginReadTimeoutTTFB = originTimeoutSlack * OriginResponseTimeout
+
 // Slots of origin-errors' series of a host: the auth prefix, the default
 // behavior, then one per "<api prefix>/<first segment>" group (series.sub
 // the API index, series.key the segment, "" for the prefix's overflow).
@@ -132,7 +137,7 @@ func originErrorKind(rec *logparse.Record) int {
 		// A 504 without detail after about the origin response timeout
 		// (or any longer one set for the origin): CloudFront gave up
 		// waiting for the first byte.
-		if rec.Status == 504 && rec.TimeToFirstByte >= originTimeoutSlack*OriginResponseTimeout {
+		if rec.Status == 504 && rec.TimeToFirstByte >= OriginReadTimeoutTTFB {
 			return evRead
 		}
 	case "OriginDnsError":

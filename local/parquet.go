@@ -20,7 +20,7 @@ import (
 var datasetColumns = []string{
 	"distribution_id", "x_host_header", "cs_host", "cs_uri_stem", "cs_uri_query", "cs_method",
 	"sc_status", "sc_bytes", "cs_bytes", "sc_content_type", "sc_content_len",
-	"x_edge_result_type", "x_edge_detailed_result_type", "time_to_first_byte",
+	"x_edge_result_type", "x_edge_response_result_type", "x_edge_detailed_result_type", "fle_status", "time_to_first_byte",
 	"cs_protocol", "cs_cookie", "x_edge_request_id", "c_ip",
 }
 
