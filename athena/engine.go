@@ -440,11 +440,6 @@ type replay struct {
 	cl, cs int64 // r's ContentLength and BytesReceived
 }
 
-// ttfbValues stand for detectSQL's time-to-first-byte classes: absent,
-// zero, positive, negative, up to detectors.EdgeOnlyTTFB, and from
-// detectors.OriginReadTimeoutTTFB (what the rules tell apart).
-var ttfbValues = [...]float32{0, 0, 1, -1, detectors.EdgeOnlyTTFB, detectors.OriginResponseTimeout}
-
 // row replays one row of detectSQL (columns dc…): a request, or a count of
 // requests alike for the rules, observed as many times.
 func (rp *replay) row(r []*string) error {
@@ -489,11 +484,12 @@ func (rp *replay) row(r []*string) error {
 	if status >= 0 {
 		row.Status = &status // else NULL: no readable status, unknown to the rules
 	}
-	if ttfb < 0 || ttfb >= int64(len(ttfbValues)) {
+	// detectSQL's classes are detectors.TTFBClass's.
+	class := detectors.TTFBClass(ttfb)
+	if int64(class) != ttfb || !class.Valid() {
 		return fmt.Errorf("time-to-first-byte class %d", ttfb)
 	}
-	if ttfb > 0 {
-		v := ttfbValues[ttfb]
+	if v, ok := class.Value(); ok {
 		row.TimeToFirstByte = &v
 	}
 	if ignorable && rp.ignore != nil && rp.ignore.Ignores(row.URIStem) {

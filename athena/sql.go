@@ -428,7 +428,7 @@ const (
 	dcResponse // x-edge-response-result-type
 	dcFLE      // fle-status
 	dcProtocol
-	dcTTFB // 0 absent, 1 zero, 2 positive, 3 negative, 4 up to detectors.EdgeOnlyTTFB (0.001), 5 from detectors.OriginReadTimeoutTTFB (27 s)
+	dcTTFB // detectors.TTFBClass: 0 absent, 1 zero, 2 positive, 3 negative, 4 up to detectors.EdgeOnlyTTFB (0.001), 5 from detectors.OriginReadTimeoutTTFB (27 s)
 	dcContentType
 	dcContentLength
 	dcCookie // of a count on the auth prefix, with the session token's chunks

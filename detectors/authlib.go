@@ -65,6 +65,33 @@ func parseAuthLibrary(s string) (authLib, error) {
 	return libAny, fmt.Errorf("detectors: auth_library %q is not one of %s", s, strings.Join(libNames[:], ", "))
 }
 
+// AuthCookieLibrary returns the library (AuthLibraryNextAuth,
+// AuthLibraryAuthJS or AuthLibraryBetterAuth) of the first auth cookie in
+// a cs(Cookie) value as logged, or "" for none: what a digest of requests
+// keeps of their cookies (the real-time one, in ingest).
+func AuthCookieLibrary(cookie string) string {
+	if l := cookieLib(cookie, libAny); l != numLibs {
+		return libNames[l]
+	}
+	return ""
+}
+
+// SessionCookie returns a cs(Cookie) value carrying library lib's session
+// cookie (lib as AuthCookieLibrary returns it), which the rules read as
+// they read any request of that library with a session: for replaying a
+// digest. It returns "" for an unknown library.
+func SessionCookie(lib string) string {
+	switch lib {
+	case AuthLibraryNextAuth:
+		return "next-auth.session-token=1"
+	case AuthLibraryAuthJS:
+		return "authjs.session-token=1"
+	case AuthLibraryBetterAuth:
+		return "better-auth.session_token=1"
+	}
+	return ""
+}
+
 // hasAuthCookie reports whether a cs(Cookie) value carries a cookie of
 // library lib. CloudFront logs the header URL-encoded ("a=1;%20b=2"); both
 // that form and the plain one are read, and a value whose separators were

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -234,9 +235,12 @@ func (s *windowState) underAPI(p string) bool {
 }
 
 // windowRow is one projection of requests. Values are bounded in length;
-// the cookie is reduced to whether one and a NextAuth one was sent, the
-// query to its parameter names, time-to-first-byte to absent/zero/positive
-// and the content length to small/large: what the rules test.
+// the cookie is reduced to whether one was sent and the library of its
+// first auth cookie (detectors.AuthCookieLibrary), the query to its
+// parameter names, time-to-first-byte to its class (detectors.TTFBClass)
+// and the content length to its value up to smallContent, large above:
+// what the rules test. Request sizes are not kept: auth-cookie-oversize,
+// a trend over hours, is left to the standard logs.
 type windowRow struct {
 	rowKey
 	N        int64    `json:"n"`
@@ -258,11 +262,21 @@ type rowKey struct {
 	Response string `json:"rr,omitempty"`
 	Detailed string `json:"rd,omitempty"`
 	Proto    string `json:"pr,omitempty"`
+	FLE      string `json:"fl,omitempty"` // fle-status
 	CType    string `json:"ct,omitempty"`
 	CLarge   bool   `json:"cl,omitempty"`
-	TTFB     int8   `json:"tb,omitempty"` // 0 absent, 1 zero, 2 positive
-	Cookie   int8   `json:"ck,omitempty"` // 0 none, 1 some, 2 NextAuth
+	CLen     int16  `json:"cn,omitempty"` // sc-content-len up to smallContent
+	TTFB     int8   `json:"tb,omitempty"` // detectors.TTFBClass
+	Cookie   int8   `json:"ck,omitempty"` // 0 none, 1 some, 2 + the index of its auth library in cookieLibs
 }
+
+// smallContent is the content length up to which a row keeps it exactly:
+// the rules read small JSON bodies by their length (API Gateway's
+// {"message":"Forbidden"}); above it, only that it is large.
+const smallContent = 256
+
+// cookieLibs are the auth libraries a row's Cookie names (from 2).
+var cookieLibs = [...]string{detectors.AuthLibraryNextAuth, detectors.AuthLibraryAuthJS, detectors.AuthLibraryBetterAuth}
 
 const windowStateVersion = 1
 
@@ -370,9 +384,14 @@ func project(rec *logparse.Record, segments int) rowKey {
 		Response: clip(rec.EdgeResponseResultType, maxRowField),
 		Detailed: clip(rec.EdgeDetailedResultType, maxRowField),
 		Proto:    clip(rec.Protocol, 8),
+		FLE:      clip(rec.FLEStatus, maxRowField),
 		CType:    clip(rec.ContentType, maxRowField),
-		CLarge:   rec.ContentLength > 256,
+		CLarge:   rec.ContentLength > smallContent,
+		TTFB:     int8(detectors.ClassifyTTFB(rec)),
 		Status:   rec.Status,
+	}
+	if !k.CLarge && rec.ContentLength > 0 {
+		k.CLen = int16(rec.ContentLength)
 	}
 	if !rec.StatusKnown() {
 		k.Status = -1
@@ -380,16 +399,10 @@ func project(rec *logparse.Record, segments int) rowKey {
 	if rec.Query != "" {
 		k.Query = clip(queryNames(rec.Query), maxRowField)
 	}
-	if rec.Has(logparse.FieldTimeToFirstByte) {
-		k.TTFB = 1
-		if rec.TimeToFirstByte > 0 {
-			k.TTFB = 2
-		}
-	}
 	if rec.Cookie != "" {
 		k.Cookie = 1
-		if hasNextAuthCookieName(rec.Cookie) {
-			k.Cookie = 2
+		if i := slices.Index(cookieLibs[:], detectors.AuthCookieLibrary(rec.Cookie)); i >= 0 {
+			k.Cookie = 2 + int8(i)
 		}
 	}
 	return k
@@ -423,14 +436,6 @@ func queryNames(q string) string {
 		b.WriteString("=&")
 	}
 	return strings.TrimSuffix(b.String(), "&")
-}
-
-// hasNextAuthCookieName reports whether a logged Cookie header carries a
-// NextAuth (v4 next-auth.*, v5 authjs.*) cookie, with or without the
-// __Secure-/__Host- prefix.
-func hasNextAuthCookieName(c string) bool {
-	c = logparse.Decode(c)
-	return strings.Contains(c, "next-auth.") || strings.Contains(c, "authjs.")
 }
 
 // findings replays the digest into a fresh Engine: each row's requests in
@@ -476,7 +481,8 @@ func (r *windowRow) record(rec *logparse.Record, i int64) {
 	rec.HostHeader, rec.Host = r.Host, r.CFName
 	rec.Method, rec.URIStem, rec.Query = r.Method, r.Path, r.Query
 	rec.EdgeResultType, rec.EdgeResponseResultType, rec.EdgeDetailedResultType = r.Result, r.Response, r.Detailed
-	rec.Protocol, rec.ContentType = r.Proto, r.CType
+	rec.Protocol, rec.ContentType, rec.FLEStatus = r.Proto, r.CType, r.FLE
+	rec.ContentLength = int64(r.CLen)
 	if r.CLarge {
 		rec.ContentLength = 1 << 20
 	}
@@ -484,18 +490,15 @@ func (r *windowRow) record(rec *logparse.Record, i int64) {
 		rec.Status = r.Status
 		rec.SetHas(logparse.FieldStatus)
 	}
-	switch r.TTFB {
-	case 1:
-		rec.SetHas(logparse.FieldTimeToFirstByte)
-	case 2:
-		rec.TimeToFirstByte = 0.001
+	if v, ok := detectors.TTFBClass(r.TTFB).Value(); ok {
+		rec.TimeToFirstByte = float64(v)
 		rec.SetHas(logparse.FieldTimeToFirstByte)
 	}
-	switch r.Cookie {
-	case 1:
+	switch {
+	case r.Cookie == 1:
 		rec.Cookie = "cfwatch-realtime=1"
-	case 2:
-		rec.Cookie = "next-auth.session-token=1"
+	case r.Cookie >= 2 && int(r.Cookie-2) < len(cookieLibs):
+		rec.Cookie = detectors.SessionCookie(cookieLibs[r.Cookie-2])
 	}
 	if n := int64(len(r.Clients)); n > 0 {
 		rec.ClientIP, _ = netip.ParseAddr(r.Clients[i%n])
