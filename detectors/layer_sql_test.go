@@ -2,11 +2,8 @@ package detectors
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/cfwatch/cfwatch/dataset"
 	"github.com/cfwatch/cfwatch/internal/duckdbtest"
 	"github.com/cfwatch/cfwatch/logparse"
 )
@@ -31,23 +28,7 @@ func TestLayerSQL(t *testing.T) {
 		}
 	}
 	recs := readAll(t, layerLog(cases))
-	file := filepath.Join(t.TempDir(), "layers.parquet")
-	f, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := dataset.NewWriter(f, dataset.Options{DistributionID: "E1"})
-	for i := range recs {
-		if err := w.Write(&recs[i], ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	file := writeRecords(t, recs)
 
 	apiPrefixes := []string{"/api", "/plugin's"}
 	q := fmt.Sprintf(`SELECT x_edge_request_id AS id, %s AS reason, %s AS layer,
