@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -265,18 +264,57 @@ type rowKey struct {
 	FLE      string `json:"fl,omitempty"` // fle-status
 	CType    string `json:"ct,omitempty"`
 	CLarge   bool   `json:"cl,omitempty"`
-	CLen     int16  `json:"cn,omitempty"` // sc-content-len up to smallContent
+	CLen     int16  `json:"cn,omitempty"` // sc-content-len of a small JSON 4xx
 	TTFB     int8   `json:"tb,omitempty"` // detectors.TTFBClass
-	Cookie   int8   `json:"ck,omitempty"` // 0 none, 1 some, 2 + the index of its auth library in cookieLibs
+	Cookie   int8   `json:"ck,omitempty"` // cookieNone, cookieSome, or its auth library's code
 }
 
-// smallContent is the content length up to which a row keeps it exactly:
-// the rules read small JSON bodies by their length (API Gateway's
-// {"message":"Forbidden"}); above it, only that it is large.
+// smallContent is the content length up to which a row keeps it exactly,
+// for a 4xx in JSON: the rules read such bodies by their length (API
+// Gateway's {"message":"Forbidden"}). Above it a row keeps only that it is
+// large; other small ones are kept as 0, which the rules read alike.
 const smallContent = 256
 
-// cookieLibs are the auth libraries a row's Cookie names (from 2).
-var cookieLibs = [...]string{detectors.AuthLibraryNextAuth, detectors.AuthLibraryAuthJS, detectors.AuthLibraryBetterAuth}
+// A row's Cookie: none, some, or the library of its first auth cookie.
+const (
+	cookieNone = iota
+	cookieSome
+	cookieNextAuth // 2, as the code for "NextAuth" of digests before libraries
+	cookieAuthJS
+	cookieBetterAuth
+)
+
+// cookieCode returns a row's Cookie for a cs(Cookie) value.
+func cookieCode(c string) int8 {
+	if c == "" {
+		return cookieNone
+	}
+	switch detectors.AuthCookieLibrary(c) {
+	case detectors.AuthLibraryNextAuth:
+		return cookieNextAuth
+	case detectors.AuthLibraryAuthJS:
+		return cookieAuthJS
+	case detectors.AuthLibraryBetterAuth:
+		return cookieBetterAuth
+	}
+	return cookieSome
+}
+
+// cookieOf returns a cs(Cookie) value the rules read as they read those of
+// code.
+func cookieOf(code int8) string {
+	switch code {
+	case cookieSome:
+		return "cfwatch-realtime=1"
+	case cookieNextAuth:
+		return detectors.SessionCookie(detectors.AuthLibraryNextAuth)
+	case cookieAuthJS:
+		return detectors.SessionCookie(detectors.AuthLibraryAuthJS)
+	case cookieBetterAuth:
+		return detectors.SessionCookie(detectors.AuthLibraryBetterAuth)
+	}
+	return ""
+}
 
 const windowStateVersion = 1
 
@@ -390,7 +428,7 @@ func project(rec *logparse.Record, segments int) rowKey {
 		TTFB:     int8(detectors.ClassifyTTFB(rec)),
 		Status:   rec.Status,
 	}
-	if !k.CLarge && rec.ContentLength > 0 {
+	if !k.CLarge && rec.ContentLength > 0 && rec.Status/100 == 4 && strings.Contains(rec.ContentType, "json") {
 		k.CLen = int16(rec.ContentLength)
 	}
 	if !rec.StatusKnown() {
@@ -399,12 +437,7 @@ func project(rec *logparse.Record, segments int) rowKey {
 	if rec.Query != "" {
 		k.Query = clip(queryNames(rec.Query), maxRowField)
 	}
-	if rec.Cookie != "" {
-		k.Cookie = 1
-		if i := slices.Index(cookieLibs[:], detectors.AuthCookieLibrary(rec.Cookie)); i >= 0 {
-			k.Cookie = 2 + int8(i)
-		}
-	}
+	k.Cookie = cookieCode(rec.Cookie)
 	return k
 }
 
@@ -494,12 +527,7 @@ func (r *windowRow) record(rec *logparse.Record, i int64) {
 		rec.TimeToFirstByte = float64(v)
 		rec.SetHas(logparse.FieldTimeToFirstByte)
 	}
-	switch {
-	case r.Cookie == 1:
-		rec.Cookie = "cfwatch-realtime=1"
-	case r.Cookie >= 2 && int(r.Cookie-2) < len(cookieLibs):
-		rec.Cookie = detectors.SessionCookie(cookieLibs[r.Cookie-2])
-	}
+	rec.Cookie = cookieOf(r.Cookie)
 	if n := int64(len(r.Clients)); n > 0 {
 		rec.ClientIP, _ = netip.ParseAddr(r.Clients[i%n])
 	}
